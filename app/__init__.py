@@ -1,0 +1,1 @@
+"""The dexgate application: settings, HTTP layer and command line."""

@@ -1,0 +1,91 @@
+"""The composition root: ``create_app(settings)`` wires settings, engine, registry and routes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app import rest
+from app.database import create_engine
+from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
+from app.gateway import Gateway
+from app.responses import JSONResponse
+from app.settings import Settings
+from schema_builder.errors import DexgateError
+from schema_builder.operations.db_errors import translating
+from schema_builder.registry import CatalogRegistry
+
+
+async def index(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    catalog = await gateway.registry.current()
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        {
+            "name": "dexgate",
+            "entities": {
+                alias: f"{base}/dynamic-entity/{alias}" for alias in sorted(catalog.entities)
+            },
+        }
+    )
+
+
+async def live(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    async with translating(), gateway.engine.connect() as connection:
+        await connection.execute(sa.text("SELECT 1"))
+    catalog = await gateway.registry.current()
+    return JSONResponse({"status": "ok", "catalogVersion": catalog.version})
+
+
+def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
+    """The ASGI application. The engine is created at startup unless one is given."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own_engine = engine is None
+        db = engine if engine is not None else create_engine(settings)
+        registry = CatalogRegistry(
+            db,
+            denied_tables=settings.denied_tables,
+            check_interval=settings.catalog_check_interval,
+        )
+        await registry.refresh()
+        app.state.gateway = Gateway(settings, db, registry)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await db.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+            *rest.routes,
+        ],
+        exception_handlers={
+            DexgateError: handle_dexgate_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=lifespan,
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for uvicorn: ``uvicorn --factory app.application:create_app_from_env``."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,226 @@
+"""The ``dexgate`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import migrate
+from app.database import create_engine
+from app.settings import Settings, SettingsError
+from schema_builder.definition import (
+    EntityConfiguration,
+    entry_to_dict,
+    parse_entries,
+)
+from schema_builder.errors import ConfigurationError
+from schema_builder.registry import CatalogRegistry
+
+
+def _registry(engine: AsyncEngine, settings: Settings) -> CatalogRegistry:
+    return CatalogRegistry(engine, denied_tables=settings.denied_tables, check_interval=0)
+
+
+async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+    engine = create_engine(settings)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        await migrate.upgrade(engine)
+        return 0
+
+    code = asyncio.run(_with_engine(settings, work))
+    print(f"dexgate: database is up to date ({_safe_url(settings.database_url)})")
+    return code
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    cmd_migrate(settings, args)
+    uvicorn.run(
+        "app.application:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    from app import demo
+
+    async def work(engine: AsyncEngine) -> int:
+        await migrate.upgrade(engine)
+        created = await demo.load(engine, _registry(engine, settings))
+        print("dexgate: demo catalog " + ("loaded" if created else "already present"))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def _print_report(report: Any) -> None:
+    for label in ("created", "updated", "deactivated", "unchanged"):
+        names = getattr(report, label)
+        if names:
+            print(f"{label}: {', '.join(names)}")
+
+
+def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        print(f"dexgate: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    configurations = parse_entries(data)
+
+    async def work(engine: AsyncEngine) -> int:
+        report = await _registry(engine, settings).apply(configurations, prune=args.prune)
+        _print_report(report)
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def cmd_entities_export(settings: Settings, _args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        configurations = await _registry(engine, settings).configurations()
+        print(json.dumps([entry_to_dict(c) for c in configurations], indent=2))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def cmd_entities_list(settings: Settings, _args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        configurations = await _registry(engine, settings).configurations()
+        rows = [("ALIAS", "TABLE", "STATUS", "FIELDS", "RELATIONS")]
+        rows += [
+            (
+                c.alias,
+                c.table_name,
+                "active" if c.is_active else "inactive",
+                str(len(c.definition.fields)),
+                ", ".join(r.name for r in c.relations) or "-",
+            )
+            for c in configurations
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for row in rows:
+            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        registry = _registry(engine, settings)
+        config = await registry.prefill(args.table, args.alias)
+        config = EntityConfiguration(
+            config.table_name, config.alias, args.activate, config.definition, config.relations
+        )
+        report = await registry.apply([config])
+        _print_report(report)
+        print(json.dumps(entry_to_dict(config), indent=2))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        removed = await _registry(engine, settings).remove(args.alias)
+        if not removed:
+            print(f"dexgate: no entity `{args.alias}`", file=sys.stderr)
+            return 1
+        print(f"removed: {args.alias}")
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dexgate",
+        description="Serve database tables as a Spryker-compatible data exchange API.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="create or upgrade dexgate's own tables").set_defaults(
+        handler=cmd_migrate
+    )
+    serve = commands.add_parser("serve", help="migrate, then serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(handler=cmd_serve)
+    commands.add_parser(
+        "demo", help="create and register the demo catalog (idempotent)"
+    ).set_defaults(handler=cmd_demo)
+
+    entities = commands.add_parser("entities", help="manage entity configurations")
+    sub = entities.add_subparsers(dest="entities_command", required=True)
+    apply = sub.add_parser("apply", help="make the registry match an installer JSON file")
+    apply.add_argument("file", help="installer file (a JSON array of entries), or - for stdin")
+    apply.add_argument(
+        "--prune", action="store_true", help="deactivate entities that are not in the file"
+    )
+    apply.set_defaults(handler=cmd_entities_apply)
+    sub.add_parser("export", help="print the registry as an installer file").set_defaults(
+        handler=cmd_entities_export
+    )
+    sub.add_parser("list", help="list registered entities").set_defaults(handler=cmd_entities_list)
+    add = sub.add_parser("add", help="register a table with fields pre-filled from the database")
+    add.add_argument("table")
+    add.add_argument("--alias", help="resource name (default: derived from the table name)")
+    add.add_argument("--activate", action="store_true", help="serve it right away")
+    add.set_defaults(handler=cmd_entities_add)
+    remove = sub.add_parser("remove", help="delete an entity configuration")
+    remove.add_argument("alias")
+    remove.set_defaults(handler=cmd_entities_remove)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        handler: Callable[[Settings, argparse.Namespace], int] = args.handler
+        return handler(settings, args)
+    except SettingsError as exc:
+        print(f"dexgate: {exc}", file=sys.stderr)
+        return 2
+    except ConfigurationError as exc:
+        print("dexgate: the configuration cannot be saved:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

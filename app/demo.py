@@ -1,0 +1,167 @@
+"""The demo catalog: countries, categories, products with decimal prices and stock per
+warehouse, registered with relationships both ways (``demo_entities.json``)."""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schema_builder.definition import parse_entries
+from schema_builder.registry import CatalogRegistry
+
+metadata = sa.MetaData()
+
+country = sa.Table(
+    "country",
+    metadata,
+    sa.Column("id_country", sa.Integer, primary_key=True),
+    sa.Column("iso2_code", sa.String(2), nullable=False, unique=True),
+    sa.Column("iso3_code", sa.String(3), nullable=False, unique=True),
+    sa.Column("name", sa.String(255), nullable=False),
+)
+
+category = sa.Table(
+    "category",
+    metadata,
+    sa.Column("id_category", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("url", sa.String(255), nullable=False, unique=True),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+product = sa.Table(
+    "product",
+    metadata,
+    sa.Column("id_product", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("price", sa.Numeric(12, 2), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("category_id", sa.Integer, sa.ForeignKey("category.id_category"), nullable=True),
+)
+
+product_stock = sa.Table(
+    "product_stock",
+    metadata,
+    sa.Column("id_product_stock", sa.Integer, primary_key=True),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("product.id_product"), nullable=False),
+    sa.Column("warehouse", sa.String(64), nullable=False),
+    sa.Column("country_id", sa.Integer, sa.ForeignKey("country.id_country"), nullable=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("is_never_out_of_stock", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("product_id", "warehouse", name="uq_product_stock_warehouse"),
+)
+
+COUNTRIES = [
+    ("DE", "DEU", "Germany"),
+    ("AT", "AUT", "Austria"),
+    ("CH", "CHE", "Switzerland"),
+    ("FR", "FRA", "France"),
+    ("NL", "NLD", "Netherlands"),
+    ("PL", "POL", "Poland"),
+    ("US", "USA", "United States"),
+    ("GB", "GBR", "United Kingdom"),
+    ("ES", "ESP", "Spain"),
+    ("IT", "ITA", "Italy"),
+]
+CATEGORIES = [
+    "Cameras",
+    "Laptops",
+    "Smartphones",
+    "Tablets",
+    "Headphones",
+    "Monitors",
+    "Printers",
+    "Keyboards",
+    "Smartwatches",
+    "Speakers",
+    "Storage",
+    "Networking",
+]
+ADJECTIVES = ["Compact", "Pro", "Ultra", "Classic", "Smart", "Wireless", "Studio", "Travel"]
+WAREHOUSES = [("Warehouse1", "DE"), ("Warehouse2", "AT"), ("Warehouse3", "US")]
+PRODUCTS_PER_CATEGORY = 17
+
+
+def demo_entries() -> list[Any]:
+    text = resources.files("app").joinpath("demo_entities.json").read_text()
+    entries: list[Any] = json.loads(text)
+    return entries
+
+
+def demo_rows() -> dict[str, list[dict[str, Any]]]:
+    """Deterministic demo data: the same rows on every machine."""
+    rng = random.Random(20261127)  # noqa: S311 - demo data, not security
+    countries = [
+        {"id_country": i, "iso2_code": iso2, "iso3_code": iso3, "name": name}
+        for i, (iso2, iso3, name) in enumerate(COUNTRIES, start=1)
+    ]
+    categories = [
+        {"id_category": i, "name": name, "url": f"/{name.lower()}", "is_active": True}
+        for i, name in enumerate(CATEGORIES, start=1)
+    ]
+    country_ids = {c["iso2_code"]: c["id_country"] for c in countries}
+    products: list[dict[str, Any]] = []
+    stocks: list[dict[str, Any]] = []
+    for cat in categories:
+        for n in range(PRODUCTS_PER_CATEGORY):
+            pid = len(products) + 1
+            singular = str(cat["name"]).rstrip("s")
+            products.append(
+                {
+                    "id_product": pid,
+                    "sku": f"{str(cat['name'])[:3].upper()}-{pid:05d}",
+                    "name": f"{rng.choice(ADJECTIVES)} {singular} {100 + n * 10}",
+                    "description": f"A dependable {singular.lower()} for everyday use.",
+                    "price": Decimal(rng.randrange(999, 249999)) / 100,
+                    "is_active": pid % 11 != 0,
+                    "category_id": cat["id_category"],
+                }
+            )
+            for warehouse, iso2 in rng.sample(WAREHOUSES, 2):
+                stocks.append(
+                    {
+                        "id_product_stock": len(stocks) + 1,
+                        "product_id": pid,
+                        "warehouse": warehouse,
+                        "country_id": country_ids[iso2],
+                        "quantity": rng.randrange(0, 500),
+                        "is_never_out_of_stock": False,
+                    }
+                )
+    return {
+        "country": countries,
+        "category": categories,
+        "product": products,
+        "product_stock": stocks,
+    }
+
+
+async def load(engine: AsyncEngine, registry: CatalogRegistry) -> bool:
+    """Create the demo tables and rows unless present, and register them. Idempotent."""
+    created = False
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        if await connection.scalar(sa.select(sa.func.count()).select_from(product)) == 0:
+            rows = demo_rows()
+            for table in (country, category, product, product_stock):
+                await connection.execute(sa.insert(table), rows[table.name])
+            created = True
+        if connection.dialect.name == "postgresql":
+            for table in (country, category, product, product_stock):
+                pk = next(iter(table.primary_key.columns)).name
+                await connection.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk}'), "  # noqa: S608 - fixed demo names
+                        f"(SELECT COALESCE(MAX({pk}), 1) FROM {table.name}))"
+                    )
+                )
+    report = await registry.apply(parse_entries(demo_entries()))
+    return created or bool(report.created)

@@ -1,0 +1,184 @@
+"""The Spryker-compatible REST layer at ``/dynamic-entity``: a thin adapter that reads the HTTP
+request into the request IR, calls one operation and shapes its result."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.errors import error_response
+from app.gateway import Gateway
+from app.responses import JSONResponse
+from app.rest_query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
+from schema_builder.errors import (
+    DexgateError,
+    InvalidDataFormatError,
+    RouteMethodNotAllowedError,
+    UnsupportedMediaTypeError,
+)
+from schema_builder.operations import delete as delete_op
+from schema_builder.operations import read, write
+from schema_builder.operations.ir import (
+    DeleteRequest,
+    GetRequest,
+    ReadRequest,
+    WriteMode,
+    WriteRequest,
+)
+
+_MODES: dict[str, WriteMode] = {"POST": "create", "PATCH": "update", "PUT": "upsert"}
+_SUCCESS = {"POST": 201, "PATCH": 200, "PUT": 200}
+TRANSACTIONAL_HEADER = "x-is-transactional"
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+async def collection(request: Request) -> Response:
+    method = request.method
+    alias = request.path_params["alias"]
+    if method in ("GET", "HEAD"):
+        return await _list(request, alias)
+    if method in _MODES:
+        return await _write(request, alias, None)
+    if method == "DELETE":
+        return await _delete(request, alias, None)
+    if method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": "GET, POST, PATCH, PUT, DELETE"})
+    raise RouteMethodNotAllowedError(method, ("GET", "POST", "PATCH", "PUT", "DELETE"))
+
+
+async def entity(request: Request) -> Response:
+    method = request.method
+    alias = request.path_params["alias"]
+    identifier = request.path_params["id"]
+    if method in ("GET", "HEAD"):
+        gateway = _gateway(request)
+        catalog = await gateway.registry.current()
+        row = await read.get_row(
+            gateway.engine,
+            catalog,
+            GetRequest(alias, identifier, parse_include(request.query_params.get("include"))),
+        )
+        return JSONResponse({"data": row})
+    if method in ("PATCH", "PUT"):
+        return await _write(request, alias, identifier)
+    if method == "DELETE":
+        return await _delete(request, alias, identifier)
+    if method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": "GET, PATCH, PUT, DELETE"})
+    raise RouteMethodNotAllowedError(method, ("GET", "PATCH", "PUT", "DELETE"))
+
+
+async def _list(request: Request, alias: str) -> Response:
+    gateway = _gateway(request)
+    params = request.query_params
+    settings = gateway.settings
+    offset, limit = parse_page(
+        params.get("page[offset]"),
+        params.get("page[limit]"),
+        settings.default_page_size,
+        settings.max_page_size,
+    )
+    want_count = parse_flag("count", params.get("count"))
+    read_request = ReadRequest(
+        alias=alias,
+        conditions=parse_conditions(params.multi_items()),
+        sort=parse_sort(params.get("sort")),
+        offset=offset,
+        limit=limit,
+        include=parse_include(params.get("include")),
+        count=want_count,
+    )
+    catalog = await gateway.registry.current()
+    result = await read.list_rows(gateway.engine, catalog, read_request)
+    if result.total is None:
+        return JSONResponse({"data": result.rows})
+    return JSONResponse(
+        {"data": result.rows, "meta": {"totalCount": result.total}},
+        headers={"X-Total-Count": str(result.total)},
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+async def _body_items(request: Request, identifier: str | None) -> list[Any]:
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMediaTypeError(media)
+    raw = await request.body()
+    try:
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise InvalidDataFormatError() from None
+    data = body.get("data") if isinstance(body, dict) else None
+    if identifier is None:
+        if not isinstance(data, list) or not data:
+            raise InvalidDataFormatError()
+        return data
+    if not isinstance(data, dict) or not data:
+        raise InvalidDataFormatError()
+    return [data]
+
+
+def _transactional(request: Request) -> bool:
+    value = request.headers.get(TRANSACTIONAL_HEADER)
+    return value is None or value.strip().lower() not in ("false", "0")
+
+
+async def _write(request: Request, alias: str, identifier: str | None) -> Response:
+    gateway = _gateway(request)
+    catalog = await gateway.registry.current()
+    catalog.entity(alias)
+    items = await _body_items(request, identifier)
+    transactional = _transactional(request)
+    method = request.method
+    result = await write.write(
+        gateway.engine,
+        catalog,
+        WriteRequest(alias, _MODES[method], items, transactional, identifier),
+    )
+    if transactional:
+        if result.errors:
+            return error_response(result.errors)
+        data: Any = result.data[0] if identifier is not None else result.data
+        return JSONResponse({"data": data}, status_code=_SUCCESS[method])
+    status = _SUCCESS[method]
+    if result.errors and not result.data:
+        status = result.errors[0].status
+    return JSONResponse(
+        {"data": result.data, "errors": [e.as_dict() for e in result.errors]},
+        status_code=status,
+    )
+
+
+async def _delete(request: Request, alias: str, identifier: str | None) -> Response:
+    gateway = _gateway(request)
+    catalog = await gateway.registry.current()
+    conditions = (
+        () if identifier is not None else parse_conditions(request.query_params.multi_items())
+    )
+    errors: list[DexgateError] = await delete_op.delete(
+        gateway.engine, catalog, DeleteRequest(alias, conditions, identifier)
+    )
+    if errors:
+        return error_response(errors)
+    return Response(status_code=204)
+
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
+
+routes = [
+    Route("/dynamic-entity/{alias:str}", collection, methods=ALL_METHODS),
+    Route("/dynamic-entity/{alias:str}/{id:str}", entity, methods=ALL_METHODS),
+]

@@ -1,0 +1,1 @@
+"""Principals and permissions. Minimal until authentication lands."""

@@ -1,0 +1,1 @@
+"""Alembic environment and versions for dexgate's own tables."""

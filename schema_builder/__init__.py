@@ -1,0 +1,1 @@
+"""Entity definitions, the catalog built from them, and the operations that serve them."""

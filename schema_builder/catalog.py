@@ -1,0 +1,264 @@
+"""The catalog: the validated, immutable view of the active entity configurations.
+
+A catalog is built once per configuration version from the stored configurations and the
+reflected tables, and then shared read-only by every request until the next version replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from schema_builder.definition import EntityConfiguration, FieldDefinition, FieldType
+from schema_builder.errors import ConfigurationNotFoundError, Problem
+
+_INT_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Field:
+    """A configured field bound to its column, with the limits the column itself imposes."""
+
+    name: str
+    column: sa.Column[Any]
+    definition: FieldDefinition
+    int_range: tuple[int, int]
+    column_length: int | None
+    column_precision: int | None
+    column_scale: int | None
+
+    @property
+    def type(self) -> FieldType:
+        return self.definition.type
+
+    @property
+    def column_name(self) -> str:
+        return self.definition.field_name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Relation:
+    """A relationship as the owning entity sees it.
+
+    ``local`` is the owner's column and ``remote`` the target's column used to match rows;
+    ``many`` is true for hasMany (children listed under the owner).
+    """
+
+    name: str
+    kind: str
+    owner: str
+    target: str
+    local: str
+    remote: str
+    is_editable: bool
+
+    @property
+    def many(self) -> bool:
+        return self.kind == "hasMany"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Entity:
+    alias: str
+    table: sa.Table
+    configuration: EntityConfiguration
+    fields: tuple[Field, ...]
+    identifier: Field
+    relations: Mapping[str, Relation]
+    by_name: Mapping[str, Field] = field(default_factory=dict)
+    by_column: Mapping[str, Field] = field(default_factory=dict)
+    output: tuple[tuple[str, Callable[[Any], Any] | None], ...] = ()
+
+    @property
+    def is_deletable(self) -> bool:
+        return self.configuration.definition.is_deletable
+
+    @property
+    def table_name(self) -> str:
+        return self.configuration.table_name
+
+    def field_for_filter(self, name: str) -> Field | None:
+        """The field a filter or sort key names; ``identifier`` names the identifier field."""
+        if name == "identifier":
+            return self.identifier
+        return self.by_name.get(name)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Catalog:
+    version: int
+    entities: Mapping[str, Entity]
+    configurations: tuple[EntityConfiguration, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def entity(self, alias: str) -> Entity:
+        """The active entity registered under ``alias``; raises 007 Not found otherwise."""
+        try:
+            return self.entities[alias]
+        except KeyError:
+            raise ConfigurationNotFoundError() from None
+
+
+def _decimal_out(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return str(value)
+
+
+def _iso_out(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _bool_out(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _json_out(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_OUTPUT: dict[str, Callable[[Any], Any] | None] = {
+    "integer": None,
+    "string": None,
+    "decimal": _decimal_out,
+    "boolean": _bool_out,
+    "float": None,
+    "date": _iso_out,
+    "datetime": _iso_out,
+    "json": _json_out,
+}
+
+
+def integer_range(column_type: sa.types.TypeEngine[Any]) -> tuple[int, int]:
+    if isinstance(column_type, sa.SmallInteger):
+        return _INT_RANGES["smallint"]
+    if isinstance(column_type, sa.BigInteger):
+        return _INT_RANGES["bigint"]
+    if isinstance(column_type, sa.Integer) and column_type.__class__.__name__.upper() in (
+        "INTEGER",
+        "INT",
+        "SERIAL",
+    ):
+        return _INT_RANGES["integer"]
+    return _INT_RANGES["bigint"]
+
+
+def _bind_field(definition: FieldDefinition, column: sa.Column[Any], sqlite: bool) -> Field:
+    ctype = column.type
+    length = getattr(ctype, "length", None) if isinstance(ctype, sa.String) else None
+    precision = getattr(ctype, "precision", None) if isinstance(ctype, sa.Numeric) else None
+    scale = getattr(ctype, "scale", None) if isinstance(ctype, sa.Numeric) else None
+    # SQLite stores any integer in 64 bits whatever the declared type.
+    int_range = _INT_RANGES["bigint"] if sqlite else integer_range(ctype)
+    return Field(
+        name=definition.visible_name,
+        column=column,
+        definition=definition,
+        int_range=int_range,
+        column_length=length if isinstance(length, int) else None,
+        column_precision=precision if isinstance(precision, int) else None,
+        column_scale=scale if isinstance(scale, int) else None,
+    )
+
+
+def build_entity(config: EntityConfiguration, table: sa.Table, *, sqlite: bool = False) -> Entity:
+    """Bind a configuration to its reflected table (columns are assumed checked)."""
+    fields = tuple(_bind_field(f, table.c[f.field_name], sqlite) for f in config.definition.fields)
+    by_column = {f.column_name: f for f in fields}
+    by_name = {f.name: f for f in fields}
+    identifier = by_column[config.definition.identifier]
+    output = tuple((f.name, _OUTPUT[f.type]) for f in fields)
+    return Entity(
+        alias=config.alias,
+        table=table,
+        configuration=config,
+        fields=fields,
+        identifier=identifier,
+        relations={},
+        by_name=by_name,
+        by_column=by_column,
+        output=output,
+    )
+
+
+def build_catalog(
+    version: int,
+    configurations: Iterable[EntityConfiguration],
+    tables: Mapping[str, sa.Table],
+    *,
+    sqlite: bool = False,
+) -> Catalog:
+    """Build the catalog of active entities.
+
+    An entity whose table or columns are gone is left out and reported in ``problems``; a
+    relationship to an entity that is not active is left out silently (it is simply not
+    available), exactly as an inactive entity is not found.
+    """
+    configurations = tuple(configurations)
+    problems: list[Problem] = []
+    entities: dict[str, Entity] = {}
+    for config in configurations:
+        if not config.is_active:
+            continue
+        table = tables.get(config.table_name)
+        if table is None:
+            problems.append(Problem(config.alias, f"Table `{config.table_name}` does not exist."))
+            continue
+        missing = [f.field_name for f in config.definition.fields if f.field_name not in table.c]
+        if missing:
+            problems.append(
+                Problem(config.alias, f"Columns missing from the table: {', '.join(missing)}.")
+            )
+            continue
+        entities[config.alias] = build_entity(config, table, sqlite=sqlite)
+    linked: dict[str, Entity] = {}
+    for alias, entity in entities.items():
+        relations: dict[str, Relation] = {}
+        for rel in entity.configuration.relations:
+            target = entities.get(rel.target)
+            if target is None:
+                continue
+            if rel.kind == "hasMany":
+                local, remote = rel.parent_field, rel.child_field
+            else:
+                local, remote = rel.child_field, rel.parent_field
+            if local not in entity.table.c or remote not in target.table.c:
+                problems.append(
+                    Problem(alias, f"Relation `{rel.name}` maps columns that do not exist.")
+                )
+                continue
+            relations[rel.name] = Relation(
+                rel.name, rel.kind, alias, rel.target, local, remote, rel.is_editable
+            )
+        linked[alias] = _with_relations(entity, relations)
+    return Catalog(version, linked, configurations, tuple(problems))
+
+
+def _with_relations(entity: Entity, relations: Mapping[str, Relation]) -> Entity:
+    return Entity(
+        alias=entity.alias,
+        table=entity.table,
+        configuration=entity.configuration,
+        fields=entity.fields,
+        identifier=entity.identifier,
+        relations=relations,
+        by_name=entity.by_name,
+        by_column=entity.by_column,
+        output=entity.output,
+    )

@@ -1,0 +1,141 @@
+"""Checks a set of configurations against each other and against the live database.
+
+These run whenever configurations are saved. Static problems (format, flags, rule consistency)
+are found by :mod:`schema_builder.definition` when an entry is read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import sqlalchemy as sa
+
+from schema_builder.definition import EntityConfiguration
+from schema_builder.errors import ConfigurationError, Problem
+from schema_builder.reflection import is_denied, is_key, natural_type, type_fits
+
+
+def check_configurations(
+    configurations: Sequence[EntityConfiguration],
+    tables: Mapping[str, sa.Table],
+    denied: Sequence[str],
+) -> None:
+    """Raise :class:`ConfigurationError` listing every problem of the resulting registry."""
+    problems: list[Problem] = []
+    by_alias = {c.alias: c for c in configurations}
+    for name, count in Counter(c.alias for c in configurations).items():
+        if count > 1:
+            problems.append(Problem(name, "The alias is used by more than one entity."))
+    for name, count in Counter(c.table_name for c in configurations).items():
+        if count > 1:
+            problems.append(
+                Problem(
+                    name,
+                    f"Table `{name}` is registered more than once.",
+                    fix="One alias per table.",
+                )
+            )
+    for config in configurations:
+        problems.extend(_check_one(config, tables, denied, by_alias))
+    if problems:
+        raise ConfigurationError(problems)
+
+
+def _check_one(
+    config: EntityConfiguration,
+    tables: Mapping[str, sa.Table],
+    denied: Sequence[str],
+    by_alias: Mapping[str, EntityConfiguration],
+) -> list[Problem]:
+    alias = config.alias
+    if is_denied(config.table_name, denied):
+        return [
+            Problem(
+                alias,
+                f"Table `{config.table_name}` may not be exposed.",
+                fix="dexgate's own tables and the tables on the deny list cannot be registered.",
+            )
+        ]
+    table = tables.get(config.table_name)
+    if table is None:
+        return [
+            Problem(
+                alias,
+                f"Table `{config.table_name}` does not exist in the database.",
+                fix="Create the table first, or correct `tableName`.",
+            )
+        ]
+    problems: list[Problem] = []
+    columns = ", ".join(c.name for c in table.columns)
+    for f in config.definition.fields:
+        column = table.c.get(f.field_name)
+        if column is None:
+            problems.append(
+                Problem(
+                    alias,
+                    f"Column `{f.field_name}` does not exist in table `{table.name}`.",
+                    f.visible_name,
+                    f"Use one of: {columns}.",
+                )
+            )
+            continue
+        if not type_fits(f.type, column.type):
+            problems.append(
+                Problem(
+                    alias,
+                    f"Type `{f.type}` does not fit column `{f.field_name}` ({column.type}).",
+                    f.visible_name,
+                    f"Use `{natural_type(column.type)}`.",
+                )
+            )
+    identifier = config.definition.identifier
+    if identifier in table.c and not is_key(table, identifier):
+        problems.append(
+            Problem(
+                alias,
+                f"Identifier `{identifier}` is not a key of table `{table.name}`.",
+                fix="Use the primary key or a column with a unique constraint.",
+            )
+        )
+    visible = {f.visible_name for f in config.definition.fields}
+    for name, count in Counter(r.name for r in config.relations).items():
+        if count > 1:
+            problems.append(Problem(alias, f"Relation name `{name}` is used twice."))
+    for rel in config.relations:
+        where = f"relation {rel.name}"
+        if rel.name in visible or rel.name == "identifier":
+            problems.append(
+                Problem(
+                    alias,
+                    f"Relation `{rel.name}` has the same name as a field.",
+                    where,
+                    "Rename the relation.",
+                )
+            )
+        target = by_alias.get(rel.target)
+        if target is None:
+            problems.append(
+                Problem(
+                    alias,
+                    f"Relation `{rel.name}` points at unknown entity `{rel.target}`.",
+                    where,
+                    "Register that entity in the same file or before this one.",
+                )
+            )
+            continue
+        parent, child = (config, target) if rel.kind == "hasMany" else (target, config)
+        for cfg, column_name, role in (
+            (parent, rel.parent_field, "parentFieldName"),
+            (child, rel.child_field, "childFieldName"),
+        ):
+            table_of = tables.get(cfg.table_name)
+            if table_of is not None and column_name not in table_of.c:
+                problems.append(
+                    Problem(
+                        alias,
+                        f"`{role}` `{column_name}` is not a column of `{cfg.table_name}`.",
+                        where,
+                    )
+                )
+    return problems

@@ -1,0 +1,342 @@
+"""The error vocabulary of the operations layer.
+
+Every error a client can cause is a class carrying its HTTP ``status`` and its ``code`` as class
+attributes and a rendered ``message``. Transports turn them into responses in one place each.
+Spryker's codes (1301-1318, 007) keep Spryker's messages; errors Spryker has no code for use
+codes of our own with a ``DX`` prefix, listed in ``docs/errors.md``.
+
+    DexgateError
+    ├── EntityError                     (Spryker's 13xx family and 007)
+    │   ├── InvalidDataFormatError        1301
+    │   ├── EntityNotFoundError           1303
+    │   ├── ImmutableFieldError           1304
+    │   ├── InvalidFieldTypeError         1305
+    │   ├── InvalidFieldValueError        1306
+    │   ├── RequiredFieldMissingError     1307
+    │   ├── IdentifierNotCreatableError   1308
+    │   ├── DuplicateEntryError           1309
+    │   ├── MissingIdentifierError        1310
+    │   ├── UnknownFieldError             1311
+    │   ├── ConfigurationNotFoundError    007
+    │   ├── RelationNotFoundError         1313
+    │   ├── RelationNotEditableError      1314
+    │   ├── FilterFieldNotFoundError      1315
+    │   ├── InvalidUrlError               1316
+    │   ├── DeleteForeignKeyError         1317
+    │   └── MethodNotAllowedError         1318
+    ├── RequestError                    (our own DX1xx codes: malformed requests)
+    │   ├── InvalidQueryParameterError    DX100
+    │   ├── InvalidFilterError            DX101
+    │   ├── UnknownSortFieldError         DX102
+    │   ├── PageLimitExceededError        DX103
+    │   ├── UnfilteredDeleteError         DX104
+    │   ├── UnsupportedMediaTypeError     DX105
+    │   ├── RouteMethodNotAllowedError    DX106
+    │   ├── NotNullViolationError         DX107
+    │   ├── RouteNotFoundError            DX108
+    │   └── ReferencedEntityMissingError  DX109
+    ├── ServiceUnavailableError         DX503
+    └── InternalError                   DX500
+    ConfigurationError                  (not a client error: a configuration that cannot be saved)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+class DexgateError(Exception):
+    """An error with an HTTP status, a stable code and a message safe to show to clients."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "DX500"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "code": self.code, "message": self.message}
+
+
+class EntityError(DexgateError):
+    """An error of Spryker's Dynamic Entity vocabulary."""
+
+
+class InvalidDataFormatError(EntityError):
+    status = 400
+    code = "1301"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Invalid or missing data format. Please ensure that the data is provided in the "
+            "correct format. Example request body: {'data':[{...},{...},..]}"
+        )
+
+
+class EntityNotFoundError(EntityError):
+    status = 404
+    code = "1303"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"The entity `{path}` could not be found in the database.")
+
+
+class ImmutableFieldError(EntityError):
+    status = 400
+    code = "1304"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(f"Modification of immutable field `{path}.{field}` is prohibited")
+
+
+class InvalidFieldTypeError(EntityError):
+    status = 400
+    code = "1305"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(f"Invalid data type `{path}` for field `{field}`")
+
+
+class InvalidFieldValueError(EntityError):
+    status = 400
+    code = "1306"
+
+    def __init__(self, path: str, field: str, rules: str) -> None:
+        super().__init__(f"Invalid data value `{path}` for field: `{field}`. Field rules: {rules}")
+
+
+class RequiredFieldMissingError(EntityError):
+    status = 400
+    code = "1307"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(f"The required field must not be empty. Field: `{path}.{field}`")
+
+
+class IdentifierNotCreatableError(EntityError):
+    status = 400
+    code = "1308"
+
+    def __init__(self, path: str, identifier: str) -> None:
+        super().__init__(
+            f"Entity `{path}.{identifier}` not found by identifier, and new identifier can not be "
+            "persisted. Please update the request."
+        )
+
+
+class DuplicateEntryError(EntityError):
+    status = 400
+    code = "1309"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"Failed to persist the data for `{path}`. Please verify the provided data and try "
+            "again. Entry is duplicated."
+        )
+
+
+class MissingIdentifierError(EntityError):
+    status = 400
+    code = "1310"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"Incomplete Request - missing identifier for `{path}`")
+
+
+class UnknownFieldError(EntityError):
+    status = 400
+    code = "1311"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(f"The provided `{path}.{field}` is incorrect or invalid.")
+
+
+class ConfigurationNotFoundError(EntityError):
+    status = 404
+    code = "007"
+
+    def __init__(self) -> None:
+        super().__init__("Not found")
+
+
+class RelationNotFoundError(EntityError):
+    status = 400
+    code = "1313"
+
+    def __init__(self, relation: str) -> None:
+        super().__init__(
+            f"Relation `{relation}` not found. Please check the requested relation name and try "
+            "again."
+        )
+
+
+class RelationNotEditableError(EntityError):
+    status = 422
+    code = "1314"
+
+    def __init__(self, relation: str) -> None:
+        super().__init__(f"The relationship `{relation}` is not editable by configuration.")
+
+
+class FilterFieldNotFoundError(EntityError):
+    status = 400
+    code = "1315"
+
+    def __init__(self, field: str, alias: str) -> None:
+        super().__init__(f"Filter field `{field}` for table alias `{alias}` not found.")
+
+
+class InvalidUrlError(EntityError):
+    status = 400
+    code = "1316"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(
+            f"The URL is invalid. `{path}` field `{field}` must have a URL data format."
+        )
+
+
+class DeleteForeignKeyError(EntityError):
+    status = 400
+    code = "1317"
+
+    def __init__(self, path: str, child_table: str) -> None:
+        super().__init__(
+            f"Failed to delete the data for `{path}`. The entity has a child entity and can not "
+            f"be deleted. Child entity: `{child_table}`."
+        )
+
+
+class MethodNotAllowedError(EntityError):
+    status = 405
+    code = "1318"
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(f"Method not allowed for the entity `{alias}`.")
+
+
+class RequestError(DexgateError):
+    """A malformed request that Spryker has no code for."""
+
+    status = 400
+
+
+class InvalidQueryParameterError(RequestError):
+    code = "DX100"
+
+
+class InvalidFilterError(RequestError):
+    code = "DX101"
+
+
+class UnknownSortFieldError(RequestError):
+    code = "DX102"
+
+    def __init__(self, field: str, alias: str) -> None:
+        super().__init__(f"Sort field `{field}` for table alias `{alias}` not found.")
+
+
+class PageLimitExceededError(RequestError):
+    code = "DX103"
+
+    def __init__(self, limit: int, maximum: int) -> None:
+        super().__init__(
+            f"page[limit]={limit} exceeds the maximum page size of {maximum}. "
+            "Request fewer items per page."
+        )
+
+
+class UnfilteredDeleteError(RequestError):
+    code = "DX104"
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(
+            f"Deleting every `{alias}` at once is refused. Add a filter[...] parameter or delete "
+            "by identifier."
+        )
+
+
+class UnsupportedMediaTypeError(RequestError):
+    status = 415
+    code = "DX105"
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(
+            f"Unsupported Content-Type `{content_type}`. Send the body as application/json."
+        )
+
+
+class RouteMethodNotAllowedError(RequestError):
+    status = 405
+    code = "DX106"
+
+    def __init__(self, method: str, allowed: Sequence[str]) -> None:
+        super().__init__(f"Method {method} is not allowed here. Allowed: {', '.join(allowed)}.")
+        self.allowed = tuple(allowed)
+
+
+class NotNullViolationError(RequestError):
+    code = "DX107"
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(
+            f"Failed to persist the data for `{path}`. Please verify the provided data and try "
+            f"again. Field `{field}` must not be null."
+        )
+
+
+class RouteNotFoundError(RequestError):
+    status = 404
+    code = "DX108"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No route matches `{path}`.")
+
+
+class ReferencedEntityMissingError(RequestError):
+    code = "DX109"
+
+    def __init__(self, path: str, field: str) -> None:
+        where = f"{path}.{field}" if field else path
+        super().__init__(
+            f"Failed to persist the data for `{where}`. It refers to an entity that does not exist."
+        )
+
+
+class ServiceUnavailableError(DexgateError):
+    status = 503
+    code = "DX503"
+
+
+class InternalError(DexgateError):
+    status = 500
+    code = "DX500"
+
+    def __init__(self) -> None:
+        super().__init__("Internal server error. The incident has been logged.")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a configuration cannot be saved: where it is, what is wrong, how to fix it."""
+
+    entity: str
+    message: str
+    field: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = self.entity if self.field is None else f"{self.entity}.{self.field}"
+        text = f"{where}: {self.message}"
+        return text if self.fix is None else f"{text} Fix: {self.fix}"
+
+
+class ConfigurationError(Exception):
+    """A configuration that cannot be saved; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,92 @@
+"""Delete by identifier or by filter, in one transaction.
+
+Rows blocked by child rows are reported (1317) while the others are deleted, as Spryker does;
+unlike Spryker, a delete without any filter is refused rather than emptying the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schema_builder.catalog import Catalog, Entity
+from schema_builder.errors import (
+    DeleteForeignKeyError,
+    DexgateError,
+    EntityNotFoundError,
+    MethodNotAllowedError,
+    UnfilteredDeleteError,
+)
+from schema_builder.operations.db_errors import IntegrityProblemError, translating
+from schema_builder.operations.filters import compile_conditions
+from schema_builder.operations.ir import DeleteRequest
+from schema_builder.operations.values import filter_value
+
+
+async def delete(
+    engine: AsyncEngine, catalog: Catalog, request: DeleteRequest
+) -> list[DexgateError]:
+    """Delete the matching rows; return the errors of rows that could not be deleted."""
+    entity = catalog.entity(request.alias)
+    if not entity.is_deletable:
+        raise MethodNotAllowedError(entity.alias)
+    id_column = entity.identifier.column
+    if request.identifier is not None:
+        try:
+            key = filter_value(entity.identifier, request.identifier, entity.alias)
+        except DexgateError:
+            raise EntityNotFoundError(entity.alias) from None
+        where: list[sa.ColumnElement[bool]] = [id_column == key]
+    elif request.conditions:
+        where = compile_conditions(entity, request.conditions)
+    else:
+        raise UnfilteredDeleteError(entity.alias)
+    async with translating(), engine.begin() as connection:
+        keys = list((await connection.scalars(sa.select(id_column).where(*where))).all())
+        if not keys:
+            raise EntityNotFoundError(entity.alias)
+        savepoint = await connection.begin_nested()
+        try:
+            async with translating():
+                await connection.execute(sa.delete(entity.table).where(id_column.in_(keys)))
+        except IntegrityProblemError:
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+            return []
+        return await _delete_each(connection, catalog, entity, keys)
+
+
+async def _delete_each(
+    connection: AsyncConnection, catalog: Catalog, entity: Entity, keys: list[Any]
+) -> list[DexgateError]:
+    errors: list[DexgateError] = []
+    id_column = entity.identifier.column
+    for key in keys:
+        savepoint = await connection.begin_nested()
+        try:
+            async with translating():
+                await connection.execute(sa.delete(entity.table).where(id_column == key))
+        except IntegrityProblemError as problem:
+            await savepoint.rollback()
+            child = problem.table or _referencing_table(catalog, entity)
+            errors.append(
+                DeleteForeignKeyError(f"{entity.alias}.{entity.identifier.name} = {key}", child)
+            )
+        else:
+            await savepoint.commit()
+    return errors
+
+
+def _referencing_table(catalog: Catalog, entity: Entity) -> str:
+    """The first registered table with a foreign key to ``entity``'s table."""
+    for other in catalog.entities.values():
+        for fk in other.table.foreign_keys:
+            if fk.column.table.name == entity.table.name:
+                return other.table.name
+    for relation in entity.relations.values():
+        if relation.many:
+            return catalog.entities[relation.target].table_name
+    return "unknown"

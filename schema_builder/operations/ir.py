@@ -1,0 +1,86 @@
+"""The transport-neutral request and result objects every operation takes and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from schema_builder.errors import DexgateError
+
+WriteMode = Literal["create", "update", "upsert"]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``field`` (a visible name, or ``identifier``) ``operator`` ``value``; operators are the
+    keys of :data:`schema_builder.operations.filters.OPERATORS`."""
+
+    field: str
+    operator: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """A relationship to load, with the relationships to load beneath it."""
+
+    name: str
+    children: tuple[Include, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    alias: str
+    conditions: tuple[Condition, ...] = ()
+    sort: tuple[SortKey, ...] = ()
+    offset: int = 0
+    limit: int | None = None
+    include: tuple[Include, ...] = ()
+    count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GetRequest:
+    alias: str
+    identifier: Any
+    include: tuple[Include, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRequest:
+    """``items`` are the client's objects as decoded, before any validation. ``identifier``
+    is the id from the URL of an id route (a single item)."""
+
+    alias: str
+    mode: WriteMode
+    items: Sequence[Any]
+    transactional: bool = True
+    identifier: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRequest:
+    alias: str
+    conditions: tuple[Condition, ...] = ()
+    identifier: Any = None
+
+
+@dataclass(slots=True)
+class ReadResult:
+    rows: list[dict[str, Any]]
+    total: int | None = None
+
+
+@dataclass(slots=True)
+class WriteResult:
+    """Saved rows (each with its nested children) and the errors of the items not saved."""
+
+    data: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[DexgateError] = field(default_factory=list)

@@ -1,0 +1,167 @@
+"""List and get: one statement for the page, one per included relationship level."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schema_builder.catalog import Catalog, Entity, Relation
+from schema_builder.errors import (
+    EntityNotFoundError,
+    RelationNotFoundError,
+    UnknownSortFieldError,
+)
+from schema_builder.operations.db_errors import translating
+from schema_builder.operations.filters import compile_conditions
+from schema_builder.operations.ir import GetRequest, Include, ReadRequest, ReadResult
+from schema_builder.operations.values import filter_value
+
+Row = dict[str, Any]
+
+
+def check_includes(catalog: Catalog, entity: Entity, includes: Sequence[Include]) -> None:
+    """Raise 1313 for an unknown or mis-placed relationship name, before any SQL runs."""
+    for include in includes:
+        relation = entity.relations.get(include.name)
+        if relation is None:
+            raise RelationNotFoundError(include.name)
+        check_includes(catalog, catalog.entities[relation.target], include.children)
+
+
+def _shape(entity: Entity, row: Sequence[Any]) -> Row:
+    return {
+        name: value if convert is None else convert(value)
+        for (name, convert), value in zip(entity.output, row, strict=False)
+    }
+
+
+def local_value(entity: Entity, relation: Relation, row: Sequence[Any]) -> Any:
+    """The value of the relationship's matching column in a row selected by select_columns."""
+    field = entity.by_column.get(relation.local)
+    if field is not None:
+        return row[entity.fields.index(field)]
+    return row[len(entity.fields) + _extra_index(entity, relation)]
+
+
+def _extra_index(entity: Entity, relation: Relation) -> int:
+    extras: list[str] = []
+    for rel in entity.relations.values():
+        if rel.local not in entity.by_column and rel.local not in extras:
+            extras.append(rel.local)
+    return extras.index(relation.local)
+
+
+async def list_rows(engine: AsyncEngine, catalog: Catalog, request: ReadRequest) -> ReadResult:
+    """Rows of one page, ordered deterministically (requested keys, then the identifier)."""
+    entity = catalog.entity(request.alias)
+    check_includes(catalog, entity, request.include)
+    where = compile_conditions(entity, request.conditions)
+    order: list[sa.ColumnElement[Any]] = []
+    for key in request.sort:
+        field = entity.field_for_filter(key.field)
+        if field is None:
+            raise UnknownSortFieldError(key.field, entity.alias)
+        order.append(field.column.desc() if key.descending else field.column.asc())
+    order.append(entity.identifier.column.asc())
+    statement = (
+        sa.select(*select_columns(entity, request.include))
+        .where(*where)
+        .order_by(*order)
+        .offset(request.offset)
+    )
+    if request.limit is not None:
+        statement = statement.limit(request.limit)
+    async with translating(), engine.connect() as connection:
+        rows = (await connection.execute(statement)).all()
+        total = None
+        if request.count:
+            count = sa.select(sa.func.count()).select_from(entity.table).where(*where)
+            total = int(await connection.scalar(count) or 0)
+        shaped = await _with_includes(connection, catalog, entity, rows, request.include)
+    return ReadResult(shaped, total)
+
+
+def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnElement[Any]]:
+    """The configured fields and, when relationships are needed, every relationship column."""
+    if not includes:
+        return [f.column for f in entity.fields]
+    # Every relationship column is selected in a fixed order so positions stay stable.
+    columns: list[sa.ColumnElement[Any]] = [f.column for f in entity.fields]
+    extras: list[str] = []
+    for rel in entity.relations.values():
+        if rel.local not in entity.by_column and rel.local not in extras:
+            extras.append(rel.local)
+            columns.append(entity.table.c[rel.local].label(f"__rel_{rel.local}"))
+    return columns
+
+
+async def get_row(engine: AsyncEngine, catalog: Catalog, request: GetRequest) -> Row:
+    """The row whose identifier is ``request.identifier``; 1303 when there is none."""
+    entity = catalog.entity(request.alias)
+    check_includes(catalog, entity, request.include)
+    try:
+        key = filter_value(entity.identifier, request.identifier, entity.alias)
+    except Exception:
+        raise EntityNotFoundError(entity.alias) from None
+    statement = sa.select(*select_columns(entity, request.include)).where(
+        entity.identifier.column == key
+    )
+    async with translating(), engine.connect() as connection:
+        rows = (await connection.execute(statement)).all()
+        if not rows:
+            raise EntityNotFoundError(entity.alias)
+        shaped = await _with_includes(connection, catalog, entity, rows, request.include)
+    return shaped[0]
+
+
+async def _with_includes(
+    connection: AsyncConnection,
+    catalog: Catalog,
+    entity: Entity,
+    rows: Sequence[Sequence[Any]],
+    includes: Sequence[Include],
+) -> list[Row]:
+    shaped = [_shape(entity, row) for row in rows]
+    for include in includes:
+        relation = entity.relations[include.name]
+        target = catalog.entities[relation.target]
+        keys = [local_value(entity, relation, row) for row in rows]
+        await attach(connection, catalog, relation, target, keys, shaped, include.children)
+    return shaped
+
+
+async def attach(
+    connection: AsyncConnection,
+    catalog: Catalog,
+    relation: Relation,
+    target: Entity,
+    keys: Sequence[Any],
+    parents: Sequence[Row],
+    children: Sequence[Include],
+) -> None:
+    """Load the related rows of every parent in one statement and nest them under the
+    relationship's name: a list for hasMany, an object for belongsTo; absent when none."""
+    wanted = sorted({k for k in keys if k is not None}, key=repr)
+    if not wanted:
+        return
+    remote = target.table.c[relation.remote]
+    columns = select_columns(target, children)
+    remote_index = len(columns)
+    statement = (
+        sa.select(*columns, remote.label("__match"))
+        .where(remote.in_(wanted))
+        .order_by(target.identifier.column.asc())
+    )
+    rows = (await connection.execute(statement)).all()
+    nested = await _with_includes(connection, catalog, target, rows, children)
+    grouped: dict[Any, list[Row]] = {}
+    for row, out in zip(rows, nested, strict=True):
+        grouped.setdefault(row[remote_index], []).append(out)
+    for key, parent in zip(keys, parents, strict=True):
+        related = grouped.get(key)
+        if not related:
+            continue
+        parent[relation.name] = related if relation.many else related[0]

@@ -1,0 +1,261 @@
+"""Create, update and upsert: planned items written level by level in batched statements.
+
+A request's items are first written together (one INSERT ... RETURNING per group of items with
+the same fields, one UPDATE executemany plus one SELECT for updates). If the batch fails, the
+items are written again one by one, each in a savepoint, to attribute every failure to its item:
+transactional requests then roll back and report every error; partial requests
+(``X-Is-Transactional: false``) keep each item that was saved whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schema_builder.catalog import Catalog, Entity, Relation
+from schema_builder.errors import (
+    DexgateError,
+    DuplicateEntryError,
+    EntityNotFoundError,
+    IdentifierNotCreatableError,
+    InvalidFieldValueError,
+    NotNullViolationError,
+    ReferencedEntityMissingError,
+)
+from schema_builder.operations.db_errors import IntegrityProblemError, translating
+from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
+from schema_builder.operations.plan_write import Item, plan_write
+from schema_builder.operations.read import local_value, select_columns
+
+
+class ItemsFailedError(Exception):
+    """Items that could not be written for a reason found while writing (1303, 1308)."""
+
+    def __init__(self, errors: list[DexgateError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+async def write(engine: AsyncEngine, catalog: Catalog, request: WriteRequest) -> WriteResult:
+    entity = catalog.entity(request.alias)
+    plan = plan_write(catalog, entity, request.items, request.mode, request.identifier)
+    if request.transactional and plan.errors:
+        return WriteResult([], plan.all_errors)
+    valid = [item for item in plan.items if item.index not in plan.errors]
+    errors: dict[int, list[DexgateError]] = dict(plan.errors)
+    saved: list[Item] = []
+    async with translating(), engine.connect() as connection:
+        await connection.begin()
+        failed = await _attempt(connection, valid, request.mode) if valid else []
+        if not failed:
+            saved = valid
+        else:
+            for item in valid:
+                item_errors = await _attempt(connection, [item], request.mode)
+                if item_errors:
+                    errors[item.index] = item_errors
+                else:
+                    saved.append(item)
+            if request.transactional and not errors:
+                errors[-1] = failed
+        if request.transactional and errors:
+            await connection.rollback()
+            return WriteResult([], [e for i in sorted(errors) for e in errors[i]])
+        await connection.commit()
+    return WriteResult(
+        [item.saved for item in saved if item.saved is not None],
+        [e for i in sorted(errors) for e in errors[i]],
+    )
+
+
+async def _attempt(
+    connection: AsyncConnection, items: list[Item], mode: WriteMode
+) -> list[DexgateError]:
+    """Write ``items`` in a savepoint; on failure roll it back and say why."""
+    savepoint = await connection.begin_nested()
+    try:
+        async with translating():
+            await _save(connection, items[0].entity, items, mode)
+    except ItemsFailedError as exc:
+        await savepoint.rollback()
+        return exc.errors
+    except IntegrityProblemError as problem:
+        await savepoint.rollback()
+        return [_problem_error(problem, items)]
+    await savepoint.commit()
+    return []
+
+
+def _problem_error(problem: IntegrityProblemError, items: Sequence[Item]) -> DexgateError:
+    item = items[0]
+    field = item.entity.by_column.get(problem.column or "")
+    name = field.name if field is not None else (problem.column or "")
+    if problem.kind == "duplicate":
+        return DuplicateEntryError(f"{item.path}.{name}" if name else item.path)
+    if problem.kind == "not_null":
+        return NotNullViolationError(item.path, name or "?")
+    if problem.kind == "foreign_key":
+        return ReferencedEntityMissingError(item.path, name)
+    return InvalidFieldValueError(item.path, name or "?", "value rejected by the database")
+
+
+async def _save(
+    connection: AsyncConnection, entity: Entity, items: list[Item], mode: WriteMode
+) -> None:
+    """Write items of one entity, then their children, level by level."""
+    if not items:
+        return
+    inserts: list[Item] = []
+    updates: list[Item] = []
+    if mode == "create":
+        inserts = items
+    else:
+        keyed = [item for item in items if item.has_key]
+        found = await _existing(connection, entity, keyed)
+        errors: list[DexgateError] = []
+        for item in items:
+            if not item.has_key:
+                inserts.append(item)
+            elif item.key in found and _linked(item, found[item.key]):
+                updates.append(item)
+            elif mode == "update":
+                errors.append(EntityNotFoundError(item.path))
+            elif entity.identifier.definition.is_creatable:
+                item.values[entity.identifier.column_name] = item.key
+                inserts.append(item)
+            else:
+                errors.append(
+                    IdentifierNotCreatableError(item.path, f"{entity.identifier.name}: {item.key}")
+                )
+        if errors:
+            raise ItemsFailedError(errors)
+        if mode == "upsert":
+            for item in updates:
+                _reset_missing(entity, item)
+    await _insert(connection, entity, inserts)
+    await _update(connection, entity, updates)
+    await _save_children(connection, entity, items, mode)
+
+
+def _linked(item: Item, link_value: Any) -> bool:
+    """A child found by identifier must also belong to the parent it is nested under."""
+    if item.link_column is None:
+        return True
+    return bool(item.values.get(item.link_column) == link_value)
+
+
+async def _existing(
+    connection: AsyncConnection, entity: Entity, items: list[Item]
+) -> dict[Any, Any]:
+    """Identifier → link column value (or None) for the items' identifiers that exist."""
+    if not items:
+        return {}
+    link = items[0].link_column
+    id_column = entity.identifier.column
+    columns: list[sa.ColumnElement[Any]] = [id_column]
+    if link is not None:
+        columns.append(entity.table.c[link])
+    keys = list({item.key for item in items})
+    rows = (await connection.execute(sa.select(*columns).where(id_column.in_(keys)))).all()
+    return {row[0]: (row[1] if link is not None else None) for row in rows}
+
+
+def _reset_missing(entity: Entity, item: Item) -> None:
+    """PUT replaces: editable fields the item does not carry become NULL."""
+    for f in entity.fields:
+        if (
+            f is not entity.identifier
+            and f.definition.is_editable
+            and f.column_name not in item.values
+            and f.column_name != item.link_column
+        ):
+            item.values[f.column_name] = None
+
+
+def _groups(items: list[Item]) -> list[list[Item]]:
+    groups: dict[tuple[str, ...], list[Item]] = {}
+    for item in items:
+        groups.setdefault(tuple(sorted(item.values)), []).append(item)
+    return list(groups.values())
+
+
+def _store_saved(entity: Entity, item: Item, row: Sequence[Any]) -> None:
+    item.saved_row = row
+    item.saved = {
+        name: value if convert is None else convert(value)
+        for (name, convert), value in zip(entity.output, row, strict=False)
+    }
+
+
+async def _insert(connection: AsyncConnection, entity: Entity, items: list[Item]) -> None:
+    columns = select_columns(entity, list(entity.relations))
+    for group in _groups(items):
+        if not group[0].values:
+            for item in group:
+                row = (await connection.execute(sa.insert(entity.table).returning(*columns))).one()
+                _store_saved(entity, item, row)
+            continue
+        statement = sa.insert(entity.table).returning(*columns, sort_by_parameter_order=True)
+        result = await connection.execute(statement, [item.values for item in group])
+        for item, row in zip(group, result.all(), strict=True):
+            _store_saved(entity, item, row)
+
+
+async def _update(connection: AsyncConnection, entity: Entity, items: list[Item]) -> None:
+    if not items:
+        return
+    id_column = entity.identifier.column
+    for group in _groups(items):
+        names = sorted(group[0].values)
+        if not names:
+            continue
+        params: dict[str, sa.BindParameter[Any]] = {
+            name: sa.bindparam(f"v{i}") for i, name in enumerate(names)
+        }
+        statement = (
+            sa.update(entity.table)
+            .where(id_column == sa.bindparam("k"))
+            .values({entity.table.c[name]: param for name, param in params.items()})
+        )
+        await connection.execute(
+            statement,
+            [
+                {"k": item.key, **{f"v{i}": item.values[name] for i, name in enumerate(names)}}
+                for item in group
+            ],
+        )
+    columns = select_columns(entity, list(entity.relations))
+    keys = list({item.key for item in items})
+    rows = (
+        await connection.execute(
+            sa.select(*columns, id_column.label("__key")).where(id_column.in_(keys))
+        )
+    ).all()
+    by_key = {row[-1]: row for row in rows}
+    for item in items:
+        _store_saved(entity, item, by_key[item.key][:-1])
+
+
+async def _save_children(
+    connection: AsyncConnection, entity: Entity, items: list[Item], mode: WriteMode
+) -> None:
+    by_relation: dict[str, tuple[Relation, list[tuple[Item, list[Item]]]]] = {}
+    for item in items:
+        for relation, children in item.children:
+            by_relation.setdefault(relation.name, (relation, []))[1].append((item, children))
+    for relation, pairs in by_relation.values():
+        all_children: list[Item] = []
+        for parent, children in pairs:
+            link_value = local_value(entity, relation, parent.saved_row)
+            for child in children:
+                child.values[relation.remote] = link_value
+            all_children.extend(children)
+        if not all_children:
+            continue
+        await _save(connection, all_children[0].entity, all_children, mode)
+        for parent, children in pairs:
+            if parent.saved is not None and children:
+                parent.saved[relation.name] = [c.saved for c in children]

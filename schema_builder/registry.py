@@ -1,0 +1,168 @@
+"""The entity registry: the current catalog, kept in step with the stored configurations.
+
+Requests ask for :meth:`CatalogRegistry.current`, which returns the cached catalog and, at most
+once per ``check_interval``, compares the stored catalog version with the cached one. A change
+made through this registry is visible to the very next request; a change made by another
+process is picked up by the next check. A rebuild happens under a lock while other requests keep
+being served from the previous catalog, and a catalog that cannot be built never replaces the
+working one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schema_builder.catalog import Catalog, build_catalog
+from schema_builder.checks import check_configurations
+from schema_builder.definition import EntityConfiguration
+from schema_builder.errors import ConfigurationError, Problem
+from schema_builder.reflection import is_denied, list_tables, prefill, reflect_tables
+from schema_builder.store import (
+    ApplyReport,
+    delete_configuration,
+    load_configurations,
+    read_version,
+    save_configurations,
+)
+
+logger = logging.getLogger("dexgate.registry")
+
+
+class CatalogRegistry:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        denied_tables: Sequence[str] = (),
+        check_interval: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.denied_tables = tuple(denied_tables)
+        self.check_interval = check_interval
+        self._catalog: Catalog | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+        self.last_error: Exception | None = None
+
+    async def current(self) -> Catalog:
+        """The catalog to serve this request with."""
+        catalog = self._catalog
+        if catalog is None:
+            return await self.refresh()
+        if time.monotonic() - self._checked_at < self.check_interval or self._lock.locked():
+            return catalog
+        async with self._lock:
+            if time.monotonic() - self._checked_at >= self.check_interval:
+                await self._check()
+        return self._catalog or catalog
+
+    async def refresh(self) -> Catalog:
+        """Rebuild the catalog from the database now, whatever the cached version."""
+        async with self._lock:
+            await self._check(force=True)
+        assert self._catalog is not None
+        return self._catalog
+
+    async def _check(self, *, force: bool = False) -> None:
+        self._checked_at = time.monotonic()
+        async with self.engine.connect() as connection:
+            version = await read_version(connection)
+            if not force and self._catalog is not None and self._catalog.version == version:
+                return
+            try:
+                configurations = await load_configurations(connection)
+                names = [c.table_name for c in configurations if c.is_active]
+                tables = await connection.run_sync(lambda sync: reflect_tables(sync, names))
+                catalog = build_catalog(
+                    version,
+                    configurations,
+                    tables,
+                    sqlite=self.engine.dialect.name == "sqlite",
+                )
+            except Exception as exc:
+                if self._catalog is None:
+                    raise
+                self.last_error = exc
+                logger.exception(
+                    "Catalog version %s could not be built; keeping the last one", version
+                )
+                return
+        for problem in catalog.problems:
+            logger.warning("Entity left out of the catalog: %s", problem)
+        self._catalog = catalog
+        self.last_error = None
+
+    async def configurations(self) -> list[EntityConfiguration]:
+        async with self.engine.connect() as connection:
+            return await load_configurations(connection)
+
+    async def apply(
+        self, configurations: Sequence[EntityConfiguration], *, prune: bool = False
+    ) -> ApplyReport:
+        """Validate the registry that would result and save it; the new catalog serves next."""
+        async with self.engine.begin() as connection:
+            stored = {c.alias: c for c in await load_configurations(connection)}
+            listed = {c.alias for c in configurations}
+            tables_listed = {c.table_name for c in configurations}
+            kept = [
+                (c if not prune or not c.is_active else _deactivated(c))
+                for alias, c in stored.items()
+                if alias not in listed and c.table_name not in tables_listed
+            ]
+            resulting = [*kept, *configurations]
+            names = [c.table_name for c in resulting]
+            tables = await connection.run_sync(lambda sync: reflect_tables(sync, names))
+            check_configurations(resulting, tables, self.denied_tables)
+            report = await save_configurations(connection, configurations, prune=prune)
+        await self.refresh()
+        return report
+
+    async def remove(self, alias: str) -> bool:
+        async with self.engine.begin() as connection:
+            configurations = await load_configurations(connection)
+            referring = [
+                c.alias
+                for c in configurations
+                if c.alias != alias and any(r.target == alias for r in c.relations)
+            ]
+            removed = await delete_configuration(connection, alias)
+        if referring:
+            logger.info("Relations of %s to %s removed with it", ", ".join(referring), alias)
+        await self.refresh()
+        return removed
+
+    async def prefill(self, table_name: str, alias: str | None = None) -> EntityConfiguration:
+        """A configuration pre-filled from the table's columns (not saved)."""
+        if is_denied(table_name, self.denied_tables):
+            raise ConfigurationError(
+                [Problem(alias or table_name, f"Table `{table_name}` may not be exposed.")]
+            )
+        async with self.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: reflect_tables(sync, [table_name]))
+        if table_name not in tables:
+            raise ConfigurationError(
+                [
+                    Problem(
+                        alias or table_name, f"Table `{table_name}` does not exist in the database."
+                    )
+                ]
+            )
+        return prefill(tables[table_name], alias)
+
+    async def available_tables(self) -> list[str]:
+        """Tables that exist, are not denied and are not registered yet."""
+        async with self.engine.connect() as connection:
+            names = await connection.run_sync(list_tables)
+            registered = {c.table_name for c in await load_configurations(connection)}
+        return [n for n in names if n not in registered and not is_denied(n, self.denied_tables)]
+
+
+def _deactivated(config: EntityConfiguration) -> EntityConfiguration:
+    return EntityConfiguration(
+        config.table_name, config.alias, False, config.definition, config.relations
+    )
