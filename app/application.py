@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app import rest
-from app.database import create_engine
+from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
 from app.responses import JSONResponse
@@ -62,8 +62,14 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             denied_tables=settings.denied_tables,
             check_interval=settings.catalog_check_interval,
         )
-        await registry.refresh()
-        app.state.gateway = Gateway(settings, db, registry)
+        try:
+            await registry.refresh()
+        except sa.exc.DBAPIError as exc:
+            raise RuntimeError(
+                "dexgate cannot load its entity registry. If its tables are missing, run "
+                f"`dexgate migrate` first. ({exc.orig})"
+            ) from exc
+        app.state.gateway = Gateway(settings, db, registry, create_read_engine(db))
         try:
             yield
         finally:

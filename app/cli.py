@@ -50,6 +50,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     cmd_migrate(settings, args)
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"dexgate: serving {_safe_url(settings.database_url)} on {base}\n"
+        f"  entities:  {base}/\n"
+        f"  REST:      {base}/dynamic-entity/{{alias}}\n"
+        f"  health:    {base}/health/ready\n"
+        f"  try:       curl -g '{base}/dynamic-entity/products?page[offset]=0&page[limit]=5"
+        "&include=category'",
+        flush=True,
+    )
     uvicorn.run(
         "app.application:create_app_from_env",
         factory=True,

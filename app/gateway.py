@@ -15,3 +15,4 @@ class Gateway:
     settings: Settings
     engine: AsyncEngine
     registry: CatalogRegistry
+    reader: AsyncEngine

@@ -63,7 +63,7 @@ async def entity(request: Request) -> Response:
         gateway = _gateway(request)
         catalog = await gateway.registry.current()
         row = await read.get_row(
-            gateway.engine,
+            gateway.reader,
             catalog,
             GetRequest(alias, identifier, parse_include(request.query_params.get("include"))),
         )
@@ -98,7 +98,7 @@ async def _list(request: Request, alias: str) -> Response:
         count=want_count,
     )
     catalog = await gateway.registry.current()
-    result = await read.list_rows(gateway.engine, catalog, read_request)
+    result = await read.list_rows(gateway.reader, catalog, read_request)
     if result.total is None:
         return JSONResponse({"data": result.rows})
     return JSONResponse(

@@ -76,7 +76,17 @@ class Entity:
     relations: Mapping[str, Relation]
     by_name: Mapping[str, Field] = field(default_factory=dict)
     by_column: Mapping[str, Field] = field(default_factory=dict)
-    output: tuple[tuple[str, Callable[[Any], Any] | None], ...] = ()
+    names: tuple[str, ...] = ()
+    converters: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
+
+    def shape(self, row: Any) -> dict[str, Any]:
+        """A selected row as the API shows it: visible names, values converted for JSON."""
+        out = dict(zip(self.names, row, strict=False))
+        for name, convert in self.converters:
+            value = out[name]
+            if value is not None:
+                out[name] = convert(value)
+        return out
 
     @property
     def is_deletable(self) -> bool:
@@ -183,7 +193,9 @@ def build_entity(config: EntityConfiguration, table: sa.Table, *, sqlite: bool =
     by_column = {f.column_name: f for f in fields}
     by_name = {f.name: f for f in fields}
     identifier = by_column[config.definition.identifier]
-    output = tuple((f.name, _OUTPUT[f.type]) for f in fields)
+    converters = tuple(
+        (f.name, convert) for f in fields if (convert := _OUTPUT[f.type]) is not None
+    )
     return Entity(
         alias=config.alias,
         table=table,
@@ -193,7 +205,8 @@ def build_entity(config: EntityConfiguration, table: sa.Table, *, sqlite: bool =
         relations={},
         by_name=by_name,
         by_column=by_column,
-        output=output,
+        names=tuple(f.name for f in fields),
+        converters=converters,
     )
 
 
@@ -260,5 +273,6 @@ def _with_relations(entity: Entity, relations: Mapping[str, Relation]) -> Entity
         relations=relations,
         by_name=entity.by_name,
         by_column=entity.by_column,
-        output=entity.output,
+        names=entity.names,
+        converters=entity.converters,
     )

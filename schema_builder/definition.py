@@ -270,13 +270,12 @@ def _read_field(reader: _Reader, raw: Any, index: int) -> FieldDefinition | None
     for candidate in FIELD_TYPES:
         if raw_kind == candidate:
             kind = candidate
-    if raw_kind not in FIELD_TYPES:
-        if "type" in raw:
-            reader.problem(
-                f"Type {raw_kind!r} is not supported.",
-                where,
-                fix=f"Use one of {', '.join(FIELD_TYPES)}.",
-            )
+    if raw_kind not in FIELD_TYPES and "type" in raw:
+        reader.problem(
+            f"Type {raw_kind!r} is not supported.",
+            where,
+            fix=f"Use one of {', '.join(FIELD_TYPES)}.",
+        )
     creatable = reader.flag(raw, "isCreatable", where, False)
     editable = reader.flag(raw, "isEditable", where, False)
     validation = _read_validation(reader, raw.get("validation"), kind, where)

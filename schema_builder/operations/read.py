@@ -31,13 +31,6 @@ def check_includes(catalog: Catalog, entity: Entity, includes: Sequence[Include]
         check_includes(catalog, catalog.entities[relation.target], include.children)
 
 
-def _shape(entity: Entity, row: Sequence[Any]) -> Row:
-    return {
-        name: value if convert is None else convert(value)
-        for (name, convert), value in zip(entity.output, row, strict=False)
-    }
-
-
 def local_value(entity: Entity, relation: Relation, row: Sequence[Any]) -> Any:
     """The value of the relationship's matching column in a row selected by select_columns."""
     field = entity.by_column.get(relation.local)
@@ -124,7 +117,7 @@ async def _with_includes(
     rows: Sequence[Sequence[Any]],
     includes: Sequence[Include],
 ) -> list[Row]:
-    shaped = [_shape(entity, row) for row in rows]
+    shaped = [entity.shape(row) for row in rows]
     for include in includes:
         relation = entity.relations[include.name]
         target = catalog.entities[relation.target]

@@ -184,10 +184,7 @@ def _groups(items: list[Item]) -> list[list[Item]]:
 
 def _store_saved(entity: Entity, item: Item, row: Sequence[Any]) -> None:
     item.saved_row = row
-    item.saved = {
-        name: value if convert is None else convert(value)
-        for (name, convert), value in zip(entity.output, row, strict=False)
-    }
+    item.saved = entity.shape(row)
 
 
 async def _insert(connection: AsyncConnection, entity: Entity, items: list[Item]) -> None:

@@ -1,0 +1,188 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Each test gets its own database, cloned from a template that holds dexgate's migrated tables and
+the demo catalog: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL. The
+PostgreSQL server is found through ``DEXGATE_TEST_POSTGRES_URL`` (default: the local server);
+when it is unreachable the PostgreSQL half is skipped with a message, unless
+``DEXGATE_REQUIRE_POSTGRES=1`` (as in CI), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from asgi_lifespan import LifespanManager
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app import demo, migrate
+from app.application import create_app
+from app.database import create_engine
+from app.gateway import Gateway
+from app.settings import Settings
+from schema_builder.registry import CatalogRegistry
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DEXGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("DEXGATE_REQUIRE_POSTGRES") == "1"
+RUN_ID = uuid.uuid4().hex[:8]
+_counter = itertools.count()
+
+
+def _postgres_url(database: str) -> str:
+    return (
+        sa.make_url(POSTGRES_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+    )
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql(statement)
+    finally:
+        await engine.dispose()
+
+
+async def _prepare(url: str) -> None:
+    settings = Settings(database_url=url)
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine)
+        await demo.load(engine, CatalogRegistry(engine, denied_tables=settings.denied_tables))
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class Templates:
+    sqlite: Path
+    postgres: str | None
+    postgres_reason: str
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    sqlite_path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_prepare(f"sqlite+aiosqlite:///{sqlite_path}"))
+    postgres: str | None = None
+    reason = ""
+    name = f"dexgate_test_{RUN_ID}_template"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        postgres = name
+    except Exception as exc:  # the server is absent or refuses us: say why
+        reason = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc}"
+    if postgres is not None:
+        asyncio.run(_prepare(_postgres_url(postgres)))
+    yield Templates(sqlite_path, postgres, reason)
+    if postgres is not None:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{postgres}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+async def database_url(backend: str, templates: Templates, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database holding the migrated tables and the demo catalog."""
+    if backend == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(templates.sqlite, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if templates.postgres is None:
+        if REQUIRE_POSTGRES:
+            pytest.fail(templates.postgres_reason)
+        pytest.skip(templates.postgres_reason)
+    name = f"dexgate_test_{RUN_ID}_{next(_counter)}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{templates.postgres}" STRATEGY FILE_COPY')
+    try:
+        yield _postgres_url(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test", catalog_check_interval=0)
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+class StatementLog:
+    """The SQL statements an engine ran, to assert that work does not grow with rows."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.statements: list[str] = []
+        self.enabled = False
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.enabled:
+            self.statements.append(statement)
+
+    @property
+    def data_statements(self) -> list[str]:
+        """SELECT/INSERT/UPDATE/DELETE only: not BEGIN, SAVEPOINT or RELEASE."""
+        return [
+            s
+            for s in self.statements
+            if s.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")
+        ]
+
+    def start(self) -> None:
+        self.statements.clear()
+        self.enabled = True
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> StatementLog:
+    return StatementLog(engine)
+
+
+@pytest.fixture
+async def gateway_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
+    app = create_app(settings, engine=engine)
+    async with LifespanManager(app) as manager:
+        yield manager.app
+
+
+@pytest.fixture
+def gateway(gateway_app: Any) -> Gateway:
+    result: Gateway = gateway_app.state.gateway
+    return result
+
+
+@pytest.fixture
+async def client(gateway_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway_app)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://dexgate.test",
+        headers={"Content-Type": "application/json"},
+    ) as client:
+        yield client
+
+
+def settings_with(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)
