@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -19,4 +20,9 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, default=_default)
+        try:
+            return orjson.dumps(content, default=_default)
+        except orjson.JSONEncodeError:
+            # Text that is not valid UTF-8 (a client's JSON key with an unpaired surrogate,
+            # echoed in an error message): the standard encoder writes it as a \u escape.
+            return json.dumps(content, default=_default, separators=(",", ":")).encode()

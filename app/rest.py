@@ -16,7 +16,6 @@ from app.gateway import Gateway
 from app.responses import JSONResponse
 from app.rest_query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
 from schema_builder.errors import (
-    DexgateError,
     InvalidDataFormatError,
     RouteMethodNotAllowedError,
     UnsupportedMediaTypeError,
@@ -168,7 +167,7 @@ async def _delete(request: Request, alias: str, identifier: str | None) -> Respo
     conditions = (
         () if identifier is not None else parse_conditions(request.query_params.multi_items())
     )
-    errors: list[DexgateError] = await delete_op.delete(
+    _deleted, errors = await delete_op.delete(
         gateway.engine, catalog, DeleteRequest(alias, conditions, identifier)
     )
     if errors:

@@ -43,7 +43,7 @@ def _conditions_for(field: str, value: str) -> list[Condition]:
     if stripped.startswith("{"):
         try:
             decoded = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             decoded = None
         if isinstance(decoded, dict) and decoded:
             names = [_OPERATOR_NAMES.get(k.lower()) for k in decoded]
@@ -63,8 +63,11 @@ def _conditions_for(field: str, value: str) -> list[Condition]:
 
 
 def _non_negative_int(name: str, raw: str) -> int:
+    text = raw.strip()
     try:
-        value = int(raw.strip())
+        if not (text.isascii() and text.isdigit()):  # int() also takes "1_000" and "٣"
+            raise ValueError(text)
+        value = int(text)
     except ValueError:
         raise InvalidQueryParameterError(
             f"`{name}` must be a non-negative integer, got {raw!r}."

@@ -178,6 +178,7 @@ def parse_entry(entry: Any) -> EntityConfiguration:
     if alias and not ALIAS_PATTERN.match(alias):
         reader.problem(
             f"Alias `{alias}` is invalid.",
+            "tableAlias",
             fix="Use only letters, digits, `_` and `-` (^[a-zA-Z0-9_-]+$).",
         )
     is_active = reader.flag(entry, "isActive", None, False)
@@ -239,6 +240,7 @@ def _read_definition(reader: _Reader, data: Any) -> EntityDefinition:
     if identifier and fields and identifier not in seen_columns:
         reader.problem(
             f"Identifier `{identifier}` is not one of the fields.",
+            "identifier",
             fix="Set `identifier` to the `fieldName` of a configured field.",
         )
     return EntityDefinition(
@@ -256,7 +258,7 @@ def _read_field(reader: _Reader, raw: Any, index: int) -> FieldDefinition | None
     where = str(raw.get("fieldVisibleName") or raw.get("fieldName") or f"fields[{index}]")
     for key in ("type", "fieldName", "fieldVisibleName", "isCreatable", "isEditable"):
         if key not in raw:
-            reader.problem(f"`{key}` is required.", where)
+            reader.problem(f"`{key}` is required.", where, fix=f"Add `{key}` to the field.")
     column = reader.string(raw, "fieldName", where) if "fieldName" in raw else ""
     visible = reader.string(raw, "fieldVisibleName", where) if "fieldVisibleName" in raw else ""
     if visible and not GRAPHQL_NAME_PATTERN.match(visible):
@@ -322,11 +324,21 @@ def _read_validation(reader: _Reader, raw: Any, kind: FieldType, where: str) -> 
     max_length = reader.count(raw, "maxLength", where)
     precision, scale = reader.count(raw, "precision", where), reader.count(raw, "scale", where)
     if minimum is not None and maximum is not None and not minimum < maximum:
-        reader.problem("`min` must be less than `max`.", where)
+        reader.problem(
+            "`min` must be less than `max`.", where, fix="Lower `min`, raise `max`, or drop one."
+        )
     if min_length is not None and max_length is not None and not min_length < max_length:
-        reader.problem("`minLength` must be less than `maxLength`.", where)
+        reader.problem(
+            "`minLength` must be less than `maxLength`.",
+            where,
+            fix="Lower `minLength`, raise `maxLength`, or drop one.",
+        )
     if precision is not None and scale is not None and not scale < precision:
-        reader.problem("`scale` must be less than `precision`.", where)
+        reader.problem(
+            "`scale` must be less than `precision`.",
+            where,
+            fix="Lower `scale` or raise `precision` (total digits, including the scale).",
+        )
     if precision == 0:
         reader.problem("`precision` must be at least 1.", where)
     constraints: list[str] = []
@@ -349,7 +361,9 @@ def _read_validation(reader: _Reader, raw: Any, kind: FieldType, where: str) -> 
                 re.compile(pattern)
             except re.error as exc:
                 reader.problem(
-                    f"`validation.pattern` is not a valid regular expression: {exc}.", where
+                    f"`validation.pattern` is not a valid regular expression: {exc}.",
+                    where,
+                    fix="Correct the expression (Python `re` syntax) or remove `pattern`.",
                 )
                 pattern = None
     enum = raw.get("enum")
@@ -440,6 +454,8 @@ def _read_relations(reader: _Reader, raw: Any, kind: RelationKind) -> list[Relat
                 "`relationFieldMappings` must list at least one "
                 "{childFieldName, parentFieldName} pair.",
                 where,
+                fix='Add "relationFieldMappings": '
+                '[{"childFieldName": ..., "parentFieldName": ...}].',
             )
             continue
         if len(mappings) > 1:

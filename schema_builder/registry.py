@@ -107,12 +107,16 @@ class CatalogRegistry:
         """Validate the registry that would result and save it; the new catalog serves next."""
         async with self.engine.begin() as connection:
             stored = {c.alias: c for c in await load_configurations(connection)}
-            listed = {c.alias for c in configurations}
-            tables_listed = {c.table_name for c in configurations}
+            alias_by_table = {c.table_name: alias for alias, c in stored.items()}
+            # An entry replaces the stored one save_configurations matches: by alias, then table.
+            replaced = {
+                c.alias if c.alias in stored else alias_by_table.get(c.table_name)
+                for c in configurations
+            }
             kept = [
                 (c if not prune or not c.is_active else _deactivated(c))
                 for alias, c in stored.items()
-                if alias not in listed and c.table_name not in tables_listed
+                if alias not in replaced
             ]
             resulting = [*kept, *configurations]
             names = [c.table_name for c in resulting]

@@ -163,8 +163,10 @@ def statements(engine: AsyncEngine) -> StatementLog:
 @pytest.fixture
 async def gateway_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
     app = create_app(settings, engine=engine)
-    async with LifespanManager(app) as manager:
-        yield manager.app
+    # The Starlette app itself: it keeps its collaborators on ``app.state`` (manager.app is a
+    # bare wrapper function without ``.state``), and it needs no lifespan state per request.
+    async with LifespanManager(app):
+        yield app
 
 
 @pytest.fixture

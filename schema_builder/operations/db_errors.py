@@ -19,7 +19,7 @@ from schema_builder.errors import ServiceUnavailableError
 
 ProblemKind = Literal["duplicate", "foreign_key", "not_null", "invalid_value"]
 
-_SQLITE_COLUMN = re.compile(r"constraint failed: [\w\"]+\.([\w\"]+)")
+_SQLITE_COLUMN = re.compile(r"constraint failed: ([\w\"]+\.[\w\"]+(?:, [\w\"]+\.[\w\"]+)*)")
 _PG_KEY = re.compile(r"Key \(([^)]+)\)")
 _PG_REFERENCED = re.compile(r'referenced from table "([^"]+)"')
 
@@ -62,7 +62,12 @@ def classify(exc: sa.exc.DBAPIError) -> IntegrityProblemError | None:
         return None
     if isinstance(exc, sa.exc.IntegrityError):
         found = _SQLITE_COLUMN.search(message)
-        column = found.group(1) if found else None
+        # "table.a, table.b" for a composite key: named "a, b" as PostgreSQL's detail does
+        column = (
+            ", ".join(part.split(".", 1)[1] for part in found.group(1).split(", "))
+            if found
+            else None
+        )
         if "UNIQUE constraint failed" in message:
             return IntegrityProblemError("duplicate", column)
         if "FOREIGN KEY constraint failed" in message:

@@ -27,8 +27,9 @@ from schema_builder.operations.values import filter_value
 
 async def delete(
     engine: AsyncEngine, catalog: Catalog, request: DeleteRequest
-) -> list[DexgateError]:
-    """Delete the matching rows; return the errors of rows that could not be deleted."""
+) -> tuple[int, list[DexgateError]]:
+    """Delete the matching rows; return how many were deleted and the errors of the rows that
+    could not be (1317)."""
     entity = catalog.entity(request.alias)
     if not entity.is_deletable:
         raise MethodNotAllowedError(entity.alias)
@@ -55,8 +56,9 @@ async def delete(
             await savepoint.rollback()
         else:
             await savepoint.commit()
-            return []
-        return await _delete_each(connection, catalog, entity, keys)
+            return len(keys), []
+        errors = await _delete_each(connection, catalog, entity, keys)
+        return len(keys) - len(errors), errors
 
 
 async def _delete_each(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from schema_builder.catalog import Entity
 from schema_builder.errors import FilterFieldNotFoundError, InvalidFilterError
-from schema_builder.operations.ir import Condition
+from schema_builder.operations.ir import AllOf, AnyOf, Condition, Filter
 from schema_builder.operations.values import filter_value
 
 Column = sa.ColumnElement[Any]
@@ -29,13 +29,25 @@ OPERATORS: dict[str, Callable[[Column, Any], sa.ColumnElement[bool]]] = {
     "isNull": lambda c, v: c.is_(None) if v else c.is_not(None),
 }
 MAX_IN_VALUES = 1000
+ORDERING = ("gt", "gte", "lt", "lte")
 
 
 def compile_conditions(
-    entity: Entity, conditions: Iterable[Condition]
+    entity: Entity, conditions: Iterable[Filter]
 ) -> list[sa.ColumnElement[bool]]:
-    """SQL predicates for the conditions, all ANDed by the caller."""
-    return [compile_condition(entity, c) for c in conditions]
+    """SQL predicates for the filters, all ANDed by the caller."""
+    return [compile_filter(entity, c) for c in conditions]
+
+
+def compile_filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
+    """A predicate for a condition or a tree of and/or/not."""
+    if isinstance(node, Condition):
+        return compile_condition(entity, node)
+    if isinstance(node, AllOf):
+        return sa.and_(sa.true(), *(compile_filter(entity, part) for part in node.parts))
+    if isinstance(node, AnyOf):
+        return sa.or_(sa.false(), *(compile_filter(entity, part) for part in node.parts))
+    return sa.not_(compile_filter(entity, node.part))
 
 
 def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[bool]:
@@ -46,6 +58,11 @@ def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[
     if build is None:
         raise InvalidFilterError(
             f"Unknown filter operator `{condition.operator}`. Use one of: {', '.join(OPERATORS)}."
+        )
+    if field.type == "boolean" and condition.operator in ORDERING:
+        raise InvalidFilterError(
+            f"`{condition.operator}` does not apply to the boolean field `{field.name}`. "
+            "Use eq, ne, in or isNull."
         )
     raw = condition.value
     if condition.operator == "in":
@@ -69,4 +86,9 @@ def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[
         value = filter_value(field, raw, entity.alias)
     else:
         value = filter_value(field, raw, entity.alias)
-    return build(field.column, value)
+    column: Column = field.column
+    if field.type == "decimal":
+        # Bind as plain NUMERIC: PostgreSQL would cast to the column's numeric(p, s), which
+        # rounds the value (1.234 would equal 1.23) or overflows (a server error).
+        column = sa.type_coerce(column, sa.Numeric())
+    return build(column, value)

@@ -22,11 +22,25 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
-class Include:
-    """A relationship to load, with the relationships to load beneath it."""
+class AllOf:
+    """Every part holds (an empty AllOf always holds)."""
 
-    name: str
-    children: tuple[Include, ...] = ()
+    parts: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one part holds (an empty AnyOf never holds)."""
+
+    parts: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    part: Filter
+
+
+Filter = Condition | AllOf | AnyOf | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +50,30 @@ class SortKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Include:
+    """A relationship to load, with the relationships to load beneath it.
+
+    Related rows are nested under ``key`` (the relationship's name unless given). For hasMany
+    relationships, ``conditions``, ``sort``, ``limit`` and ``offset`` apply per parent.
+    """
+
+    name: str
+    children: tuple[Include, ...] = ()
+    key: str | None = None
+    conditions: tuple[Filter, ...] = ()
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None
+    offset: int = 0
+
+    @property
+    def output_key(self) -> str:
+        return self.key or self.name
+
+
+@dataclass(frozen=True, slots=True)
 class ReadRequest:
     alias: str
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Filter, ...] = ()
     sort: tuple[SortKey, ...] = ()
     offset: int = 0
     limit: int | None = None
@@ -68,7 +103,7 @@ class WriteRequest:
 @dataclass(frozen=True, slots=True)
 class DeleteRequest:
     alias: str
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Filter, ...] = ()
     identifier: Any = None
 
 

@@ -16,7 +16,7 @@ from schema_builder.errors import (
 )
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.filters import compile_conditions
-from schema_builder.operations.ir import GetRequest, Include, ReadRequest, ReadResult
+from schema_builder.operations.ir import GetRequest, Include, ReadRequest, ReadResult, SortKey
 from schema_builder.operations.values import filter_value
 
 Row = dict[str, Any]
@@ -52,13 +52,7 @@ async def list_rows(engine: AsyncEngine, catalog: Catalog, request: ReadRequest)
     entity = catalog.entity(request.alias)
     check_includes(catalog, entity, request.include)
     where = compile_conditions(entity, request.conditions)
-    order: list[sa.ColumnElement[Any]] = []
-    for key in request.sort:
-        field = entity.field_for_filter(key.field)
-        if field is None:
-            raise UnknownSortFieldError(key.field, entity.alias)
-        order.append(field.column.desc() if key.descending else field.column.asc())
-    order.append(entity.identifier.column.asc())
+    order = ordering(entity, request.sort)
     statement = (
         sa.select(*select_columns(entity, request.include))
         .where(*where)
@@ -89,6 +83,18 @@ def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnEle
             extras.append(rel.local)
             columns.append(entity.table.c[rel.local].label(f"__rel_{rel.local}"))
     return columns
+
+
+def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[Any]]:
+    """ORDER BY for the sort keys, then the identifier so that pages are deterministic."""
+    order: list[sa.ColumnElement[Any]] = []
+    for key in sort:
+        field = entity.field_for_filter(key.field)
+        if field is None:
+            raise UnknownSortFieldError(key.field, entity.alias)
+        order.append(field.column.desc() if key.descending else field.column.asc())
+    order.append(entity.identifier.column.asc())
+    return order
 
 
 async def get_row(engine: AsyncEngine, catalog: Catalog, request: GetRequest) -> Row:
@@ -122,7 +128,7 @@ async def _with_includes(
         relation = entity.relations[include.name]
         target = catalog.entities[relation.target]
         keys = [local_value(entity, relation, row) for row in rows]
-        await attach(connection, catalog, relation, target, keys, shaped, include.children)
+        await attach(connection, catalog, relation, target, keys, shaped, include)
     return shaped
 
 
@@ -133,28 +139,44 @@ async def attach(
     target: Entity,
     keys: Sequence[Any],
     parents: Sequence[Row],
-    children: Sequence[Include],
+    include: Include,
 ) -> None:
     """Load the related rows of every parent in one statement and nest them under the
-    relationship's name: a list for hasMany, an object for belongsTo; absent when none."""
+    include's key: a list for hasMany, an object for belongsTo; absent when none.
+
+    A per-parent ``limit``/``offset`` is applied with ROW_NUMBER() over the parent key, so it
+    still takes one statement for the whole page."""
     wanted = sorted({k for k in keys if k is not None}, key=repr)
     if not wanted:
         return
     remote = target.table.c[relation.remote]
-    columns = select_columns(target, children)
+    columns = select_columns(target, include.children)
+    where = [remote.in_(wanted), *compile_conditions(target, include.conditions)]
+    order = ordering(target, include.sort)
+    windowed = relation.many and (include.limit is not None or include.offset)
+    if windowed:
+        number = sa.func.row_number().over(partition_by=remote, order_by=order)
+        inner = (
+            sa.select(*columns, remote.label("__match"), number.label("__n")).where(*where)
+        ).subquery()
+        position = inner.c["__n"]
+        bounds = [position > include.offset]
+        if include.limit is not None:
+            bounds.append(position <= include.offset + include.limit)
+        statement = (
+            sa.select(*list(inner.c)[:-1]).where(*bounds).order_by(inner.c["__match"], position)
+        )
+    else:
+        statement = sa.select(*columns, remote.label("__match")).where(*where).order_by(*order)
     remote_index = len(columns)
-    statement = (
-        sa.select(*columns, remote.label("__match"))
-        .where(remote.in_(wanted))
-        .order_by(target.identifier.column.asc())
-    )
     rows = (await connection.execute(statement)).all()
-    nested = await _with_includes(connection, catalog, target, rows, children)
+    nested = await _with_includes(connection, catalog, target, rows, include.children)
     grouped: dict[Any, list[Row]] = {}
     for row, out in zip(rows, nested, strict=True):
         grouped.setdefault(row[remote_index], []).append(out)
+    key_name = include.output_key
     for key, parent in zip(keys, parents, strict=True):
         related = grouped.get(key)
         if not related:
             continue
-        parent[relation.name] = related if relation.many else related[0]
+        parent[key_name] = related if relation.many else related[0]

@@ -21,8 +21,11 @@ from schema_builder.errors import (
     InvalidUrlError,
 )
 
-DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
-INTEGER_PATTERN = re.compile(r"^-?\d+$")
+# ASCII digits only, as in Spryker (PHP's \d): Python's \d also matches "٣".
+DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$", re.ASCII)
+INTEGER_PATTERN = re.compile(r"^-?\d+$", re.ASCII)
+# PostgreSQL's numeric holds at most 131072 digits before the point: a bound for every back end.
+MAX_DECIMAL_DIGITS = 131072
 URL_PATTERN = re.compile(r"^\/$|^\/[a-z0-9\-._~%!$&'()*+,;=@]+(\/[a-zA-Z0-9\-._~%!$&'()*+,;=:@]+)*")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -41,16 +44,24 @@ def filter_value(field: Field, raw: Any, alias: str) -> Any:
         raise refuse('a value (use {"isNull": true} to match nulls)')
     if isinstance(raw, str) and "\x00" in raw:
         raise refuse("valid text (it contains a NUL character)")
+    if isinstance(raw, str) and not is_unicode(raw):
+        raise refuse("valid text (it contains an unpaired surrogate)")
     if kind == "integer":
+        low, high = field.int_range
         if isinstance(raw, bool):
             raise refuse("an integer")
         if isinstance(raw, str) and INTEGER_PATTERN.match(raw.strip()):
-            raw = int(raw.strip())
+            try:
+                raw = int(raw.strip())
+            except ValueError:  # more digits than Python converts: far beyond any column
+                raise refuse(f"an integer between {low} and {high}") from None
         if isinstance(raw, Decimal) and raw == raw.to_integral_value():
+            # Range first: int() of a JSON number like 1e99999999 would run for minutes.
+            if not low <= raw <= high:
+                raise refuse(f"an integer between {low} and {high}")
             raw = int(raw)
         if not isinstance(raw, int):
             raise refuse("an integer")
-        low, high = field.int_range
         if not low <= raw <= high:
             raise refuse(f"an integer between {low} and {high}")
         return raw
@@ -89,6 +100,16 @@ def filter_value(field: Field, raw: Any, alias: str) -> Any:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     return str(raw)
+
+
+def is_unicode(text: str) -> bool:
+    """False for text holding an unpaired surrogate (JSON allows ``"\\ud800"``), which no
+    database stores and no UTF-8 response can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def rules_text(field: Field) -> str:
@@ -147,6 +168,9 @@ def check_value(field: Field, value: Any, path: str) -> tuple[Any, list[DexgateE
             return value, [InvalidFieldTypeError(path, field.name)]
         text = str(value)
         if isinstance(value, Decimal) and "E" in text.upper():
+            if abs(value.adjusted()) > MAX_DECIMAL_DIGITS:
+                # Writing 1e99999999 out in full would take a gigabyte; no column holds it.
+                return value, [_value_error(field, path, f"digits: {MAX_DECIMAL_DIGITS}")]
             text = format(value, "f")
         if not DECIMAL_PATTERN.match(text):
             return value, [InvalidFieldTypeError(path, field.name)]
@@ -165,12 +189,23 @@ def check_value(field: Field, value: Any, path: str) -> tuple[Any, list[DexgateE
             return datetime.fromisoformat(value), []
         except (TypeError, ValueError):
             return value, [InvalidFieldTypeError(path, field.name)]
-    return _plain_json(value), []
+    try:
+        return _plain_json(value), []
+    except ValueError:
+        return value, [_value_error(field, path, f"numbers within ±{_JSON_LIMIT:.0e}")]
+
+
+_JSON_LIMIT = Decimal("1e308")
 
 
 def _plain_json(value: Any) -> Any:
+    """JSON decoded with exact decimals, as plain ints and floats; ValueError beyond floats."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if not value.is_finite() or abs(value) >= _JSON_LIMIT:
+            raise ValueError(value)
+        if value == value.to_integral_value() and abs(value) < 2**63:
+            return int(value)
+        return float(value)
     if isinstance(value, list):
         return [_plain_json(v) for v in value]
     if isinstance(value, dict):
@@ -183,6 +218,8 @@ def _string_errors(field: Field, value: str, path: str) -> list[DexgateError]:
     length = len(value)
     if "\x00" in value:
         return [_value_error(field, path, "no NUL characters")]
+    if not is_unicode(value):
+        return [_value_error(field, path, "no unpaired surrogates")]
     if (v.min_length is not None and length < v.min_length) or (
         v.max_length is not None and length > v.max_length
     ):

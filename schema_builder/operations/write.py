@@ -195,10 +195,41 @@ async def _insert(connection: AsyncConnection, entity: Entity, items: list[Item]
                 row = (await connection.execute(sa.insert(entity.table).returning(*columns))).one()
                 _store_saved(entity, item, row)
             continue
-        statement = sa.insert(entity.table).returning(*columns, sort_by_parameter_order=True)
-        result = await connection.execute(statement, [item.values for item in group])
-        for item, row in zip(group, result.all(), strict=True):
-            _store_saved(entity, item, row)
+        rows = await _insert_rows(connection, entity, group)
+        for item, saved_row in zip(group, rows, strict=True):
+            _store_saved(entity, item, saved_row)
+
+
+async def _insert_rows(
+    connection: AsyncConnection, entity: Entity, group: list[Item]
+) -> list[Sequence[Any]]:
+    """Insert a group in multi-row batches; return its rows in the order of the items.
+
+    ``sort_by_parameter_order`` would make SQLAlchemy fall back to one INSERT per row here: SQLite
+    has no insert sentinel at all, and a reflected PostgreSQL serial key carries a ``nextval()``
+    server default that SQLAlchemy does not accept as one. So rows are matched to items by the
+    identifier when the items carry an integer one, or, for a key the database generates, by
+    sorting on it: a multi-row INSERT assigns autoincrement keys in the order of its rows (the
+    same assumption SQLAlchemy's own autoincrement sentinel makes). Other keys keep SQLAlchemy's
+    row-at-a-time ordering.
+    """
+    id_column = entity.identifier.column
+    values = [item.values for item in group]
+    sent_key = id_column.name in group[0].values and entity.identifier.type == "integer"
+    generated = id_column.name not in group[0].values
+    if not sent_key and not (generated and entity.table.autoincrement_column is id_column):
+        statement = sa.insert(entity.table).returning(
+            *select_columns(entity, list(entity.relations)), sort_by_parameter_order=True
+        )
+        return list((await connection.execute(statement, values)).all())
+    statement = sa.insert(entity.table).returning(
+        *select_columns(entity, list(entity.relations)), id_column.label("__key")
+    )
+    rows = (await connection.execute(statement, values)).all()
+    if sent_key:
+        by_key = {row[-1]: row[:-1] for row in rows}
+        return [by_key[item.values[id_column.name]] for item in group]
+    return [row[:-1] for row in sorted(rows, key=lambda row: row[-1])]
 
 
 async def _update(connection: AsyncConnection, entity: Entity, items: list[Item]) -> None:
@@ -252,7 +283,32 @@ async def _save_children(
             all_children.extend(children)
         if not all_children:
             continue
-        await _save(connection, all_children[0].entity, all_children, mode)
+        await _save_child_rows(connection, all_children, mode)
         for parent, children in pairs:
             if parent.saved is not None and children:
                 parent.saved[relation.name] = [c.saved for c in children]
+
+
+async def _save_child_rows(
+    connection: AsyncConnection, children: list[Item], mode: WriteMode
+) -> None:
+    """Save one level of child rows together; when the database refuses them, retry them one
+    by one to find the rows it refused, so each error carries its child's path
+    (``categories[0].products[1].sku``) rather than the top-level item's."""
+    savepoint = await connection.begin_nested()
+    try:
+        async with translating():
+            await _save(connection, children[0].entity, children, mode)
+    except IntegrityProblemError as exc:
+        await savepoint.rollback()
+        problem = exc
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    else:
+        await savepoint.commit()
+        return
+    errors: list[DexgateError] = []
+    for child in children:
+        errors.extend(await _attempt(connection, [child], mode))
+    raise ItemsFailedError(errors or [_problem_error(problem, children)])
