@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import rest
+from app import graphql, rest
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
 from app.responses import JSONResponse
 from app.settings import Settings
 from schema_builder.errors import DexgateError
+from schema_builder.graphql_registry import SchemaRegistry
 from schema_builder.operations.db_errors import translating
 from schema_builder.registry import CatalogRegistry
 
@@ -69,7 +70,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 "dexgate cannot load its entity registry. If its tables are missing, run "
                 f"`dexgate migrate` first. ({exc.orig})"
             ) from exc
-        app.state.gateway = Gateway(settings, db, registry, create_read_engine(db))
+        app.state.gateway = Gateway(
+            settings, db, registry, create_read_engine(db), SchemaRegistry()
+        )
         try:
             yield
         finally:
@@ -81,6 +84,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             Route("/", index),
             Route("/health/live", live),
             Route("/health/ready", ready),
+            *graphql.routes,
             *rest.routes,
         ],
         exception_handlers={

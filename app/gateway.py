@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
+from schema_builder.graphql_registry import SchemaRegistry
 from schema_builder.registry import CatalogRegistry
 
 
@@ -16,3 +17,4 @@ class Gateway:
     engine: AsyncEngine
     registry: CatalogRegistry
     reader: AsyncEngine
+    schemas: SchemaRegistry

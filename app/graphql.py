@@ -1,0 +1,250 @@
+"""The GraphQL endpoint at ``/graphql``: parse (cached), validate (cached per schema), execute
+against the schema of the current catalog, and report errors with codes in ``extensions``.
+
+Request errors (malformed body, syntax, validation, variables) answer 400; once execution
+starts the answer is 200 with ``data`` and ``errors``. An unexpected exception is logged and
+reported as a generic ``DX500`` error; its text never reaches the client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.gateway import Gateway
+from app.graphql_limits import MAX_QUERY_LENGTH, MAX_TOKENS, DepthLimitRule
+from app.responses import JSONResponse
+from schema_builder.errors import DexgateError
+from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
+
+logger = logging.getLogger("dexgate.graphql")
+
+SYNTAX = "DX110"
+VALIDATION = "DX111"
+VARIABLES = "DX112"
+MALFORMED = "DX113"
+INTERNAL = "DX500"
+
+
+class GraphQLRequestError(Exception):
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+def _error_body(errors: list[dict[str, Any]], status: int) -> Response:
+    return JSONResponse({"errors": errors}, status_code=status)
+
+
+def _formatted(error: GraphQLError, code: str, status: int = 400) -> dict[str, Any]:
+    out: dict[str, Any] = dict(error.formatted)
+    out["extensions"] = {"code": code, "status": status, **(out.get("extensions") or {})}
+    return out
+
+
+class _DocumentCache:
+    """Parsed documents by query text, and validation results by (schema, query text)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._valid: OrderedDict[tuple[int, str], list[GraphQLError]] = OrderedDict()
+
+    def document(self, query: str) -> DocumentNode:
+        document = self._documents.get(query)
+        if document is None:
+            try:
+                document = parse(query, max_tokens=MAX_TOKENS)
+            except RecursionError:
+                raise GraphQLRequestError("The query is nested too deeply.", SYNTAX) from None
+            self._documents[query] = document
+            if len(self._documents) > self.size:
+                self._documents.popitem(last=False)
+        return document
+
+    def validation(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode
+    ) -> list[GraphQLError]:
+        key = (id(schema), query)
+        errors = self._valid.get(key)
+        if errors is None:
+            from graphql import specified_rules
+
+            errors = validate(schema, document, [*specified_rules, DepthLimitRule])
+            self._valid[key] = errors
+            if len(self._valid) > self.size:
+                self._valid.popitem(last=False)
+        return errors
+
+
+_cache = _DocumentCache()
+
+
+async def _read_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+    if request.method == "GET":
+        params = request.query_params
+        query = params.get("query")
+        raw_variables = params.get("variables")
+        try:
+            variables = json.loads(raw_variables) if raw_variables else None
+        except ValueError:
+            raise GraphQLRequestError("`variables` is not valid JSON.", MALFORMED) from None
+        operation = params.get("operationName")
+    else:
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        raw = await request.body()
+        if media == "application/graphql":
+            query, variables, operation = raw.decode("utf-8", "replace"), None, None
+        elif media in ("application/json", "") or media.endswith("+json"):
+            try:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
+                raise GraphQLRequestError("The body is not valid JSON.", MALFORMED) from None
+            if not isinstance(body, dict):
+                raise GraphQLRequestError(
+                    'The body must be an object: {"query": "...", "variables": {...}}.', MALFORMED
+                )
+            query, variables, operation = (
+                body.get("query"),
+                body.get("variables"),
+                body.get("operationName"),
+            )
+        else:
+            raise GraphQLRequestError(
+                f"Unsupported Content-Type `{media}`: send application/json.", MALFORMED, 415
+            )
+    if not isinstance(query, str) or not query.strip():
+        raise GraphQLRequestError('No query: send {"query": "{ ... }"}.', MALFORMED)
+    if len(query) > MAX_QUERY_LENGTH:
+        raise GraphQLRequestError(
+            f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed.",
+            MALFORMED,
+            413,
+        )
+    if variables is not None and not isinstance(variables, dict):
+        raise GraphQLRequestError("`variables` must be an object.", MALFORMED)
+    if operation is not None and not isinstance(operation, str):
+        raise GraphQLRequestError("`operationName` must be a string.", MALFORMED)
+    return query, variables, operation
+
+
+def _is_mutation(document: DocumentNode, operation: str | None) -> bool:
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation is None or (definition.name and definition.name.value == operation)
+        ):
+            return definition.operation == OperationType.MUTATION
+    return False
+
+
+def _located(error: GraphQLError, at: GraphQLError) -> dict[str, Any]:
+    """``error`` reported where ``at`` happened."""
+    out: dict[str, Any] = dict(error.formatted)
+    out["locations"] = at.formatted.get("locations")
+    out["path"] = at.path
+    return out
+
+
+def _errors_of(result: ExecutionResult) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for error in result.errors or ():
+        original = error.original_error
+        if isinstance(original, ManyErrorsError):
+            for item in original.errors:
+                out.append(_located(to_graphql_error(item), error))
+            continue
+        if isinstance(original, DexgateError):
+            out.append(_located(to_graphql_error(original), error))
+            continue
+        if original is not None and not isinstance(original, GraphQLError):
+            logger.error("Unhandled error in GraphQL resolver at %s", error.path, exc_info=original)
+            out.append(
+                {
+                    "message": "Internal server error. The incident has been logged.",
+                    "locations": error.formatted.get("locations"),
+                    "path": error.path,
+                    "extensions": {"code": INTERNAL, "status": 500},
+                }
+            )
+            continue
+        formatted: dict[str, Any] = dict(error.formatted)
+        if "code" not in (formatted.get("extensions") or {}):
+            code = VARIABLES if error.path is None else VALIDATION
+            formatted["extensions"] = {"code": code, "status": 400}
+        out.append(formatted)
+    return out
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    try:
+        query, variables, operation = await _read_request(request)
+        catalog = await gateway.registry.current()
+        schema = await gateway.schemas.schema_for(catalog)
+        try:
+            document = _cache.document(query)
+        except GraphQLError as exc:
+            return _error_body([_formatted(exc, SYNTAX)], 400)
+        errors = _cache.validation(schema, query, document)
+        if errors:
+            return _error_body([_formatted(e, VALIDATION) for e in errors], 400)
+        if request.method == "GET" and _is_mutation(document, operation):
+            return _error_body(
+                [
+                    {
+                        "message": "Mutations need POST.",
+                        "extensions": {"code": MALFORMED, "status": 405},
+                    }
+                ],
+                405,
+            )
+    except GraphQLRequestError as exc:
+        return _error_body(
+            [{"message": exc.message, "extensions": {"code": exc.code, "status": exc.status}}],
+            exc.status,
+        )
+    context = GraphQLContext(
+        engine=gateway.engine,
+        reader=gateway.reader,
+        catalog=catalog,
+        max_page_size=gateway.settings.max_page_size,
+        default_page_size=gateway.settings.default_page_size,
+    )
+    outcome = execute(
+        schema,
+        document,
+        variable_values=variables,
+        operation_name=operation,
+        context_value=context,
+    )
+    result = await outcome if isinstance(outcome, Awaitable) else outcome
+    body: dict[str, Any] = {}
+    status = 200
+    if result.errors:
+        body["errors"] = _errors_of(result)
+        if result.data is None and all(e.path is None for e in result.errors):
+            status = 400
+    if result.data is not None or status == 200:
+        body["data"] = result.data
+    return JSONResponse(body, status_code=status)
+
+
+routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]

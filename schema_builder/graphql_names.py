@@ -1,0 +1,141 @@
+"""Every GraphQL name dexgate generates, derived from an entity's alias in one place.
+
+For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
+
+| what | name |
+|---|---|
+| object type | ``ProductStock`` (``graphqlName``, else the alias singularised in PascalCase) |
+| list query | ``productStocks`` (the alias in camelCase) |
+| by-id query | ``productStock`` (type name in camelCase; ``productStocksById`` if equal) |
+| list result | ``ProductStockList`` |
+| filter input | ``ProductStockFilter`` |
+| sort enum | ``ProductStockSort`` with values ``<field>_ASC`` / ``<field>_DESC`` |
+| inputs | ``ProductStockCreateInput``, ``ProductStockUpdateInput``, ``ProductStockUpsertInput`` |
+| mutations | ``createProductStocks``, ``updateProductStocks``, ``upsertProductStocks``, |
+| | ``deleteProductStocks`` (deletable entities only) |
+| mutation result | ``ProductStockMutationResult`` |
+
+Object fields and filter keys are the fields' visible names; relationship fields are the
+relationship names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _words(alias: str) -> list[str]:
+    return _WORD.findall(alias)
+
+
+def singular(word: str) -> str:
+    lower = word.lower()
+    if lower.endswith("ies") and len(word) > 3:
+        return word[:-3] + ("Y" if word[-3].isupper() else "y")
+    if lower.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def pascal(words: list[str]) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityNames:
+    type: str
+    list_query: str
+    get_query: str
+    list_result: str
+    filter: str
+    sort: str
+    create_input: str
+    update_input: str
+    upsert_input: str
+    mutation_result: str
+    create: str
+    update: str
+    upsert: str
+    delete: str
+
+    def all_type_names(self) -> tuple[str, ...]:
+        return (
+            self.type,
+            self.list_result,
+            self.filter,
+            self.sort,
+            self.create_input,
+            self.update_input,
+            self.upsert_input,
+            self.mutation_result,
+        )
+
+    def all_field_names(self) -> tuple[str, ...]:
+        """Root fields: two queries and four mutations."""
+        return (self.list_query, self.get_query, self.create, self.update, self.upsert, self.delete)
+
+
+def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
+    words = _words(alias) or ["Entity"]
+    plural = pascal(words)
+    if plural[:1].isdigit():
+        plural = f"E{plural}"
+    base = graphql_name or pascal([*words[:-1], singular(words[-1])])
+    if base[:1].isdigit():
+        base = f"E{base}"
+    list_query = camel(plural)
+    get_query = camel(base)
+    if get_query == list_query:
+        get_query = f"{list_query}ById"
+    return EntityNames(
+        type=base,
+        list_query=list_query,
+        get_query=get_query,
+        list_result=f"{base}List",
+        filter=f"{base}Filter",
+        sort=f"{base}Sort",
+        create_input=f"{base}CreateInput",
+        update_input=f"{base}UpdateInput",
+        upsert_input=f"{base}UpsertInput",
+        mutation_result=f"{base}MutationResult",
+        create=f"create{plural}",
+        update=f"update{plural}",
+        upsert=f"upsert{plural}",
+        delete=f"delete{plural}",
+    )
+
+
+# Names of the shared types every schema holds; an entity name may not take one of them.
+SHARED_TYPE_NAMES = frozenset(
+    {
+        "Query",
+        "Mutation",
+        "Decimal",
+        "Date",
+        "DateTime",
+        "JSON",
+        "MutationError",
+        "DeleteResult",
+        "IntFilter",
+        "FloatFilter",
+        "DecimalFilter",
+        "StringFilter",
+        "BooleanFilter",
+        "DateFilter",
+        "DateTimeFilter",
+        "Int",
+        "Float",
+        "String",
+        "Boolean",
+        "ID",
+    }
+)

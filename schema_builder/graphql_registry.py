@@ -1,0 +1,71 @@
+"""The GraphQL schema of the current catalog, cached per catalog version and swapped whole.
+
+The first request that sees a new catalog version builds its schema in a worker thread and
+waits for it; requests arriving meanwhile keep being served by the previous schema. A catalog
+whose schema fails to build leaves the last good schema serving, and the failure is logged and
+kept in ``last_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from graphql import GraphQLSchema, validate_schema
+
+from schema_builder.catalog import Catalog
+from schema_builder.graphql_schema import build_schema
+
+logger = logging.getLogger("dexgate.graphql")
+
+
+class SchemaBuildError(Exception):
+    """The generated schema is invalid (a bug or a configuration the checks let through)."""
+
+
+def build_valid_schema(catalog: Catalog) -> GraphQLSchema:
+    schema = build_schema(catalog)
+    errors = validate_schema(schema)
+    if errors:
+        raise SchemaBuildError("; ".join(e.message for e in errors))
+    return schema
+
+
+class SchemaRegistry:
+    def __init__(self) -> None:
+        self._schema: GraphQLSchema | None = None
+        self._version: int | None = None
+        self._failed_version: int | None = None
+        self._lock = asyncio.Lock()
+        self.last_error: Exception | None = None
+        self.last_build_seconds = 0.0
+
+    async def schema_for(self, catalog: Catalog) -> GraphQLSchema:
+        """The schema serving ``catalog`` (or the last good one while it is built or if it
+        cannot be built)."""
+        if self._version == catalog.version and self._schema is not None:
+            return self._schema
+        if self._failed_version == catalog.version and self._schema is not None:
+            return self._schema
+        if self._lock.locked() and self._schema is not None:
+            return self._schema
+        async with self._lock:
+            if self._version != catalog.version and self._failed_version != catalog.version:
+                started = time.perf_counter()
+                try:
+                    schema = await asyncio.to_thread(build_valid_schema, catalog)
+                except Exception as exc:
+                    self._failed_version = catalog.version
+                    self.last_error = exc
+                    logger.exception(
+                        "GraphQL schema for catalog version %s failed to build", catalog.version
+                    )
+                    if self._schema is None:
+                        raise
+                else:
+                    self._schema, self._version = schema, catalog.version
+                    self.last_error = None
+                    self.last_build_seconds = time.perf_counter() - started
+        assert self._schema is not None
+        return self._schema

@@ -1,0 +1,271 @@
+"""GraphQL resolvers: thin adapters from arguments and selections to the operations layer.
+
+A list or by-id query reads its whole selection at once: relationship fields in the selection
+become includes, loaded one statement per level for the whole page, and nested results are
+plain dicts read by graphql-core's default resolvers. Errors from the operations carry their
+REST code and status in ``extensions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, get_named_type
+from graphql.execution.collect_fields import collect_sub_fields
+from graphql.execution.values import get_argument_values
+from graphql.language import FieldNode
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schema_builder.catalog import Catalog, Entity
+from schema_builder.errors import (
+    DexgateError,
+    EntityNotFoundError,
+    PageLimitExceededError,
+    RequestError,
+)
+from schema_builder.operations import delete as delete_op
+from schema_builder.operations import read, write
+from schema_builder.operations.ir import (
+    AllOf,
+    AnyOf,
+    Condition,
+    DeleteRequest,
+    Filter,
+    GetRequest,
+    Include,
+    Not,
+    ReadRequest,
+    SortKey,
+    WriteMode,
+    WriteRequest,
+)
+
+Resolver = Callable[..., Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class GraphQLContext:
+    """What resolvers need from the application, per request."""
+
+    engine: AsyncEngine
+    reader: AsyncEngine
+    catalog: Catalog
+    max_page_size: int
+    default_page_size: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class InvalidArgumentError(RequestError):
+    code = "DX100"
+
+
+class ManyErrorsError(Exception):
+    """Several operation errors for one field; the endpoint reports each as a GraphQL error."""
+
+    def __init__(self, errors: Sequence[DexgateError]) -> None:
+        super().__init__(errors[-1].message if errors else "")
+        self.errors = list(errors)
+
+
+def to_graphql_error(error: DexgateError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": error.code, "status": error.status})
+
+
+def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
+    """An entity filter input (``{price: {gte: "10"}, or: [...]}``) as operation filters."""
+    if not value:
+        return ()
+    parts: list[Filter] = []
+    for key, operand in value.items():
+        if operand is None:
+            continue
+        if key == "and":
+            parts.append(AllOf(tuple(f for item in operand for f in filter_from_input(item))))
+        elif key == "or":
+            parts.append(AnyOf(tuple(AllOf(filter_from_input(item)) for item in operand)))
+        elif key == "not":
+            parts.append(Not(AllOf(filter_from_input(operand))))
+        else:
+            for operator, argument in operand.items():
+                if argument is None and operator != "isNull":
+                    continue
+                parts.append(Condition(key, operator, argument))
+    return tuple(parts)
+
+
+def _sort(value: Sequence[tuple[str, bool]] | None) -> tuple[SortKey, ...]:
+    return tuple(SortKey(name, descending) for name, descending in value or ())
+
+
+def _page(context: GraphQLContext, limit: int | None, offset: int | None) -> tuple[int, int]:
+    if offset is not None and offset < 0:
+        raise InvalidArgumentError(f"`offset` must not be negative, got {offset}.")
+    if limit is None:
+        return offset or 0, context.default_page_size
+    if limit < 0:
+        raise InvalidArgumentError(f"`limit` must not be negative, got {limit}.")
+    if limit > context.max_page_size:
+        raise PageLimitExceededError(limit, context.max_page_size)
+    return offset or 0, limit
+
+
+def _includes(
+    info: GraphQLResolveInfo,
+    context: GraphQLContext,
+    entity: Entity,
+    object_type: GraphQLObjectType,
+    field_nodes: list[FieldNode],
+) -> tuple[Include, ...]:
+    """The relationships selected under ``field_nodes``, with their arguments, as includes."""
+    selected = collect_sub_fields(
+        info.schema, info.fragments, info.variable_values, object_type, field_nodes
+    )
+    includes: list[Include] = []
+    for key, nodes in selected.items():
+        name = nodes[0].name.value
+        relation = entity.relations.get(name)
+        if relation is None:
+            continue
+        target = context.catalog.entities[relation.target]
+        field_def = object_type.fields[name]
+        target_type = get_named_type(field_def.type)
+        assert isinstance(target_type, GraphQLObjectType)
+        children = _includes(info, context, target, target_type, nodes)
+        if relation.many:
+            args = get_argument_values(field_def, nodes[0], info.variable_values)
+            offset, limit = _page(context, args.get("limit"), args.get("offset"))
+            includes.append(
+                Include(
+                    name,
+                    children,
+                    key=key,
+                    conditions=filter_from_input(args.get("filter")),
+                    sort=_sort(args.get("sort")),
+                    limit=limit if args.get("limit") is not None else None,
+                    offset=offset,
+                )
+            )
+        else:
+            includes.append(Include(name, children, key=key))
+    return tuple(includes)
+
+
+def _context(info: GraphQLResolveInfo) -> GraphQLContext:
+    context: GraphQLContext = info.context
+    return context
+
+
+def list_resolver(alias: str) -> Resolver:
+    async def resolve(
+        _root: Any,
+        info: GraphQLResolveInfo,
+        filter: Mapping[str, Any] | None = None,
+        sort: Sequence[tuple[str, bool]] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> dict[str, Any]:
+        context = _context(info)
+        try:
+            entity = context.catalog.entity(alias)
+            list_type = get_named_type(info.return_type)
+            assert isinstance(list_type, GraphQLObjectType)
+            selected = collect_sub_fields(
+                info.schema, info.fragments, info.variable_values, list_type, info.field_nodes
+            )
+            includes: tuple[Include, ...] = ()
+            item_type = get_named_type(list_type.fields["items"].type)
+            assert isinstance(item_type, GraphQLObjectType)
+            for nodes in (v for v in selected.values() if v[0].name.value == "items"):
+                includes += _includes(info, context, entity, item_type, nodes)
+            want_count = any(v[0].name.value == "totalCount" for v in selected.values())
+            page_offset, page_limit = _page(context, limit, offset)
+            result = await read.list_rows(
+                context.reader,
+                context.catalog,
+                ReadRequest(
+                    alias=alias,
+                    conditions=filter_from_input(filter),
+                    sort=_sort(sort),
+                    offset=page_offset,
+                    limit=page_limit,
+                    include=includes,
+                    count=want_count,
+                ),
+            )
+        except DexgateError as exc:
+            raise to_graphql_error(exc) from exc
+        return {"items": result.rows, "totalCount": result.total}
+
+    return resolve
+
+
+def get_resolver(alias: str) -> Resolver:
+    async def resolve(_root: Any, info: GraphQLResolveInfo, id: Any) -> Any:
+        context = _context(info)
+        try:
+            entity = context.catalog.entity(alias)
+            object_type = get_named_type(info.return_type)
+            assert isinstance(object_type, GraphQLObjectType)
+            includes = _includes(info, context, entity, object_type, list(info.field_nodes))
+            return await read.get_row(
+                context.reader, context.catalog, GetRequest(alias, str(id), includes)
+            )
+        except EntityNotFoundError:
+            return None
+        except DexgateError as exc:
+            raise to_graphql_error(exc) from exc
+
+    return resolve
+
+
+def relation_resolver(*, many: bool) -> Callable[..., Any]:
+    def resolve(parent: Mapping[str, Any], info: GraphQLResolveInfo, **_args: Any) -> Any:
+        value = parent.get(str(info.path.key))
+        if many:
+            return value or []
+        return value
+
+    return resolve
+
+
+def write_resolver(alias: str, mode: WriteMode) -> Resolver:
+    async def resolve(
+        _root: Any, info: GraphQLResolveInfo, items: list[Any], transactional: bool = True
+    ) -> dict[str, Any]:
+        context = _context(info)
+        try:
+            result = await write.write(
+                context.engine,
+                context.catalog,
+                WriteRequest(alias, mode, items, transactional is not False),
+            )
+        except DexgateError as exc:
+            raise to_graphql_error(exc) from exc
+        if transactional is not False and result.errors:
+            raise ManyErrorsError(result.errors)
+        return {"items": result.data, "errors": [e.as_dict() for e in result.errors]}
+
+    return resolve
+
+
+def delete_resolver(alias: str) -> Resolver:
+    async def resolve(
+        _root: Any,
+        info: GraphQLResolveInfo,
+        id: Any = None,
+        filter: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        context = _context(info)
+        try:
+            deleted, errors = await delete_op.delete(
+                context.engine,
+                context.catalog,
+                DeleteRequest(alias, filter_from_input(filter), None if id is None else str(id)),
+            )
+        except DexgateError as exc:
+            raise to_graphql_error(exc) from exc
+        return {"deletedCount": deleted, "errors": [e.as_dict() for e in errors]}
+
+    return resolve
