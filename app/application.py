@@ -70,12 +70,14 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 "dexgate cannot load its entity registry. If its tables are missing, run "
                 f"`dexgate migrate` first. ({exc.orig})"
             ) from exc
+        await registry.start_listening()
         app.state.gateway = Gateway(
             settings, db, registry, create_read_engine(db), SchemaRegistry()
         )
         try:
             yield
         finally:
+            await registry.stop_listening()
             if own_engine:
                 await db.dispose()
 

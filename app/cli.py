@@ -166,6 +166,19 @@ def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
+def cmd_schema_print(settings: Settings, _args: argparse.Namespace) -> int:
+    from graphql import print_schema
+
+    from schema_builder.graphql_registry import build_valid_schema
+
+    async def work(engine: AsyncEngine) -> int:
+        catalog = await _registry(engine, settings).refresh()
+        print(print_schema(build_valid_schema(catalog)))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -210,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--alias", help="resource name (default: derived from the table name)")
     add.add_argument("--activate", action="store_true", help="serve it right away")
     add.set_defaults(handler=cmd_entities_add)
+    schema = commands.add_parser("schema", help="the generated GraphQL schema")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True)
+    schema_sub.add_parser("print", help="print the live schema as SDL").set_defaults(
+        handler=cmd_schema_print
+    )
     remove = sub.add_parser("remove", help="delete an entity configuration")
     remove.add_argument("alias")
     remove.set_defaults(handler=cmd_entities_remove)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from schema_builder.definition import EntityConfiguration
 from schema_builder.errors import ConfigurationError, Problem
+from schema_builder.graphql_names import SHARED_TYPE_NAMES, entity_names
 from schema_builder.reflection import is_denied, is_key, natural_type, type_fits
 
 
@@ -38,6 +39,7 @@ def check_configurations(
             )
     for config in configurations:
         problems.extend(_check_one(config, tables, denied, by_alias))
+    problems.extend(check_graphql_names([c for c in configurations if c.is_active]))
     if problems:
         raise ConfigurationError(problems)
 
@@ -138,4 +140,55 @@ def _check_one(
                         where,
                     )
                 )
+    return problems
+
+
+def check_graphql_names(configurations: Sequence[EntityConfiguration]) -> list[Problem]:
+    """Every active entity must get GraphQL names of its own (see graphql_names)."""
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for config in configurations:
+        alias = config.alias
+        if not any(ch.isalnum() for ch in alias):
+            problems.append(
+                Problem(
+                    alias,
+                    "The alias cannot become a GraphQL name.",
+                    fix="Use an alias with letters or digits.",
+                )
+            )
+            continue
+        for f in config.definition.fields:
+            if f.visible_name.startswith("__"):
+                problems.append(
+                    Problem(
+                        alias,
+                        f"`{f.visible_name}` starts with `__`, which GraphQL reserves.",
+                        f.visible_name,
+                        "Rename the field's visible name.",
+                    )
+                )
+        names = entity_names(alias, config.definition.graphql_name)
+        reserved = [n for n in names.all_type_names() if n in SHARED_TYPE_NAMES]
+        if reserved:
+            problems.append(
+                Problem(
+                    alias,
+                    f"GraphQL name `{reserved[0]}` is reserved.",
+                    fix="Set `graphqlName` in the definition to another name.",
+                )
+            )
+            continue
+        mine = [*names.all_type_names(), *names.all_field_names()]
+        clash = next((n for n in mine if n in owner), None)
+        if clash is not None:
+            problems.append(
+                Problem(
+                    alias,
+                    f"GraphQL name `{clash}` is also produced by `{owner[clash]}`.",
+                    fix="Change one of the aliases or set `graphqlName` in one definition.",
+                )
+            )
+            continue
+        owner.update(dict.fromkeys(mine, alias))
     return problems

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema_builder.catalog import Catalog, build_catalog
 from schema_builder.checks import check_configurations
@@ -23,6 +23,7 @@ from schema_builder.definition import EntityConfiguration
 from schema_builder.errors import ConfigurationError, Problem
 from schema_builder.reflection import is_denied, list_tables, prefill, reflect_tables
 from schema_builder.store import (
+    CATALOG_CHANNEL,
     ApplyReport,
     delete_configuration,
     load_configurations,
@@ -48,6 +49,37 @@ class CatalogRegistry:
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
         self.last_error: Exception | None = None
+        self._listener: AsyncConnection | None = None
+
+    async def start_listening(self) -> bool:
+        """On PostgreSQL, hear about configuration changes of other processes at once
+        (LISTEN/NOTIFY); the periodic version check stays as the fallback."""
+        if self.engine.dialect.name != "postgresql" or self._listener is not None:
+            return False
+        connection = await self.engine.connect()
+        try:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(CATALOG_CHANNEL, self._on_notify)
+        except Exception:
+            await connection.close()
+            logger.exception("LISTEN %s failed; relying on the periodic check", CATALOG_CHANNEL)
+            return False
+        self._listener = connection
+        return True
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            connection, self._listener = self._listener, None
+            await connection.close()
+
+    def _on_notify(self, *_args: object) -> None:
+        self._checked_at = 0.0
 
     async def current(self) -> Catalog:
         """The catalog to serve this request with."""

@@ -46,13 +46,20 @@ async def read_version(connection: AsyncConnection) -> int:
     return int(value or 0)
 
 
+CATALOG_CHANNEL = "dexgate_catalog"
+
+
 async def bump_version(connection: AsyncConnection) -> int:
+    """Advance the catalog version; on PostgreSQL, tell every listening process at commit."""
     await connection.execute(
         sa.update(catalog_state)
         .where(catalog_state.c.id == 1)
         .values(version=catalog_state.c.version + 1)
     )
-    return await read_version(connection)
+    version = await read_version(connection)
+    if connection.dialect.name == "postgresql":
+        await connection.execute(sa.select(sa.func.pg_notify(CATALOG_CHANNEL, str(version))))
+    return version
 
 
 async def load_configurations(connection: AsyncConnection) -> list[EntityConfiguration]:
