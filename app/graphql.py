@@ -33,6 +33,7 @@ from app.gateway import Gateway
 from app.graphql_limits import MAX_QUERY_LENGTH, MAX_TOKENS, DepthLimitRule
 from app.responses import JSONResponse
 from schema_builder.errors import DexgateError
+from schema_builder.graphql_fast import execute_query
 from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
 
 logger = logging.getLogger("dexgate.graphql")
@@ -228,6 +229,9 @@ async def graphql_endpoint(request: Request) -> Response:
         max_page_size=gateway.settings.max_page_size,
         default_page_size=gateway.settings.default_page_size,
     )
+    fast = await execute_query(schema, document, variables, operation, context)
+    if fast is not None:
+        return JSONResponse({"data": fast})
     outcome = execute(
         schema,
         document,

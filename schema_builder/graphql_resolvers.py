@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, get_named_type
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    get_named_type,
+)
 from graphql.execution.collect_fields import collect_sub_fields
 from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode
@@ -111,8 +118,19 @@ def _page(context: GraphQLContext, limit: int | None, offset: int | None) -> tup
     return offset or 0, limit
 
 
+class Selection(Protocol):
+    """What reading a selection needs; a GraphQLResolveInfo is one."""
+
+    @property
+    def schema(self) -> GraphQLSchema: ...
+    @property
+    def fragments(self) -> dict[str, FragmentDefinitionNode]: ...
+    @property
+    def variable_values(self) -> dict[str, Any]: ...
+
+
 def _includes(
-    info: GraphQLResolveInfo,
+    info: Selection,
     context: GraphQLContext,
     entity: Entity,
     object_type: GraphQLObjectType,
@@ -157,63 +175,84 @@ def _context(info: GraphQLResolveInfo) -> GraphQLContext:
     return context
 
 
+async def read_list(
+    selection: Selection,
+    context: GraphQLContext,
+    alias: str,
+    list_type: GraphQLObjectType,
+    field_nodes: list[FieldNode],
+    args: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A list query's result, ``{"items": [...], "totalCount": n or None}``, read with its
+    whole selection at once. Raises :class:`DexgateError`."""
+    entity = context.catalog.entity(alias)
+    selected = collect_sub_fields(
+        selection.schema, selection.fragments, selection.variable_values, list_type, field_nodes
+    )
+    includes: tuple[Include, ...] = ()
+    item_type = get_named_type(list_type.fields["items"].type)
+    assert isinstance(item_type, GraphQLObjectType)
+    for nodes in (v for v in selected.values() if v[0].name.value == "items"):
+        includes += _includes(selection, context, entity, item_type, nodes)
+    want_count = any(v[0].name.value == "totalCount" for v in selected.values())
+    page_offset, page_limit = _page(context, args.get("limit"), args.get("offset"))
+    result = await read.list_rows(
+        context.reader,
+        context.catalog,
+        ReadRequest(
+            alias=alias,
+            conditions=filter_from_input(args.get("filter")),
+            sort=_sort(args.get("sort")),
+            offset=page_offset,
+            limit=page_limit,
+            include=includes,
+            count=want_count,
+        ),
+    )
+    return {"items": result.rows, "totalCount": result.total}
+
+
+async def read_one(
+    selection: Selection,
+    context: GraphQLContext,
+    alias: str,
+    object_type: GraphQLObjectType,
+    field_nodes: list[FieldNode],
+    identifier: Any,
+) -> dict[str, Any] | None:
+    """A by-id query's row with its selected relationships, or None when there is none."""
+    entity = context.catalog.entity(alias)
+    includes = _includes(selection, context, entity, object_type, field_nodes)
+    try:
+        return await read.get_row(
+            context.reader, context.catalog, GetRequest(alias, str(identifier), includes)
+        )
+    except EntityNotFoundError:
+        return None
+
+
 def list_resolver(alias: str) -> Resolver:
-    async def resolve(
-        _root: Any,
-        info: GraphQLResolveInfo,
-        filter: Mapping[str, Any] | None = None,
-        sort: Sequence[tuple[str, bool]] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> dict[str, Any]:
-        context = _context(info)
+    async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+        list_type = get_named_type(info.return_type)
+        assert isinstance(list_type, GraphQLObjectType)
         try:
-            entity = context.catalog.entity(alias)
-            list_type = get_named_type(info.return_type)
-            assert isinstance(list_type, GraphQLObjectType)
-            selected = collect_sub_fields(
-                info.schema, info.fragments, info.variable_values, list_type, info.field_nodes
-            )
-            includes: tuple[Include, ...] = ()
-            item_type = get_named_type(list_type.fields["items"].type)
-            assert isinstance(item_type, GraphQLObjectType)
-            for nodes in (v for v in selected.values() if v[0].name.value == "items"):
-                includes += _includes(info, context, entity, item_type, nodes)
-            want_count = any(v[0].name.value == "totalCount" for v in selected.values())
-            page_offset, page_limit = _page(context, limit, offset)
-            result = await read.list_rows(
-                context.reader,
-                context.catalog,
-                ReadRequest(
-                    alias=alias,
-                    conditions=filter_from_input(filter),
-                    sort=_sort(sort),
-                    offset=page_offset,
-                    limit=page_limit,
-                    include=includes,
-                    count=want_count,
-                ),
+            return await read_list(
+                info, _context(info), alias, list_type, list(info.field_nodes), args
             )
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
-        return {"items": result.rows, "totalCount": result.total}
 
     return resolve
 
 
 def get_resolver(alias: str) -> Resolver:
     async def resolve(_root: Any, info: GraphQLResolveInfo, id: Any) -> Any:
-        context = _context(info)
+        object_type = get_named_type(info.return_type)
+        assert isinstance(object_type, GraphQLObjectType)
         try:
-            entity = context.catalog.entity(alias)
-            object_type = get_named_type(info.return_type)
-            assert isinstance(object_type, GraphQLObjectType)
-            includes = _includes(info, context, entity, object_type, list(info.field_nodes))
-            return await read.get_row(
-                context.reader, context.catalog, GetRequest(alias, str(id), includes)
+            return await read_one(
+                info, _context(info), alias, object_type, list(info.field_nodes), id
             )
-        except EntityNotFoundError:
-            return None
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
 

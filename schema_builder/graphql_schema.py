@@ -101,12 +101,14 @@ class SchemaBuilder:
                 GraphQLNonNull(self._list_type(entity)),
                 args=self._list_args(entity),
                 resolve=list_resolver(alias),
+                extensions={"dexgate_query": ("list", alias)},
                 description=f"A page of `{alias}`, ordered by `sort` then by identifier.",
             )
             query[names.get_query] = GraphQLField(
                 self.object_type(entity),
                 args={"id": GraphQLArgument(GraphQLNonNull(scalar_for(entity.identifier)))},
                 resolve=get_resolver(alias),
+                extensions={"dexgate_query": ("get", alias)},
                 description=f"One of `{alias}` by identifier, or null.",
             )
             result = self._mutation_result(entity)

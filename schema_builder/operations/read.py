@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema_builder.catalog import Catalog, Entity, Relation
@@ -132,6 +133,17 @@ async def _with_includes(
     return shaped
 
 
+def _among(
+    connection: AsyncConnection, column: sa.Column[Any], values: list[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY($1)`` with one array parameter, so
+    the statement text (and the server's prepared statement) is the same for every page."""
+    if connection.dialect.name == "postgresql":
+        array = sa.bindparam("related_keys", values, type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
+
+
 async def attach(
     connection: AsyncConnection,
     catalog: Catalog,
@@ -151,7 +163,7 @@ async def attach(
         return
     remote = target.table.c[relation.remote]
     columns = select_columns(target, include.children)
-    where = [remote.in_(wanted), *compile_conditions(target, include.conditions)]
+    where = [_among(connection, remote, wanted), *compile_conditions(target, include.conditions)]
     order = ordering(target, include.sort)
     windowed = relation.many and (include.limit is not None or include.offset)
     if windowed:

@@ -1,0 +1,93 @@
+"""Plain entity queries are answered by the direct executor (schema_builder.graphql_fast);
+its answers must be exactly those of graphql-core's executor, which serves everything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+import app.graphql as endpoint
+from schema_builder import graphql_fast
+
+QUERIES = [
+    "{ products(limit: 5, sort: [price_DESC]) { totalCount items { __typename sku price"
+    " is_active category { name __typename } stocks(limit: 1) { warehouse quantity"
+    " country { iso2_code } } } } }",
+    "{ __typename a: product(id: 3) { sku s2: stocks(sort: [quantity_DESC]) { quantity } }"
+    " b: product(id: 99999) { sku } }",
+    "query Q($n: Int) { countries(limit: $n) { items { ...C } } }"
+    " fragment C on Country { name iso2_code stocks(limit: 2) { quantity } }",
+    '{ categories { items { name products(filter: {price: {gt: "2000"}}, limit: 2)'
+    " { sku price category { url } } } } }",
+    "{ products(limit: 3) { items { sku @include(if: false) name @skip(if: false) } } }",
+    "{ productStocks(limit: 3, filter: {not: {quantity: {lt: 100}}})"
+    " { items { product { sku category { name } } } } }",
+    "{ products(limit: 2) { items { ... on Product { id_product } sku } } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_direct_executor_answers_exactly_as_graphql_core(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    calls: list[Any] = []
+    real = graphql_fast.execute_query
+
+    async def counting(*args: Any) -> Any:
+        result = await real(*args)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(endpoint, "execute_query", counting)
+    body = {"query": query, "variables": {"n": 3}}
+    direct = await client.post("/graphql", json=body)
+    assert len(calls) == 1
+    assert calls[0] is not None, "the direct executor should have answered"
+
+    async def declined(*_args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(endpoint, "execute_query", declined)
+    general = await client.post("/graphql", json=body)
+    assert direct.status_code == general.status_code == 200
+    assert direct.json() == general.json()
+    assert "errors" not in direct.json()
+
+
+async def test_mutations_and_introspection_go_to_graphql_core(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers: list[Any] = []
+    real = graphql_fast.execute_query
+
+    async def recording(*args: Any) -> Any:
+        result = await real(*args)
+        answers.append(result)
+        return result
+
+    monkeypatch.setattr(endpoint, "execute_query", recording)
+    introspection = await client.post(
+        "/graphql", json={"query": "{ __schema { queryType { name } } }"}
+    )
+    mutation = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createCountries(items: [{iso2_code: "SE", iso3_code: "SWE",'
+            ' name: "Sweden"}]) { items { name } errors { code } } }'
+        },
+    )
+    assert answers == [None, None]
+    assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    assert mutation.json()["data"]["createCountries"]["items"] == [{"name": "Sweden"}]
+
+
+async def test_query_errors_are_reported_by_graphql_core(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", json={"query": "{ products(limit: 5000) { items { sku } } }"}
+    )
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "DX103", "status": 400}
+    assert body["errors"][0]["path"] == ["products"]
