@@ -17,6 +17,7 @@ from schema_builder.definition import (
     definition_to_dict,
     parse_entry,
 )
+from schema_builder.errors import ConfigurationError, Problem
 from schema_builder.tables import (
     catalog_state,
     entity_configuration,
@@ -146,10 +147,24 @@ async def save_configurations(
     rows = (await connection.execute(sa.select(entity_configuration))).mappings().all()
     id_by_alias = {row["table_alias"]: row["id"] for row in rows}
     alias_by_table = {row["table_name"]: row["table_alias"] for row in rows}
+    claimed: dict[str, str] = {}
     for config in configurations:
         previous_alias = (
             config.alias if config.alias in existing else alias_by_table.get(config.table_name)
         )
+        if previous_alias is not None and previous_alias in claimed:
+            raise ConfigurationError(
+                [
+                    Problem(
+                        config.alias,
+                        f"This entry and `{claimed[previous_alias]}` both match the registered "
+                        f"entity `{previous_alias}` (one by alias, one by table).",
+                        fix="Rename or move tables in separate applies.",
+                    )
+                ]
+            )
+        if previous_alias is not None:
+            claimed[previous_alias] = config.alias
         values = {
             "table_alias": config.alias,
             "table_name": config.table_name,

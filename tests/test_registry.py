@@ -670,3 +670,26 @@ async def test_catalog_serves_only_active_entities(registry: CatalogRegistry) ->
     # relations to an inactive entity are not offered either
     assert "products" not in catalog.entity("categories").relations
     assert {c.alias for c in catalog.configurations} == {*DEMO_ALIASES, "gadgets"}
+
+
+async def test_renaming_an_entity_and_reusing_its_alias_in_one_apply_is_refused(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "CREATE TABLE country_copy (id_country INTEGER PRIMARY KEY, "
+                "iso2_code VARCHAR(2) NOT NULL, iso3_code VARCHAR(3) NOT NULL, "
+                "name VARCHAR(255) NOT NULL)"
+            )
+        )
+    registry = CatalogRegistry(engine)
+    stored = {c.alias: c for c in await registry.configurations()}
+    countries = stored["countries"]
+    takes_old_alias = EntityConfiguration("country_copy", "countries", True, countries.definition)
+    renamed = EntityConfiguration("country", "nations", True, countries.definition)
+    with pytest.raises(ConfigurationError) as raised:
+        await registry.apply([takes_old_alias, renamed])
+    assert "both match the registered entity `countries`" in str(raised.value)
+    after = {c.alias: c for c in await registry.configurations()}
+    assert after == stored
