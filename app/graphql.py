@@ -199,7 +199,7 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         query, variables, operation = await _read_request(request)
         catalog = await gateway.registry.current()
-        schema = await gateway.schemas.schema_for(catalog)
+        schema, catalog = await gateway.schemas.serving(catalog)
         try:
             document = _cache.document(query)
         except GraphQLError as exc:

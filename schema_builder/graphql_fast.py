@@ -33,7 +33,6 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from schema_builder.errors import DexgateError
 from schema_builder.graphql_resolvers import GraphQLContext, read_list, read_one
 
 ENTITY_QUERY = "dexgate_query"
@@ -175,6 +174,6 @@ async def execute_query(
             else:
                 value = await read_one(selection, context, alias, target, nodes, args["id"])
             data[response_key] = projector.converter(field.type, nodes)(value)
-    except (_UnsupportedError, DexgateError):
+    except Exception:  # graphql-core reports it as GraphQL errors (DX500 for unknown ones)
         return None
     return data

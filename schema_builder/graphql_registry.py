@@ -35,6 +35,7 @@ def build_valid_schema(catalog: Catalog) -> GraphQLSchema:
 class SchemaRegistry:
     def __init__(self) -> None:
         self._schema: GraphQLSchema | None = None
+        self._catalog: Catalog | None = None
         self._version: int | None = None
         self._failed_version: int | None = None
         self._lock = asyncio.Lock()
@@ -64,8 +65,17 @@ class SchemaRegistry:
                     if self._schema is None:
                         raise
                 else:
-                    self._schema, self._version = schema, catalog.version
+                    self._schema, self._catalog = schema, catalog
+                    self._version = catalog.version
                     self.last_error = None
                     self.last_build_seconds = time.perf_counter() - started
         assert self._schema is not None
         return self._schema
+
+    async def serving(self, catalog: Catalog) -> tuple[GraphQLSchema, Catalog]:
+        """The schema serving ``catalog`` and the catalog it was built from, which its
+        resolvers must use: ``catalog`` itself, or the last good one while a newer schema is
+        built or when it cannot be built (a renamed field is still read by its old name)."""
+        schema = await self.schema_for(catalog)
+        assert self._catalog is not None
+        return schema, self._catalog

@@ -1,0 +1,48 @@
+"""Sending GraphQL requests in tests, and reading the demo tables directly to check answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from app.gateway import Gateway
+from tests.conftest import StatementLog
+
+Body = dict[str, Any]
+
+
+async def post(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> httpx.Response:
+    return await client.post("/graphql", json={"query": query, "variables": variables})
+
+
+async def data(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> Body:
+    """The ``data`` of a query that must succeed."""
+    response = await post(client, query, variables)
+    body = response.json()
+    assert response.status_code == 200, body
+    assert "errors" not in body, body["errors"]
+    result: Body = body["data"]
+    return result
+
+
+async def rows(gateway: Gateway, statement: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    async with gateway.engine.connect() as connection:
+        return [tuple(row) for row in (await connection.execute(statement)).all()]
+
+
+async def execute(gateway: Gateway, statement: sa.Executable) -> None:
+    async with gateway.engine.begin() as connection:
+        await connection.execute(statement)
+
+
+def entity_statements(log: StatementLog) -> list[str]:
+    """Data statements of the request itself: the registry's check of ``dexgate_`` tables
+    (every request may run it, as the test settings check the catalog version each time) is
+    bookkeeping, not the query's work."""
+    return [s for s in log.data_statements if "dexgate_" not in s]
