@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean graphiql-assets
 
 $(BIN)/dexgate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,13 @@ $(BIN)/dexgate: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/dexgate
 
-install: $(BIN)/dexgate
+app/static/graphiql/manifest.json: app/graphiql_assets.py | $(BIN)/dexgate
+	$(BIN)/python -m app.graphiql_assets || echo "warning: GraphiQL assets not built (needs npm); /graphiql will say so"
+
+graphiql-assets: $(BIN)/dexgate
+	$(BIN)/python -m app.graphiql_assets
+
+install: $(BIN)/dexgate app/static/graphiql/manifest.json
 
 run: install
 	$(BIN)/dexgate migrate

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import graphql, rest
+from app import graphiql, graphql, rest
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
@@ -87,6 +87,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             Route("/health/live", live),
             Route("/health/ready", ready),
             *graphql.routes,
+            *graphiql.routes,
             *rest.routes,
         ],
         exception_handlers={

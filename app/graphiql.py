@@ -1,0 +1,91 @@
+"""GraphiQL at ``/graphiql``, with its scripts served by dexgate (see app.graphiql_assets).
+
+``/graphiql?query=...`` opens with that query in the editor, so a link can show a query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.graphiql_assets import ASSETS_DIR, PINNED, assets_present
+
+DEFAULT_QUERY = """# Welcome to dexgate's GraphiQL. Press Ctrl+Enter to run.
+{
+  products(limit: 5) {
+    totalCount
+    items { sku name price category { name } stocks { warehouse quantity } }
+  }
+}
+"""
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>dexgate GraphiQL</title>
+  <link rel="stylesheet" href="/graphiql/static/graphiql.min.css">
+  <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL {version}…</div>
+  <script src="/graphiql/static/react.production.min.js"></script>
+  <script src="/graphiql/static/react-dom.production.min.js"></script>
+  <script src="/graphiql/static/graphiql.min.js"></script>
+  <script>
+    const params = new URLSearchParams(window.location.search);
+    const fetcher = GraphiQL.createFetcher({{ url: "/graphql" }});
+    const root = ReactDOM.createRoot(document.getElementById("graphiql"));
+    root.render(React.createElement(GraphiQL, {{
+      fetcher: fetcher,
+      defaultQuery: {default_query},
+      query: params.get("query") || undefined,
+      defaultEditorToolsVisibility: true,
+    }}));
+  </script>
+</body>
+</html>
+"""
+
+MISSING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>GraphiQL unavailable</title></head>
+<body><h1>GraphiQL's assets are not built</h1>
+<p>dexgate serves GraphiQL's scripts itself. Build them (needs npm and access to the npm
+registry) with <code>make graphiql-assets</code> or
+<code>python -m app.graphiql_assets</code>, then reload. The API at
+<a href="/graphql">/graphql</a> works without them.</p></body></html>
+"""
+
+
+class AssetFiles(StaticFiles):
+    """GraphiQL's asset directory, which may be built after start-up: until then, files are 404."""
+
+    async def check_config(self) -> None:
+        with contextlib.suppress(RuntimeError):  # raised for a missing directory
+            await super().check_config()
+
+
+async def graphiql_page(_request: Request) -> Response:
+    if not assets_present():
+        return HTMLResponse(MISSING, status_code=503)
+    body = PAGE.format(
+        version=html.escape(PINNED["graphiql"]),
+        default_query=json.dumps(DEFAULT_QUERY).replace("</", "<\\/"),
+    )
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+routes = [
+    Route("/graphiql", graphiql_page),
+    Mount(
+        "/graphiql/static",
+        app=AssetFiles(directory=ASSETS_DIR, check_dir=False),
+        name="graphiql-static",
+    ),
+]

@@ -1,0 +1,181 @@
+"""GraphiQL at ``/graphiql``, loaded in headless Chromium from a real uvicorn server.
+
+The browser is Debian's ``chromium`` package (``/usr/bin/chromium``), driven by Playwright; no
+browser is ever downloaded. Without it, or without the assets (``make graphiql-assets``), the
+browser test is skipped with the reason, or fails where ``DEXGATE_REQUIRE_BROWSER=1`` (as in CI).
+``DEXGATE_GRAPHIQL_SCREENSHOT=docs/images/graphiql.png`` saves the screenshot there instead of in
+the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from graphql import get_introspection_query
+from playwright.async_api import async_playwright, expect
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+import app.graphiql
+from app.application import create_app
+from app.graphiql import AssetFiles
+from app.graphiql_assets import assets_present
+from app.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these, Chromium on a machine with no internet access hangs on background connections.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUERY = "{ products(limit: 2) { items { sku category { name } } } }"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+REQUIRE_BROWSER = os.environ.get("DEXGATE_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """dexgate served by uvicorn on a free loopback port, in a thread with its own event loop."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings), log_config=None, access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start serving dexgate")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture
+def browser_ready() -> None:
+    """Skip (or fail, in CI) before starting a server when Chromium or the assets are missing."""
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: install Debian's package (apt-get install chromium)"
+    elif not assets_present():
+        reason = "GraphiQL's assets are not built: run `make graphiql-assets` (needs npm)"
+    if reason is not None:
+        if REQUIRE_BROWSER:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+async def test_graphiql_runs_a_query_in_headless_chromium_with_local_assets_only(
+    browser_ready: None, live_server: str, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        answer = (await http.post("/graphql", json={"query": QUERY})).json()
+    items: list[dict[str, Any]] = answer["data"]["products"]["items"]
+    assert len(items) == 2
+
+    requested: list[str] = []
+    page_errors: list[str] = []
+    statuses: list[tuple[str, int]] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 720})
+            page.on("request", lambda request: requested.append(request.url))
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.on("response", lambda response: statuses.append((response.url, response.status)))
+            await page.goto(f"{live_server}/graphiql?{urlencode({'query': QUERY})}")
+            await page.locator(".graphiql-execute-button").click()
+            result = page.locator(".graphiql-response")
+            for item in items:
+                await expect(result).to_contain_text(item["sku"], timeout=15_000)
+                await expect(result).to_contain_text(item["category"]["name"])
+            screenshot = os.environ.get("DEXGATE_GRAPHIQL_SCREENSHOT")
+            await page.screenshot(path=Path(screenshot) if screenshot else tmp_path / "page.png")
+        finally:
+            await browser.close()
+
+    assert page_errors == []
+    assert f"{live_server}/graphiql/static/graphiql.min.js" in requested
+    # GraphiQL introspects the schema (for its docs and completion) and runs the query.
+    graphql = [status for url, status in statuses if url == f"{live_server}/graphql"]
+    assert len(graphql) >= 2
+    assert set(graphql) == {200}
+    foreign = [url for url in requested if urlsplit(url).hostname not in LOCAL_HOSTS]
+    assert foreign == [], "GraphiQL must not load anything from another host"
+
+
+async def test_graphiqls_introspection_query_is_within_the_depth_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    query = get_introspection_query(input_value_deprecation=True, schema_description=True)
+    response = await client.post("/graphql", json={"query": query})
+    assert response.status_code == 200
+    assert response.json()["data"]["__schema"]["queryType"] == {"name": "Query", "kind": "OBJECT"}
+
+
+async def test_introspection_nested_past_the_depth_limit_is_still_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    nested = "name"
+    for _ in range(6):
+        nested = f"fields {{ type {{ ofType {{ {nested} }} }} }}"
+    response = await client.post(
+        "/graphql", json={"query": f"{{ __schema {{ types {{ {nested} }} }} }}"}
+    )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "DX111"
+    assert "levels deep" in error["message"]
+
+
+async def test_graphiql_serves_its_assets_from_dexgate(client: httpx.AsyncClient) -> None:
+    if not assets_present():
+        pytest.skip("GraphiQL's assets are not built: run `make graphiql-assets` (needs npm)")
+    page = await client.get("/graphiql")
+    assert page.status_code == 200
+    assert 'src="/graphiql/static/graphiql.min.js"' in page.text
+    script = await client.get("/graphiql/static/graphiql.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+
+
+async def test_graphiql_without_assets_answers_503_saying_how_to_build_them(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.graphiql, "assets_present", lambda: False)
+    page = await client.get("/graphiql")
+    assert page.status_code == 503
+    assert "make graphiql-assets" in page.text
+
+
+async def test_graphiql_assets_not_built_yet_are_404_not_500(tmp_path: Path) -> None:
+    files = AssetFiles(directory=tmp_path / "not-built", check_dir=False)
+    transport = httpx.ASGITransport(app=Starlette(routes=[Mount("/static", files)]))
+    async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as client:
+        response = await client.get("/static/graphiql.min.js")
+    assert response.status_code == 404
