@@ -9,24 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from app import demo
 from app.gateway import Gateway
 from tests.contract.api import Api, Row
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
+from tests.snapshots import Snapshot
+from tests.snapshots import snapshot as engine_snapshot
 
 
 async def snapshot(gateway: Gateway) -> Snapshot:
-    """Every demo table's rows in key order, straight from the database."""
-    out: Snapshot = {}
-    async with gateway.engine.connect() as connection:
-        for table in (demo.country, demo.category, demo.product, demo.product_stock):
-            key = next(iter(table.primary_key.columns))
-            rows = (await connection.execute(sa.select(table).order_by(key))).all()
-            out[table.name] = [tuple(row) for row in rows]
-    return out
+    return await engine_snapshot(gateway.engine)
 
 
 def product(sku: str, **extra: Any) -> Row:

@@ -16,6 +16,7 @@ from app import demo
 from app.application import create_app
 from app.settings import Settings
 from tests.conftest import settings_with
+from tests.snapshots import snapshot
 
 INVALID_DATA_FORMAT = (
     "Invalid or missing data format. Please ensure that the data is provided in the correct "
@@ -25,23 +26,6 @@ NOT_FOUND = [{"status": 404, "code": "007", "message": "Not found"}]
 NEW_COUNTRY = {"iso2_code": "XK", "iso3_code": "XKX", "name": "Kosovo"}
 NEW_PRODUCT = {"sku": "NEW-1", "name": "New product", "price": "10.00", "category_id": 1}
 NEW_STOCK = {"product_id": 1, "warehouse": "Warehouse9", "quantity": 1}
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-async def snapshot(engine: AsyncEngine) -> Snapshot:
-    """Every row of every demo table, in key order."""
-    tables = (demo.country, demo.category, demo.product, demo.product_stock)
-    async with engine.connect() as connection:
-        return {
-            table.name: [
-                tuple(row)
-                for row in await connection.execute(
-                    sa.select(table).order_by(*table.primary_key.columns)
-                )
-            ]
-            for table in tables
-        }
 
 
 def single_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -17,26 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import demo
 from app.gateway import Gateway
 from schema_builder.definition import parse_entries
+from tests.snapshots import snapshot
 
 PRODUCTS_IN_DEMO = len(demo.CATEGORIES) * demo.PRODUCTS_PER_CATEGORY
 product = demo.product
 stock = demo.product_stock
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-async def snapshot(engine: AsyncEngine) -> Snapshot:
-    tables = (demo.country, demo.category, demo.product, demo.product_stock)
-    async with engine.connect() as connection:
-        return {
-            table.name: [
-                tuple(row)
-                for row in await connection.execute(
-                    sa.select(table).order_by(*table.primary_key.columns)
-                )
-            ]
-            for table in tables
-        }
 
 
 async def ids_where(
