@@ -55,6 +55,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         f"dexgate: serving {_safe_url(settings.database_url)} on {base}\n"
         f"  entities:  {base}/\n"
         f"  REST:      {base}/dynamic-entity/{{alias}}\n"
+        f"  GraphQL:   {base}/graphql  (GraphiQL: {base}/graphiql)\n"
         f"  health:    {base}/health/ready\n"
         f"  try:       curl -g '{base}/dynamic-entity/products?page[offset]=0&page[limit]=5"
         "&include=category'",
