@@ -161,7 +161,8 @@ def _includes(
                     key=key,
                     conditions=filter_from_input(args.get("filter")),
                     sort=_sort(args.get("sort")),
-                    limit=limit if args.get("limit") is not None else None,
+                    # Without a limit, each parent's list is still capped at the page size.
+                    limit=limit,
                     offset=offset,
                 )
             )
