@@ -32,20 +32,21 @@ def check_includes(catalog: Catalog, entity: Entity, includes: Sequence[Include]
         check_includes(catalog, catalog.entities[relation.target], include.children)
 
 
-def local_value(entity: Entity, relation: Relation, row: Sequence[Any]) -> Any:
-    """The value of the relationship's matching column in a row selected by select_columns."""
-    field = entity.by_column.get(relation.local)
-    if field is not None:
-        return row[entity.fields.index(field)]
-    return row[len(entity.fields) + _extra_index(entity, relation)]
-
-
-def _extra_index(entity: Entity, relation: Relation) -> int:
+def _relation_columns(entity: Entity) -> list[str]:
+    """Columns relationships match on that are not configured fields, in a fixed order."""
     extras: list[str] = []
     for rel in entity.relations.values():
         if rel.local not in entity.by_column and rel.local not in extras:
             extras.append(rel.local)
-    return extras.index(relation.local)
+    return extras
+
+
+def local_position(entity: Entity, relation: Relation) -> int:
+    """Where the relationship's matching column is in a row selected by select_columns."""
+    field = entity.by_column.get(relation.local)
+    if field is not None:
+        return entity.fields.index(field)
+    return len(entity.fields) + _relation_columns(entity).index(relation.local)
 
 
 async def list_rows(engine: AsyncEngine, catalog: Catalog, request: ReadRequest) -> ReadResult:
@@ -77,13 +78,9 @@ def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnEle
     if not includes:
         return [f.column for f in entity.fields]
     # Every relationship column is selected in a fixed order so positions stay stable.
-    columns: list[sa.ColumnElement[Any]] = [f.column for f in entity.fields]
-    extras: list[str] = []
-    for rel in entity.relations.values():
-        if rel.local not in entity.by_column and rel.local not in extras:
-            extras.append(rel.local)
-            columns.append(entity.table.c[rel.local].label(f"__rel_{rel.local}"))
-    return columns
+    return [f.column for f in entity.fields] + [
+        entity.table.c[name].label(f"__rel_{name}") for name in _relation_columns(entity)
+    ]
 
 
 def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[Any]]:
@@ -128,7 +125,8 @@ async def _with_includes(
     for include in includes:
         relation = entity.relations[include.name]
         target = catalog.entities[relation.target]
-        keys = [local_value(entity, relation, row) for row in rows]
+        position = local_position(entity, relation)
+        keys = [row[position] for row in rows]
         await attach(connection, catalog, relation, target, keys, shaped, include)
     return shaped
 

@@ -28,7 +28,7 @@ from schema_builder.errors import (
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, plan_write
-from schema_builder.operations.read import local_value, select_columns
+from schema_builder.operations.read import local_position, select_columns
 
 
 class ItemsFailedError(Exception):
@@ -277,7 +277,7 @@ async def _save_children(
     for relation, pairs in by_relation.values():
         all_children: list[Item] = []
         for parent, children in pairs:
-            link_value = local_value(entity, relation, parent.saved_row)
+            link_value = parent.saved_row[local_position(entity, relation)]
             for child in children:
                 child.values[relation.remote] = link_value
             all_children.extend(children)
