@@ -22,7 +22,7 @@ install: $(BIN)/dexgate app/static/graphiql/manifest.json
 
 run: install
 	$(BIN)/dexgate migrate
-	$(BIN)/dexgate demo
+	$(BIN)/dexgate demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/dexgate serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -9,16 +9,25 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import graphiql, graphql, rest
+from app import graphiql, graphql, rest, token
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
 from app.responses import JSONResponse
+from app.security import AuthenticationMiddleware
 from app.settings import Settings
+from auth import store
+from auth.authenticator import Authenticator
+from auth.oauth import Lifetimes, TokenService
+from auth.principal import Principal
+from auth.throttle import LoginThrottle
+from auth.tokens import TokenSigner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_registry import SchemaRegistry
 from schema_builder.operations.db_errors import translating
@@ -26,17 +35,22 @@ from schema_builder.registry import CatalogRegistry
 
 
 async def index(request: Request) -> Response:
+    """Where things are; the entities the caller may read when it sent credentials."""
     gateway: Gateway = request.app.state.gateway
-    catalog = await gateway.registry.current()
     base = str(request.base_url).rstrip("/")
-    return JSONResponse(
-        {
-            "name": "dexgate",
-            "entities": {
-                alias: f"{base}/dynamic-entity/{alias}" for alias in sorted(catalog.entities)
-            },
+    body: dict[str, object] = {
+        "name": "dexgate",
+        "token": f"{base}/token",
+        "graphql": f"{base}/graphql",
+    }
+    principal: Principal | None = request.state.principal
+    if principal is not None:
+        catalog = await gateway.registry.current()
+        body["entities"] = {
+            alias: f"{base}/dynamic-entity/{alias}"
+            for alias in principal.permissions.readable(sorted(catalog.entities))
         }
-    )
+    return JSONResponse(body)
 
 
 async def live(_request: Request) -> Response:
@@ -71,8 +85,20 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 f"`dexgate migrate` first. ({exc.orig})"
             ) from exc
         await registry.start_listening()
+        signer = TokenSigner(settings.secret_key or await store.signing_secret(db))
         app.state.gateway = Gateway(
-            settings, db, registry, create_read_engine(db), SchemaRegistry()
+            settings,
+            db,
+            registry,
+            create_read_engine(db),
+            SchemaRegistry(),
+            Authenticator(db, signer, cache_seconds=settings.auth_cache_seconds),
+            TokenService(
+                db,
+                signer,
+                Lifetimes(settings.access_token_ttl, settings.refresh_token_ttl),
+                LoginThrottle(settings.login_max_failures, settings.login_window),
+            ),
         )
         try:
             yield
@@ -86,6 +112,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             Route("/", index),
             Route("/health/live", live),
             Route("/health/ready", ready),
+            *token.routes,
             *graphql.routes,
             *graphiql.routes,
             *rest.routes,
@@ -95,8 +122,26 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
         },
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    stack = [Middleware(AuthenticationMiddleware)]
+    if settings.cors_origins:
+        # Outermost, so that preflight requests and refusals carry the CORS headers too.
+        stack.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "X-Api-Key", "X-Is-Transactional"],
+                expose_headers=["X-Total-Count"],
+            ),
+        )
+    return stack
 
 
 def create_app_from_env() -> Starlette:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate
+from app import cli_auth, migrate
 from app.database import create_engine
 from app.settings import Settings, SettingsError
 from schema_builder.definition import (
@@ -54,11 +55,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"dexgate: serving {_safe_url(settings.database_url)} on {base}\n"
         f"  entities:  {base}/\n"
+        f"  token:     {base}/token  (OAuth 2.0: password, client_credentials, refresh_token)\n"
         f"  REST:      {base}/dynamic-entity/{{alias}}\n"
         f"  GraphQL:   {base}/graphql  (GraphiQL: {base}/graphiql)\n"
         f"  health:    {base}/health/ready\n"
-        f"  try:       curl -g '{base}/dynamic-entity/products?page[offset]=0&page[limit]=5"
-        "&include=category'",
+        f"  try:       curl -g -H 'X-Api-Key: KEY' '{base}/dynamic-entity/products?page[limit]=5'"
+        "  (a key: dexgate apikey create NAME --role admin)",
         flush=True,
     )
     uvicorn.run(
@@ -73,13 +75,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from app import demo
 
     async def work(engine: AsyncEngine) -> int:
         await migrate.upgrade(engine)
         created = await demo.load(engine, _registry(engine, settings))
         print("dexgate: demo catalog " + ("loaded" if created else "already present"))
+        given = os.environ.get("DEXGATE_ADMIN_PASSWORD") or None
+        password = await demo.ensure_admin(engine, given)
+        if password is None:
+            print("dexgate: Back Office user `admin` exists; its password is unchanged")
+        elif given is None:
+            print(
+                f"dexgate: Back Office user `admin` created, password: {password}\n"
+                "  (shown only this once; set DEXGATE_ADMIN_PASSWORD to choose it)"
+            )
+        else:
+            print("dexgate: Back Office user `admin` has the password in DEXGATE_ADMIN_PASSWORD")
+        print("dexgate: get a token and call the API:")
+        print(demo.curl_example(args.base_url, password if given is None else None))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -203,9 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.set_defaults(handler=cmd_serve)
-    commands.add_parser(
-        "demo", help="create and register the demo catalog (idempotent)"
-    ).set_defaults(handler=cmd_demo)
+    demo = commands.add_parser(
+        "demo", help="create and register the demo catalog and the admin user (idempotent)"
+    )
+    demo.add_argument("--base-url", default="http://127.0.0.1:8000", help="for the printed example")
+    demo.set_defaults(handler=cmd_demo)
 
     entities = commands.add_parser("entities", help="manage entity configurations")
     sub = entities.add_subparsers(dest="entities_command", required=True)
@@ -232,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="delete an entity configuration")
     remove.add_argument("alias")
     remove.set_defaults(handler=cmd_entities_remove)
+    cli_auth.register(commands)
     return parser
 
 

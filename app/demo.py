@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
+import shlex
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -12,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth import store
+from auth.permissions import ADMIN_ROLE
 from schema_builder.definition import parse_entries
 from schema_builder.registry import CatalogRegistry
 
@@ -144,6 +148,10 @@ def demo_rows() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+ADMIN_USER = "admin"
+GRAPHQL_EXAMPLE = '{"query": "{ products(limit: 5) { items { sku name } } }"}'
+
+
 async def load(engine: AsyncEngine, registry: CatalogRegistry) -> bool:
     """Create the demo tables and rows unless present, and register them. Idempotent."""
     created = False
@@ -165,3 +173,35 @@ async def load(engine: AsyncEngine, registry: CatalogRegistry) -> bool:
                 )
     report = await registry.apply(parse_entries(demo_entries()))
     return created or bool(report.created)
+
+
+async def ensure_admin(engine: AsyncEngine, password: str | None) -> str | None:
+    """Make sure the Back Office user ``admin`` exists with the admin role.
+
+    Created with ``password`` (``DEXGATE_ADMIN_PASSWORD``), or a random one when none is given;
+    an existing admin's password is changed only when ``password`` is given and differs.
+    Returns the password when it was set now, None when it was left alone.
+    """
+    users = {u.username: u for u in await store.list_users(engine)}
+    if ADMIN_USER not in users:
+        chosen = password or secrets.token_urlsafe(12)
+        await store.create_user(engine, ADMIN_USER, chosen, [ADMIN_ROLE])
+        return chosen
+    if password is not None and not await store.check_password(engine, ADMIN_USER, password):
+        await store.set_password(engine, ADMIN_USER, password)
+        return password
+    return None
+
+
+def curl_example(base_url: str, password: str | None) -> str:
+    """Shell lines that get a token and call REST and GraphQL with it."""
+    secret = shlex.quote(f"password={password}") if password else "password=$DEXGATE_ADMIN_PASSWORD"
+    return (
+        f"TOKEN=$(curl -s {base_url}/token -d grant_type=password -d username={ADMIN_USER} "
+        f"--data-urlencode {secret} "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f'curl -g -H "Authorization: Bearer $TOKEN" '
+        f"'{base_url}/dynamic-entity/products?page[limit]=5&include=category'\n"
+        f"curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+        f"{base_url}/graphql -d '{GRAPHQL_EXAMPLE}'"
+    )

@@ -1,4 +1,4 @@
-"""The collaborators one running application shares: settings, engine and entity registry."""
+"""The collaborators one running application shares: settings, engines, registries, auth."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
+from auth.authenticator import Authenticator
+from auth.oauth import TokenService
 from schema_builder.graphql_registry import SchemaRegistry
 from schema_builder.registry import CatalogRegistry
 
@@ -18,3 +20,5 @@ class Gateway:
     registry: CatalogRegistry
     reader: AsyncEngine
     schemas: SchemaRegistry
+    authenticator: Authenticator
+    tokens: TokenService

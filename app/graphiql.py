@@ -40,7 +40,12 @@ PAGE = """<!doctype html>
   <script src="/graphiql/static/graphiql.min.js"></script>
   <script>
     const params = new URLSearchParams(window.location.search);
-    const fetcher = GraphiQL.createFetcher({{ url: "/graphql" }});
+    // The page was opened with the admin's key (?api_key=...): GraphiQL sends it on.
+    const apiKey = params.get("api_key");
+    const fetcher = GraphiQL.createFetcher({{
+      url: "/graphql",
+      headers: apiKey ? {{ "X-Api-Key": apiKey }} : {{}},
+    }});
     const root = ReactDOM.createRoot(document.getElementById("graphiql"));
     root.render(React.createElement(GraphiQL, {{
       fetcher: fetcher,

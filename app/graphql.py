@@ -23,8 +23,10 @@ from graphql import (
     OperationType,
     execute,
     parse,
+    specified_rules,
     validate,
 )
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -32,6 +34,8 @@ from starlette.routing import Route
 from app.gateway import Gateway
 from app.graphql_limits import MAX_QUERY_LENGTH, MAX_TOKENS, DepthLimitRule
 from app.responses import JSONResponse
+from auth.errors import AdminRequiredError
+from auth.principal import Principal
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_fast import execute_query
 from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
@@ -67,7 +71,7 @@ class _DocumentCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._valid: OrderedDict[tuple[int, str], list[GraphQLError]] = OrderedDict()
+        self._valid: OrderedDict[tuple[int, str, bool], list[GraphQLError]] = OrderedDict()
 
     def document(self, query: str) -> DocumentNode:
         document = self._documents.get(query)
@@ -82,14 +86,15 @@ class _DocumentCache:
         return document
 
     def validation(
-        self, schema: GraphQLSchema, query: str, document: DocumentNode
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, introspection: bool
     ) -> list[GraphQLError]:
-        key = (id(schema), query)
+        key = (id(schema), query, introspection)
         errors = self._valid.get(key)
         if errors is None:
-            from graphql import specified_rules
-
-            errors = validate(schema, document, [*specified_rules, DepthLimitRule])
+            rules = [*specified_rules, DepthLimitRule]
+            if not introspection:
+                rules.append(NoSchemaIntrospectionCustomRule)
+            errors = validate(schema, document, rules)
             self._valid[key] = errors
             if len(self._valid) > self.size:
                 self._valid.popitem(last=False)
@@ -145,6 +150,10 @@ async def _read_request(request: Request) -> tuple[str, dict[str, Any] | None, s
     if operation is not None and not isinstance(operation, str):
         raise GraphQLRequestError("`operationName` must be a string.", MALFORMED)
     return query, variables, operation
+
+
+def _is_introspection_error(error: GraphQLError) -> bool:
+    return error.message.startswith("GraphQL introspection has been disabled")
 
 
 def _is_mutation(document: DocumentNode, operation: str | None) -> bool:
@@ -204,8 +213,23 @@ async def graphql_endpoint(request: Request) -> Response:
             document = _cache.document(query)
         except GraphQLError as exc:
             return _error_body([_formatted(exc, SYNTAX)], 400)
-        errors = _cache.validation(schema, query, document)
+        principal: Principal = request.state.principal
+        introspection = principal.is_admin or gateway.settings.open_introspection
+        errors = _cache.validation(schema, query, document, introspection)
         if errors:
+            if not introspection and any(_is_introspection_error(e) for e in errors):
+                denied = AdminRequiredError(
+                    "Introspection needs the admin role (or DEXGATE_OPEN_INTROSPECTION=true)."
+                )
+                return _error_body(
+                    [
+                        {
+                            "message": denied.message,
+                            "extensions": {"code": denied.code, "status": denied.status},
+                        }
+                    ],
+                    403,
+                )
             return _error_body([_formatted(e, VALIDATION) for e in errors], 400)
         if request.method == "GET" and _is_mutation(document, operation):
             return _error_body(
@@ -228,6 +252,7 @@ async def graphql_endpoint(request: Request) -> Response:
         catalog=catalog,
         max_page_size=gateway.settings.max_page_size,
         default_page_size=gateway.settings.default_page_size,
+        access=principal.permissions,
     )
     fast = await execute_query(schema, document, variables, operation, context)
     if fast is not None:

@@ -15,6 +15,7 @@ from app.errors import error_response
 from app.gateway import Gateway
 from app.responses import JSONResponse
 from app.rest_query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
+from app.security import permissions_of
 from schema_builder.errors import (
     InvalidDataFormatError,
     RouteMethodNotAllowedError,
@@ -22,6 +23,7 @@ from schema_builder.errors import (
 )
 from schema_builder.operations import delete as delete_op
 from schema_builder.operations import read, write
+from schema_builder.operations.access import WRITE_OPERATIONS, require
 from schema_builder.operations.ir import (
     DeleteRequest,
     GetRequest,
@@ -65,6 +67,7 @@ async def entity(request: Request) -> Response:
             gateway.reader,
             catalog,
             GetRequest(alias, identifier, parse_include(request.query_params.get("include"))),
+            permissions_of(request),
         )
         return JSONResponse({"data": row})
     if method in ("PATCH", "PUT"):
@@ -97,7 +100,7 @@ async def _list(request: Request, alias: str) -> Response:
         count=want_count,
     )
     catalog = await gateway.registry.current()
-    result = await read.list_rows(gateway.reader, catalog, read_request)
+    result = await read.list_rows(gateway.reader, catalog, read_request, permissions_of(request))
     if result.total is None:
         return JSONResponse({"data": result.rows})
     return JSONResponse(
@@ -138,14 +141,16 @@ def _transactional(request: Request) -> bool:
 async def _write(request: Request, alias: str, identifier: str | None) -> Response:
     gateway = _gateway(request)
     catalog = await gateway.registry.current()
-    catalog.entity(alias)
+    method = request.method
+    # Refuse before reading the body: a caller without the grant learns nothing from it.
+    require(permissions_of(request), catalog.entity(alias).alias, WRITE_OPERATIONS[_MODES[method]])
     items = await _body_items(request, identifier)
     transactional = _transactional(request)
-    method = request.method
     result = await write.write(
         gateway.engine,
         catalog,
         WriteRequest(alias, _MODES[method], items, transactional, identifier),
+        permissions_of(request),
     )
     if transactional:
         if result.errors:
@@ -168,7 +173,10 @@ async def _delete(request: Request, alias: str, identifier: str | None) -> Respo
         () if identifier is not None else parse_conditions(request.query_params.multi_items())
     )
     _deleted, errors = await delete_op.delete(
-        gateway.engine, catalog, DeleteRequest(alias, conditions, identifier)
+        gateway.engine,
+        catalog,
+        DeleteRequest(alias, conditions, identifier),
+        permissions_of(request),
     )
     if errors:
         return error_response(errors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,6 +42,13 @@ class Settings:
     denied_tables: tuple[str, ...] = DEFAULT_DENIED_TABLES
     catalog_check_interval: float = 1.0
     database_pool_size: int = 10
+    access_token_ttl: int = 8 * 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    auth_cache_seconds: float = 5.0
+    open_introspection: bool = False
+    cors_origins: tuple[str, ...] = ()
+    login_max_failures: int = 5
+    login_window: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,12 +59,21 @@ class Settings:
         )
         return cls(
             database_url=env.get("DEXGATE_DATABASE_URL", DEFAULT_DATABASE_URL),
-            secret_key=env.get("DEXGATE_SECRET_KEY") or secrets.token_urlsafe(32),
+            secret_key=env.get("DEXGATE_SECRET_KEY", ""),
             max_page_size=max_page,
             default_page_size=min(1000, max_page),
             denied_tables=DEFAULT_DENIED_TABLES + extra_denied,
             catalog_check_interval=_non_negative_float(env, "DEXGATE_CATALOG_CHECK_INTERVAL", 1.0),
             database_pool_size=_positive_int(env, "DEXGATE_DATABASE_POOL_SIZE", 10),
+            access_token_ttl=_positive_int(env, "DEXGATE_ACCESS_TOKEN_TTL", 8 * 3600),
+            refresh_token_ttl=_positive_int(env, "DEXGATE_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+            auth_cache_seconds=_non_negative_float(env, "DEXGATE_AUTH_CACHE_SECONDS", 5.0),
+            open_introspection=_flag(env, "DEXGATE_OPEN_INTROSPECTION"),
+            cors_origins=tuple(
+                o.strip() for o in env.get("DEXGATE_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            login_max_failures=_positive_int(env, "DEXGATE_LOGIN_MAX_FAILURES", 5),
+            login_window=_non_negative_float(env, "DEXGATE_LOGIN_WINDOW", 300.0),
         )
 
 
@@ -73,6 +88,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be a positive integer, got {raw!r}.")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {raw!r}.")
 
 
 def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> float:

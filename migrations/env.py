@@ -5,13 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from auth.tables import metadata as auth_metadata
 from schema_builder.tables import metadata
 
 
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, auth_metadata],
         version_table="dexgate_alembic_version",
         render_as_batch=connection.dialect.name == "sqlite",
         include_name=lambda name, type_, _parent: (

@@ -35,6 +35,7 @@ codes of our own with a ``DX`` prefix, listed in ``docs/errors.md``.
     │   ├── NotNullViolationError         DX107
     │   ├── RouteNotFoundError            DX108
     │   └── ReferencedEntityMissingError  DX109
+    ├── PermissionDeniedError           DX122 (403: the principal lacks the grant)
     ├── ServiceUnavailableError         DX503
     └── InternalError                   DX500
     ConfigurationError                  (not a client error: a configuration that cannot be saved)
@@ -304,6 +305,20 @@ class ReferencedEntityMissingError(RequestError):
         super().__init__(
             f"Failed to persist the data for `{where}`. It refers to an entity that does not exist."
         )
+
+
+class PermissionDeniedError(DexgateError):
+    """A valid principal without the grant for this entity and operation."""
+
+    status = 403
+    code = "DX122"
+
+    def __init__(self, alias: str, operation: str) -> None:
+        super().__init__(
+            f"Not allowed to {operation} `{alias}`: no role grants {alias}:{operation}."
+        )
+        self.alias = alias
+        self.operation = operation
 
 
 class ServiceUnavailableError(DexgateError):

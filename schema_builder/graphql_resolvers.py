@@ -25,6 +25,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
     DexgateError,
@@ -61,6 +62,7 @@ class GraphQLContext:
     catalog: Catalog
     max_page_size: int
     default_page_size: int
+    access: Permissions
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -209,6 +211,7 @@ async def read_list(
             include=includes,
             count=want_count,
         ),
+        context.access,
     )
     return {"items": result.rows, "totalCount": result.total}
 
@@ -226,7 +229,10 @@ async def read_one(
     includes = _includes(selection, context, entity, object_type, field_nodes)
     try:
         return await read.get_row(
-            context.reader, context.catalog, GetRequest(alias, str(identifier), includes)
+            context.reader,
+            context.catalog,
+            GetRequest(alias, str(identifier), includes),
+            context.access,
         )
     except EntityNotFoundError:
         return None
@@ -280,6 +286,7 @@ def write_resolver(alias: str, mode: WriteMode) -> Resolver:
                 context.engine,
                 context.catalog,
                 WriteRequest(alias, mode, items, transactional is not False),
+                context.access,
             )
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
@@ -303,6 +310,7 @@ def delete_resolver(alias: str) -> Resolver:
                 context.engine,
                 context.catalog,
                 DeleteRequest(alias, filter_from_input(filter), None if id is None else str(id)),
+                context.access,
             )
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc

@@ -47,6 +47,7 @@ class CatalogRegistry:
         self.check_interval = check_interval
         self._catalog: Catalog | None = None
         self._checked_at = 0.0
+        self._stale = True
         self._lock = asyncio.Lock()
         self.last_error: Exception | None = None
         self._listener: AsyncConnection | None = None
@@ -79,17 +80,21 @@ class CatalogRegistry:
             await connection.close()
 
     def _on_notify(self, *_args: object) -> None:
-        self._checked_at = 0.0
+        # A flag, not a reset of _checked_at: on a freshly booted machine the monotonic clock
+        # may itself be smaller than the check interval.
+        self._stale = True
 
     async def current(self) -> Catalog:
         """The catalog to serve this request with."""
         catalog = self._catalog
         if catalog is None:
             return await self.refresh()
-        if time.monotonic() - self._checked_at < self.check_interval or self._lock.locked():
+        if self._lock.locked() or (
+            not self._stale and time.monotonic() - self._checked_at < self.check_interval
+        ):
             return catalog
         async with self._lock:
-            if time.monotonic() - self._checked_at >= self.check_interval:
+            if self._stale or time.monotonic() - self._checked_at >= self.check_interval:
                 await self._check()
         return self._catalog or catalog
 
@@ -102,6 +107,7 @@ class CatalogRegistry:
 
     async def _check(self, *, force: bool = False) -> None:
         self._checked_at = time.monotonic()
+        self._stale = False
         async with self.engine.connect() as connection:
             version = await read_version(connection)
             if not force and self._catalog is not None and self._catalog.version == version:

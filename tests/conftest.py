@@ -30,6 +30,8 @@ from app.application import create_app
 from app.database import create_engine
 from app.gateway import Gateway
 from app.settings import Settings
+from auth import store
+from auth.permissions import ADMIN_ROLE
 from schema_builder.registry import CatalogRegistry
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -55,12 +57,14 @@ async def _admin(statement: str) -> None:
         await engine.dispose()
 
 
-async def _prepare(url: str) -> None:
+async def _prepare(url: str) -> str:
+    """Migrate, load the demo and create an admin API key; returns the key."""
     settings = Settings(database_url=url)
     engine = create_engine(settings)
     try:
         await migrate.upgrade(engine)
         await demo.load(engine, CatalogRegistry(engine, denied_tables=settings.denied_tables))
+        return await store.create_api_key(engine, "test-admin", [ADMIN_ROLE])
     finally:
         await engine.dispose()
 
@@ -70,12 +74,14 @@ class Templates:
     sqlite: Path
     postgres: str | None
     postgres_reason: str
+    sqlite_key: str
+    postgres_key: str
 
 
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     sqlite_path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(_prepare(f"sqlite+aiosqlite:///{sqlite_path}"))
+    sqlite_key = asyncio.run(_prepare(f"sqlite+aiosqlite:///{sqlite_path}"))
     postgres: str | None = None
     reason = ""
     name = f"dexgate_test_{RUN_ID}_template"
@@ -84,9 +90,10 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
         postgres = name
     except Exception as exc:  # the server is absent or refuses us: say why
         reason = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc}"
+    postgres_key = ""
     if postgres is not None:
-        asyncio.run(_prepare(_postgres_url(postgres)))
-    yield Templates(sqlite_path, postgres, reason)
+        postgres_key = asyncio.run(_prepare(_postgres_url(postgres)))
+    yield Templates(sqlite_path, postgres, reason, sqlite_key, postgres_key)
     if postgres is not None:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{postgres}" WITH (FORCE)'))
 
@@ -118,6 +125,12 @@ async def database_url(backend: str, templates: Templates, tmp_path: Path) -> As
 
 
 @pytest.fixture
+def admin_key(backend: str, templates: Templates) -> str:
+    """An API key with the admin role, present in every test database."""
+    return templates.sqlite_key if backend == "sqlite" else templates.postgres_key
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="test", catalog_check_interval=0)
 
@@ -143,11 +156,13 @@ class StatementLog:
 
     @property
     def data_statements(self) -> list[str]:
-        """SELECT/INSERT/UPDATE/DELETE only: not BEGIN, SAVEPOINT or RELEASE."""
+        """SELECT/INSERT/UPDATE/DELETE on entity tables: not BEGIN, SAVEPOINT or RELEASE, and
+        not dexgate's own bookkeeping (credential lookups, cached for a few seconds)."""
         return [
             s
             for s in self.statements
             if s.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")
+            and "dexgate_" not in s
         ]
 
     def start(self) -> None:
@@ -176,12 +191,25 @@ def gateway(gateway_app: Any) -> Gateway:
 
 
 @pytest.fixture
-async def client(gateway_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def anonymous(gateway_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no credentials."""
     transport = httpx.ASGITransport(app=gateway_app)
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://dexgate.test",
         headers={"Content-Type": "application/json"},
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(gateway_app: Any, admin_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends the admin API key."""
+    transport = httpx.ASGITransport(app=gateway_app)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://dexgate.test",
+        headers={"Content-Type": "application/json", "X-Api-Key": admin_key},
     ) as client:
         yield client
 

@@ -32,14 +32,16 @@ async def _deactivate_countries_elsewhere(settings: Settings) -> None:
 
 
 async def test_change_by_another_process_is_served_without_waiting_for_the_check_interval(
-    settings: Settings, backend: str
+    settings: Settings, backend: str, admin_key: str
 ) -> None:
     slow_checks = replace(settings, catalog_check_interval=3600)
     app = create_app(slow_checks)
     async with LifespanManager(app):
         listening = app.state.gateway.registry.listening
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://dexgate.test"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://dexgate.test",
+            headers={"X-Api-Key": admin_key},
         ) as client:
             assert (await client.get("/dynamic-entity/countries")).status_code == 200
             await _deactivate_countries_elsewhere(settings)

@@ -126,8 +126,10 @@ def test_demo_loads_the_catalog_once_and_is_idempotent(tmp_path: Path) -> None:
     rows = registry_rows(database)
     second = ok(database, "demo")
 
-    assert first.strip() == "dexgate: demo catalog loaded"
-    assert second.strip() == "dexgate: demo catalog already present"
+    assert first.splitlines()[0] == "dexgate: demo catalog loaded"
+    assert "Back Office user `admin` created, password: " in first
+    assert second.splitlines()[0] == "dexgate: demo catalog already present"
+    assert "Back Office user `admin` exists; its password is unchanged" in second
     assert counts == [(204, 10)]
     assert query(database, "SELECT count(*) FROM product") == [(204,)]
     assert registry_rows(database) == rows

@@ -30,13 +30,11 @@ def test_default_deny_list_holds_sprykers_disallowed_tables() -> None:
         assert pattern in DEFAULT_DENIED_TABLES
 
 
-def test_missing_secret_key_gets_a_fresh_random_one() -> None:
-    first = Settings.from_env({}).secret_key
-    second = Settings.from_env({"DEXGATE_SECRET_KEY": ""}).secret_key
-
-    assert len(first) >= 32
-    assert len(second) >= 32
-    assert first != second
+def test_missing_secret_key_is_left_empty_for_the_database_kept_one() -> None:
+    # An empty key makes the server sign tokens with a secret kept in the database, shared by
+    # every process (tests/auth/test_tokens.py checks that).
+    assert Settings.from_env({}).secret_key == ""
+    assert Settings.from_env({"DEXGATE_SECRET_KEY": ""}).secret_key == ""
 
 
 def test_database_url_and_secret_key_are_taken_as_given() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
     DeleteForeignKeyError,
@@ -19,6 +20,7 @@ from schema_builder.errors import (
     MethodNotAllowedError,
     UnfilteredDeleteError,
 )
+from schema_builder.operations.access import require
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import DeleteRequest
@@ -26,11 +28,12 @@ from schema_builder.operations.values import filter_value
 
 
 async def delete(
-    engine: AsyncEngine, catalog: Catalog, request: DeleteRequest
+    engine: AsyncEngine, catalog: Catalog, request: DeleteRequest, access: Permissions
 ) -> tuple[int, list[DexgateError]]:
     """Delete the matching rows; return how many were deleted and the errors of the rows that
     could not be (1317)."""
     entity = catalog.entity(request.alias)
+    require(access, entity.alias, ("delete",))
     if not entity.is_deletable:
         raise MethodNotAllowedError(entity.alias)
     id_column = entity.identifier.column

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity, Relation
 from schema_builder.errors import (
     EntityNotFoundError,
     RelationNotFoundError,
     UnknownSortFieldError,
 )
+from schema_builder.operations.access import require_read
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import GetRequest, Include, ReadRequest, ReadResult, SortKey
@@ -49,10 +51,13 @@ def local_position(entity: Entity, relation: Relation) -> int:
     return len(entity.fields) + _relation_columns(entity).index(relation.local)
 
 
-async def list_rows(engine: AsyncEngine, catalog: Catalog, request: ReadRequest) -> ReadResult:
+async def list_rows(
+    engine: AsyncEngine, catalog: Catalog, request: ReadRequest, access: Permissions
+) -> ReadResult:
     """Rows of one page, ordered deterministically (requested keys, then the identifier)."""
     entity = catalog.entity(request.alias)
     check_includes(catalog, entity, request.include)
+    require_read(access, catalog, entity, request.include)
     where = compile_conditions(entity, request.conditions)
     order = ordering(entity, request.sort)
     statement = (
@@ -95,10 +100,13 @@ def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[A
     return order
 
 
-async def get_row(engine: AsyncEngine, catalog: Catalog, request: GetRequest) -> Row:
+async def get_row(
+    engine: AsyncEngine, catalog: Catalog, request: GetRequest, access: Permissions
+) -> Row:
     """The row whose identifier is ``request.identifier``; 1303 when there is none."""
     entity = catalog.entity(request.alias)
     check_includes(catalog, entity, request.include)
+    require_read(access, catalog, entity, request.include)
     try:
         key = filter_value(entity.identifier, request.identifier, entity.alias)
     except Exception:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity, Relation
 from schema_builder.errors import (
     DexgateError,
@@ -25,6 +26,7 @@ from schema_builder.errors import (
     NotNullViolationError,
     ReferencedEntityMissingError,
 )
+from schema_builder.operations.access import WRITE_OPERATIONS, require, require_write
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, plan_write
@@ -39,9 +41,13 @@ class ItemsFailedError(Exception):
         self.errors = errors
 
 
-async def write(engine: AsyncEngine, catalog: Catalog, request: WriteRequest) -> WriteResult:
+async def write(
+    engine: AsyncEngine, catalog: Catalog, request: WriteRequest, access: Permissions
+) -> WriteResult:
     entity = catalog.entity(request.alias)
+    require(access, entity.alias, WRITE_OPERATIONS[request.mode])
     plan = plan_write(catalog, entity, request.items, request.mode, request.identifier)
+    require_write(access, entity.alias, request.mode, plan.items)
     if request.transactional and plan.errors:
         return WriteResult([], plan.all_errors)
     valid = [item for item in plan.items if item.index not in plan.errors]

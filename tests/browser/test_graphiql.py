@@ -28,9 +28,11 @@ from starlette.routing import Mount
 
 import app.graphiql
 from app.application import create_app
+from app.gateway import Gateway
 from app.graphiql import AssetFiles
 from app.graphiql_assets import assets_present
 from app.settings import Settings
+from auth import store
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these, Chromium on a machine with no internet access hangs on background connections.
@@ -89,9 +91,9 @@ def browser_ready() -> None:
 
 
 async def test_graphiql_runs_a_query_in_headless_chromium_with_local_assets_only(
-    browser_ready: None, live_server: str, tmp_path: Path
+    browser_ready: None, live_server: str, tmp_path: Path, admin_key: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_server) as http:
+    async with httpx.AsyncClient(base_url=live_server, headers={"X-Api-Key": admin_key}) as http:
         answer = (await http.post("/graphql", json={"query": QUERY})).json()
     items: list[dict[str, Any]] = answer["data"]["products"]["items"]
     assert len(items) == 2
@@ -108,7 +110,8 @@ async def test_graphiql_runs_a_query_in_headless_chromium_with_local_assets_only
             page.on("request", lambda request: requested.append(request.url))
             page.on("pageerror", lambda error: page_errors.append(str(error)))
             page.on("response", lambda response: statuses.append((response.url, response.status)))
-            await page.goto(f"{live_server}/graphiql?{urlencode({'query': QUERY})}")
+            opened = urlencode({"query": QUERY, "api_key": admin_key})
+            await page.goto(f"{live_server}/graphiql?{opened}")
             await page.locator(".graphiql-execute-button").click()
             result = page.locator(".graphiql-response")
             for item in items:
@@ -165,6 +168,19 @@ async def test_graphiql_serves_its_assets_from_dexgate(client: httpx.AsyncClient
     script = await client.get("/graphiql/static/graphiql.min.js")
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
+
+
+async def test_graphiql_is_refused_without_credentials_and_to_non_admins(
+    anonymous: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    await store.set_role(gateway.engine, "reader", ["*:read"])
+    key = await store.create_api_key(gateway.engine, "reader", ["reader"])
+    refused = await anonymous.get("/graphiql")
+    assert refused.status_code == 403
+    assert refused.json() == [{"status": 403, "code": "DX120", "message": "Unauthorized request."}]
+    not_admin = await anonymous.get("/graphiql", params={"api_key": key})
+    assert not_admin.status_code == 403
+    assert not_admin.json()[0]["code"] == "DX123"
 
 
 async def test_graphiql_without_assets_answers_503_saying_how_to_build_them(

@@ -12,7 +12,7 @@ from app.settings import Settings
 
 
 async def test_nested_list_without_limit_is_capped_per_parent_at_the_page_size(
-    settings: Settings,
+    settings: Settings, admin_key: str
 ) -> None:
     small = replace(settings, max_page_size=3, default_page_size=3)
     app = create_app(small)
@@ -20,7 +20,9 @@ async def test_nested_list_without_limit_is_capped_per_parent_at_the_page_size(
     async with (
         LifespanManager(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://dexgate.test"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://dexgate.test",
+            headers={"X-Api-Key": admin_key},
         ) as client,
     ):
         response = await client.post("/graphql", json={"query": query})

@@ -583,12 +583,14 @@ async def test_largest_accepted_offset_returns_an_empty_page(client: httpx.Async
 
 @pytest.fixture
 async def small_page_client(
-    settings: Settings, engine: AsyncEngine
+    settings: Settings, engine: AsyncEngine, admin_key: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings_with(settings, max_page_size=5, default_page_size=5), engine=engine)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as c:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": admin_key}
+        ) as c:
             yield c
 
 

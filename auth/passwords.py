@@ -1,0 +1,31 @@
+"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106's second recommendation)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Verified when the user does not exist, so an unknown name costs as much time as a known one.
+_DUMMY_HASH = _hasher.hash("dexgate: no such user")
+
+MIN_LENGTH = 8
+
+
+class WeakPasswordError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``; raises WeakPasswordError when it is too short."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPasswordError(f"A password needs at least {MIN_LENGTH} characters.")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; takes the same time whether or not the user exists."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
