@@ -198,6 +198,9 @@ class _Server(AuthorizationServer):  # type: ignore[misc]  # authlib is untyped
     def save_token(self, token: dict[str, Any], request: _Request) -> None:
         request.exchange.issued = token
 
+    def create_oauth2_request(self, request: _Request) -> _Request:
+        return request
+
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         return None
 
