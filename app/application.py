@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import graphiql, graphql, rest, token
+from app import graphiql, graphql, redaction, rest, token
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
@@ -146,4 +146,5 @@ def _middleware(settings: Settings) -> list[Middleware]:
 
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn: ``uvicorn --factory app.application:create_app_from_env``."""
+    redaction.install()
     return create_app(Settings.from_env())

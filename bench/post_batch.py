@@ -1,11 +1,14 @@
 """Rows/s for POSTing batches of products: ``python bench/post_batch.py URL [batches] [size]``.
 
+The API key is taken from ``DEXGATE_API_KEY`` (``dexgate apikey create bench --role admin``).
+
 Sends ``batches`` sequential POSTs of ``size`` new products each (unique SKUs per run) to a
 running dexgate serving the demo catalog and prints rows/s and the mean time per request.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import uuid
@@ -18,7 +21,8 @@ def main() -> None:
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
     run = uuid.uuid4().hex[:6].upper()
-    with httpx.Client(base_url=base, timeout=120) as client:
+    headers = {"X-Api-Key": os.environ.get("DEXGATE_API_KEY", "")}
+    with httpx.Client(base_url=base, timeout=120, headers=headers) as client:
         started = time.perf_counter()
         for b in range(batches):
             rows = [

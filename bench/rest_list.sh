@@ -12,15 +12,17 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 export DEXGATE_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$DB"
 .venv/bin/dexgate demo >/dev/null
+# Measured as users run it: with an API key (admin role), sent on every request.
+KEY=$(.venv/bin/dexgate apikey create bench --role admin)
 .venv/bin/dexgate serve --port "$PORT" --workers 1 --no-access-log --log-level warning &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
 run() {
     local name=$1 url=$2
-    wrk -t2 -c"$CONNECTIONS" -d2s "$url" >/dev/null  # warm up
+    wrk -t2 -c"$CONNECTIONS" -d2s -H "X-Api-Key: $KEY" "$url" >/dev/null  # warm up
     printf '%s\t' "$name"
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" | awk '/Requests\/sec/ {rps=$2} / 99%/ {p99=$2} END {printf "%s req/s\tp99 %s\n", rps, p99}'
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Api-Key: $KEY" "$url" | awk '/Requests\/sec/ {rps=$2} / 99%/ {p99=$2} END {printf "%s req/s\tp99 %s\n", rps, p99}'
 }
 BASE="http://127.0.0.1:$PORT/dynamic-entity"
 run "products, 100 flat" "$BASE/products?page%5Boffset%5D=0&page%5Blimit%5D=100"
