@@ -35,6 +35,7 @@ from schema_builder.errors import (
 )
 from schema_builder.operations import delete as delete_op
 from schema_builder.operations import read, write
+from schema_builder.operations.access import require_read
 from schema_builder.operations.ir import (
     AllOf,
     AnyOf,
@@ -276,23 +277,72 @@ def relation_resolver(*, many: bool) -> Callable[..., Any]:
     return resolve
 
 
+def _written_includes(
+    info: GraphQLResolveInfo, context: GraphQLContext, alias: str
+) -> tuple[Include, ...]:
+    """The relationships selected under a mutation result's ``items``. Selecting any needs
+    read access, checked before the write so that a refusal leaves nothing written."""
+    entity = context.catalog.entity(alias)
+    result_type = get_named_type(info.return_type)
+    assert isinstance(result_type, GraphQLObjectType)
+    selected = collect_sub_fields(
+        info.schema, info.fragments, info.variable_values, result_type, list(info.field_nodes)
+    )
+    item_type = get_named_type(result_type.fields["items"].type)
+    assert isinstance(item_type, GraphQLObjectType)
+    includes: tuple[Include, ...] = ()
+    for nodes in (v for v in selected.values() if v[0].name.value == "items"):
+        includes += _includes(info, context, entity, item_type, nodes)
+    if includes:
+        require_read(context.access, context.catalog, entity, includes)
+    return includes
+
+
+async def _with_relations(
+    context: GraphQLContext,
+    alias: str,
+    rows: list[dict[str, Any]],
+    includes: tuple[Include, ...],
+) -> list[dict[str, Any]]:
+    """The saved rows with their selected relationships read back (one statement per level)."""
+    if not includes or not rows:
+        return rows
+    entity = context.catalog.entity(alias)
+    key = entity.identifier.name
+    result = await read.list_rows(
+        context.engine,
+        context.catalog,
+        ReadRequest(
+            alias=alias,
+            conditions=(Condition(key, "in", [row[key] for row in rows]),),
+            limit=len(rows),
+            include=includes,
+        ),
+        context.access,
+    )
+    by_key = {row[key]: row for row in result.rows}
+    return [{**row, **by_key.get(row[key], {})} for row in rows]
+
+
 def write_resolver(alias: str, mode: WriteMode) -> Resolver:
     async def resolve(
         _root: Any, info: GraphQLResolveInfo, items: list[Any], transactional: bool = True
     ) -> dict[str, Any]:
         context = _context(info)
         try:
+            includes = _written_includes(info, context, alias)
             result = await write.write(
                 context.engine,
                 context.catalog,
                 WriteRequest(alias, mode, items, transactional is not False),
                 context.access,
             )
+            saved = await _with_relations(context, alias, result.data, includes)
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
         if transactional is not False and result.errors:
             raise ManyErrorsError(result.errors)
-        return {"items": result.data, "errors": [e.as_dict() for e in result.errors]}
+        return {"items": saved, "errors": [e.as_dict() for e in result.errors]}
 
     return resolve
 
