@@ -27,7 +27,12 @@ import anyio.to_thread
 import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
 from authlib.oauth2.rfc6749 import grants as rfc6749_grants
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+)
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -145,8 +150,13 @@ def _exchange(grant: Any) -> _Exchange:
     return exchange
 
 
+# A registered client that authenticates here is refused by check_grant_type (400
+# unauthorized_client), or with 401 invalid_client when its secret is wrong.
+_ANY_CLIENT: list[str] = ["none", "client_secret_basic", "client_secret_post"]
+
+
 class _PasswordGrant(rfc6749_grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["none"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = _ANY_CLIENT
 
     def authenticate_user(self, username: str, password: str) -> _User:
         exchange = _exchange(self)
@@ -166,7 +176,7 @@ class _ClientCredentialsGrant(rfc6749_grants.ClientCredentialsGrant):  # type: i
 
 
 class _RefreshTokenGrant(rfc6749_grants.RefreshTokenGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["none"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = _ANY_CLIENT
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> _Refresh | None:
@@ -267,6 +277,9 @@ class TokenService:
     ) -> tuple[int, Any, list[tuple[str, str]]]:
         """``(status, JSON body, headers)`` of the token response. Raises TooManyAttemptsError."""
         grant_type = form.get("grant_type")
+        if not grant_type:
+            error = InvalidRequestError("Missing 'grant_type' in request.")
+            return error.status_code, dict(error.get_body()), NO_STORE
         username = form.get("username") if grant_type == "password" else None
         client_id = _basic_client_id(headers) or form.get("client_id")
         throttled_name = username or (client_id if grant_type == "client_credentials" else None)
@@ -288,7 +301,7 @@ class TokenService:
             if not await self._store(exchange):
                 error = InvalidGrantError("The refresh token has already been used.")
                 return error.status_code, dict(error.get_body()), NO_STORE
-            self.throttle.succeeded(username)
+            self.throttle.succeeded(throttled_name)
         return status, body, [*out_headers, *NO_STORE]
 
     def _run(

@@ -25,6 +25,13 @@ ALGORITHM = "HS256"
 _CACHE_SIZE = 4096
 
 
+_MAX_ROW_ID = 2**31 - 1  # dexgate's id columns are 32-bit integers on every database
+
+
+def _is_row_id(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and 0 < int(text) <= _MAX_ROW_ID
+
+
 class TokenRejectedError(Exception):
     """The token is malformed, forged, expired or meant for someone else."""
 
@@ -103,7 +110,7 @@ class TokenSigner:
         subject = decoded.claims["sub"]
         kind, _, ident = str(subject).partition(":")
         session = decoded.claims.get("sid")
-        if kind not in ("user", "client") or not ident.isdigit():
+        if kind not in ("user", "client") or not _is_row_id(ident):
             raise TokenRejectedError("unknown subject")
         return AccessClaims(
             str(subject), int(decoded.claims["exp"]), str(session) if session else None
