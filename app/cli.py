@@ -59,8 +59,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         f"  REST:      {base}/dynamic-entity/{{alias}}\n"
         f"  GraphQL:   {base}/graphql  (GraphiQL: {base}/graphiql)\n"
         f"  health:    {base}/health/ready\n"
-        f"  try:       curl -g -H 'X-Api-Key: KEY' '{base}/dynamic-entity/products?page[limit]=5'"
-        "  (a key: dexgate apikey create NAME --role admin)",
+        f"  try:       curl -g -H 'X-Api-Key: KEY' "
+        f"'{base}/dynamic-entity/products?page[offset]=0&page[limit]=5'\n"
+        "             (a key: dexgate apikey create NAME --role admin)",
         flush=True,
     )
     uvicorn.run(

@@ -201,7 +201,7 @@ def curl_example(base_url: str, password: str | None) -> str:
         f"--data-urlencode {secret} "
         "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
         f'curl -g -H "Authorization: Bearer $TOKEN" '
-        f"'{base_url}/dynamic-entity/products?page[limit]=5&include=category'\n"
+        f"'{base_url}/dynamic-entity/products?page[offset]=0&page[limit]=5&include=category'\n"
         f"curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
         f"{base_url}/graphql -d '{GRAPHQL_EXAMPLE}'"
     )

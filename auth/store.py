@@ -413,8 +413,9 @@ async def create_api_key(
     """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
     if not name or len(name) > 255:
         raise AuthStoreError("A key name needs 1 to 255 characters.")
-    if valid_to is not None and valid_to.tzinfo is None:
-        valid_to = valid_to.replace(tzinfo=UTC)
+    if valid_to is not None:
+        # Stored in UTC: SQLite keeps no offset, and reads come back as UTC.
+        valid_to = (valid_to if valid_to.tzinfo else valid_to.replace(tzinfo=UTC)).astimezone(UTC)
     key = credentials.new_api_key()
     k = tables.api_key
     async with engine.begin() as connection:
