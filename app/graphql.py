@@ -23,12 +23,13 @@ from graphql import (
     OperationType,
     execute,
     parse,
+    print_schema,
     specified_rules,
     validate,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.gateway import Gateway
@@ -276,4 +277,29 @@ async def graphql_endpoint(request: Request) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]
+async def schema_file(request: Request) -> Response:
+    """The live schema as SDL, for tools that want a file: admins only, like introspection
+    (or everyone authenticated with DEXGATE_OPEN_INTROSPECTION)."""
+    gateway: Gateway = request.app.state.gateway
+    principal: Principal = request.state.principal
+    if not (principal.is_admin or gateway.settings.open_introspection):
+        denied = AdminRequiredError(
+            "The schema file needs the admin role (or DEXGATE_OPEN_INTROSPECTION=true)."
+        )
+        return _error_body(
+            [{"message": denied.message, "extensions": {"code": denied.code, "status": 403}}],
+            403,
+        )
+    catalog = await gateway.registry.current()
+    schema, _catalog = await gateway.schemas.serving(catalog)
+    return PlainTextResponse(
+        print_schema(schema) + "\n",
+        media_type="application/graphql",
+        headers={"Content-Disposition": 'inline; filename="schema.graphql"'},
+    )
+
+
+routes = [
+    Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+    Route("/graphql/schema.graphql", schema_file, methods=["GET"]),
+]
