@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install clean graphiql-assets
+.PHONY: run test lint install clean graphiql-assets swagger-assets
 
 $(BIN)/dexgate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ app/static/graphiql/manifest.json: app/graphiql_assets.py | $(BIN)/dexgate
 graphiql-assets: $(BIN)/dexgate
 	$(BIN)/python -m app.graphiql_assets
 
-install: $(BIN)/dexgate app/static/graphiql/manifest.json
+app/static/swagger-ui/manifest.json: app/swagger_assets.py | $(BIN)/dexgate
+	$(BIN)/python -m app.swagger_assets || echo "warning: Swagger UI assets not built (needs npm); /dynamic-entity/docs will say so"
+
+swagger-assets: $(BIN)/dexgate
+	$(BIN)/python -m app.swagger_assets
+
+install: $(BIN)/dexgate app/static/graphiql/manifest.json app/static/swagger-ui/manifest.json
 
 run: install
 	$(BIN)/dexgate migrate

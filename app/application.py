@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import graphiql, graphql, redaction, rest, token
+from app import admin, graphiql, graphql, openapi, redaction, rest, token
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
@@ -115,6 +115,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             *token.routes,
             *graphql.routes,
             *graphiql.routes,
+            *admin.routes,
+            *openapi.routes(),  # before rest's /dynamic-entity/{alias}
             *rest.routes,
         ],
         exception_handlers={

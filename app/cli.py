@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import cli_auth, migrate
+from app import cli_auth, cli_data, migrate
 from app.database import create_engine
 from app.settings import Settings, SettingsError
 from schema_builder.definition import (
@@ -196,6 +196,23 @@ def cmd_schema_print(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
+def cmd_openapi_print(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.openapi import api_version
+    from schema_builder.openapi import OpenAPIOptions, build_document, render
+
+    async def work(engine: AsyncEngine) -> int:
+        catalog = await _registry(engine, settings).refresh()
+        options = OpenAPIOptions(
+            max_page_size=settings.max_page_size,
+            default_page_size=settings.default_page_size,
+            version=api_version(),
+        )
+        sys.stdout.write(render(build_document(catalog, options)))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -247,10 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
     schema_sub.add_parser("print", help="print the live schema as SDL").set_defaults(
         handler=cmd_schema_print
     )
+    openapi = commands.add_parser("openapi", help="the generated OpenAPI document")
+    openapi.add_subparsers(dest="openapi_command", required=True).add_parser(
+        "print", help="print the OpenAPI document of every entity (as an admin sees it)"
+    ).set_defaults(handler=cmd_openapi_print)
     remove = sub.add_parser("remove", help="delete an entity configuration")
     remove.add_argument("alias")
     remove.set_defaults(handler=cmd_entities_remove)
     cli_auth.register(commands)
+    cli_data.register(commands)
     return parser
 
 

@@ -1,6 +1,8 @@
 """GraphiQL at ``/graphiql``, with its scripts served by dexgate (see app.graphiql_assets).
 
 ``/graphiql?query=...`` opens with that query in the editor, so a link can show a query.
+Opened with ``?api_key=``, GraphiQL sends that key; opened from a Back Office session, it sends
+the session's CSRF token in ``X-CSRF-Token``, without which ``/graphql`` ignores the cookie.
 """
 
 from __future__ import annotations
@@ -42,9 +44,13 @@ PAGE = """<!doctype html>
     const params = new URLSearchParams(window.location.search);
     // The page was opened with the admin's key (?api_key=...): GraphiQL sends it on.
     const apiKey = params.get("api_key");
+    // Opened from a Back Office session: the cookie counts on /graphql only with this token.
+    const csrfToken = {csrf_token};
     const fetcher = GraphiQL.createFetcher({{
       url: "/graphql",
-      headers: apiKey ? {{ "X-Api-Key": apiKey }} : {{}},
+      headers: apiKey
+        ? {{ "X-Api-Key": apiKey }}
+        : csrfToken ? {{ "X-CSRF-Token": csrfToken }} : {{}},
     }});
     const root = ReactDOM.createRoot(document.getElementById("graphiql"));
     root.render(React.createElement(GraphiQL, {{
@@ -76,12 +82,14 @@ class AssetFiles(StaticFiles):
             await super().check_config()
 
 
-async def graphiql_page(_request: Request) -> Response:
+async def graphiql_page(request: Request) -> Response:
     if not assets_present():
         return HTMLResponse(MISSING, status_code=503)
+    csrf_token: str | None = getattr(request.state, "csrf_token", None)
     body = PAGE.format(
         version=html.escape(PINNED["graphiql"]),
         default_query=json.dumps(DEFAULT_QUERY).replace("</", "<\\/"),
+        csrf_token=json.dumps(csrf_token),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -1,8 +1,15 @@
 """Authentication for every protected path, in one place, before any endpoint runs.
 
 ``/dynamic-entity/...`` and ``/graphql`` need a principal; ``/graphiql`` and ``/admin`` need
-the admin role; ``/`` takes credentials when given. ``/token``, ``/health/...`` and
-GraphiQL's static files are open. Refusals use the transport's error shape: Spryker's error
+the admin role; ``/`` takes credentials when given. ``/token``, ``/health/...``,
+``/admin/login`` and the static files of GraphiQL and the Back Office are open.
+
+Credentials are an API key or a bearer token, as Spryker takes them, or, for ``/admin/...``
+and ``/graphiql`` when neither is sent, the Back Office session cookie (an admin's, see
+app.admin.login). ``/graphql`` accepts the cookie only with the session's CSRF token in the
+``X-CSRF-Token`` header, which GraphiQL opened from the session sends and a page of another
+site cannot know. Browsers asking for a Back Office page without a session are sent to the
+login page. Refusals use the transport's error shape: Spryker's error
 array for REST, ``{"errors": [...]}`` for GraphQL. Entity permissions are enforced later, by
 the operations (see schema_builder.operations.access), since only they know which entities a
 request touches.
@@ -10,18 +17,30 @@ request touches.
 
 from __future__ import annotations
 
+import hmac
 from typing import Literal
+from urllib.parse import urlencode
 
 from starlette.datastructures import Headers, QueryParams
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.responses import JSONResponse
-from auth.errors import AdminRequiredError, AuthError, UnauthorizedRequestError
+from auth.errors import (
+    AdminRequiredError,
+    AuthError,
+    InvalidAccessTokenError,
+    UnauthorizedRequestError,
+)
 from auth.permissions import Permissions
 from auth.principal import Principal
+from auth.sessions import csrf_token
+from auth.tokens import TokenRejectedError
 
 Protection = Literal["principal", "admin", "optional"]
+SESSION_COOKIE = "dexgate_session"
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def protection(path: str) -> Protection | None:
@@ -29,11 +48,36 @@ def protection(path: str) -> Protection | None:
         return "principal"
     if path.startswith("/graphiql/static/"):
         return None
+    if path.startswith("/admin/static/"):
+        return None
+    if path == "/admin/login":
+        return "optional"
     if path in ("/graphiql", "/graphiql/") or path == "/admin" or path.startswith("/admin/"):
         return "admin"
     if path == "/":
         return "optional"
     return None
+
+
+def _is_page(path: str) -> bool:
+    return path in ("/graphiql", "/graphiql/") or path == "/admin" or path.startswith("/admin/")
+
+
+def accepts_session(path: str) -> bool:
+    """Where the Back Office session cookie counts (on ``/graphql`` with its CSRF header)."""
+    return _is_page(path) or path == "/graphql"
+
+
+def login_redirect(scope: Scope) -> Response:
+    """To the login page, coming back here afterwards when this was a page being shown."""
+    target = "/admin/login"
+    if scope["method"] in ("GET", "HEAD"):
+        here: str = scope["path"]
+        query: bytes = scope.get("query_string", b"")
+        if query:
+            here += "?" + query.decode("latin-1")
+        target += "?" + urlencode({"next": here})
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 
 def refusal(path: str, error: AuthError) -> JSONResponse:
@@ -70,28 +114,58 @@ class AuthenticationMiddleware:
             await self.app(scope, receive, send)
             return
         principal: Principal | None = None
+        csrf: str | None = None
         try:
-            principal = await self._authenticate(scope)
+            principal, csrf = await self._authenticate(scope, path)
             if needed == "admin" and not principal.is_admin:
                 raise AdminRequiredError()
         except AuthError as error:
             if needed != "optional":
-                await refusal(path, error)(scope, receive, send)
+                headers = Headers(scope=scope)
+                if _is_page(path) and "text/html" in headers.get("accept", ""):
+                    await login_redirect(scope)(scope, receive, send)
+                else:
+                    await refusal(path, error)(scope, receive, send)
                 return
-        scope.setdefault("state", {})["principal"] = principal
+            principal, csrf = None, None
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        # Set only for requests authenticated by the session cookie: their forms must carry it.
+        state["csrf_token"] = csrf
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, scope: Scope) -> Principal:
+    async def _authenticate(self, scope: Scope, path: str) -> tuple[Principal, str | None]:
+        """The principal, and the CSRF token of the session when the cookie authenticated."""
         headers = Headers(scope=scope)
         api_key = headers.get("x-api-key")
         if not api_key and b"api_key" in scope.get("query_string", b""):
             api_key = QueryParams(scope["query_string"]).get("api_key")
         authorization = headers.get("authorization")
-        if not api_key and authorization is None:
-            raise UnauthorizedRequestError()
         authenticator = scope["app"].state.gateway.authenticator
-        principal: Principal = await authenticator.authenticate(api_key, authorization)
-        return principal
+        if api_key or authorization is not None:
+            principal: Principal = await authenticator.authenticate(api_key, authorization)
+            return principal, None
+        session = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+        if not session or not accepts_session(path):
+            raise UnauthorizedRequestError()
+        expected = csrf_token(session)
+        if path == "/graphql" and not hmac.compare_digest(
+            expected.encode(), headers.get(CSRF_HEADER, "").encode()
+        ):
+            raise UnauthorizedRequestError(
+                "Unauthorized request. The Back Office session is accepted here only with its "
+                f"{CSRF_HEADER} header."
+            )
+        try:
+            claims = authenticator.signer.verify(session)
+            if claims.kind != "user" or claims.session is None:
+                raise UnauthorizedRequestError()
+            principal = await authenticator.from_access_token(session)
+        except (TokenRejectedError, InvalidAccessTokenError):
+            raise UnauthorizedRequestError() from None
+        if not principal.is_admin:
+            raise AdminRequiredError()
+        return principal, expected
 
 
 def permissions_of(request: Request) -> Permissions:

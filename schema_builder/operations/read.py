@@ -74,7 +74,7 @@ async def list_rows(
         if request.count:
             count = sa.select(sa.func.count()).select_from(entity.table).where(*where)
             total = int(await connection.scalar(count) or 0)
-        shaped = await _with_includes(connection, catalog, entity, rows, request.include)
+        shaped = await shape_rows(connection, catalog, entity, rows, request.include)
     return ReadResult(shaped, total)
 
 
@@ -118,17 +118,18 @@ async def get_row(
         rows = (await connection.execute(statement)).all()
         if not rows:
             raise EntityNotFoundError(entity.alias)
-        shaped = await _with_includes(connection, catalog, entity, rows, request.include)
+        shaped = await shape_rows(connection, catalog, entity, rows, request.include)
     return shaped[0]
 
 
-async def _with_includes(
+async def shape_rows(
     connection: AsyncConnection,
     catalog: Catalog,
     entity: Entity,
     rows: Sequence[Sequence[Any]],
     includes: Sequence[Include],
 ) -> list[Row]:
+    """Selected rows as the API shows them, each with its included relationships nested."""
     shaped = [entity.shape(row) for row in rows]
     for include in includes:
         relation = entity.relations[include.name]
@@ -188,7 +189,7 @@ async def attach(
         statement = sa.select(*columns, remote.label("__match")).where(*where).order_by(*order)
     remote_index = len(columns)
     rows = (await connection.execute(statement)).all()
-    nested = await _with_includes(connection, catalog, target, rows, include.children)
+    nested = await shape_rows(connection, catalog, target, rows, include.children)
     grouped: dict[Any, list[Row]] = {}
     for row, out in zip(rows, nested, strict=True):
         grouped.setdefault(row[remote_index], []).append(out)

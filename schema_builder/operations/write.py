@@ -2,14 +2,19 @@
 
 A request's items are first written together (one INSERT ... RETURNING per group of items with
 the same fields, one UPDATE executemany plus one SELECT for updates). If the batch fails, the
-items are written again one by one, each in a savepoint, to attribute every failure to its item:
-transactional requests then roll back and report every error; partial requests
-(``X-Is-Transactional: false``) keep each item that was saved whole.
+items are written again in halves and then one by one, each attempt in a savepoint, to
+attribute every failure to its item: transactional requests then roll back and report every
+error; partial requests (``X-Is-Transactional: false``) keep each item that was saved whole.
+
+:func:`write` is one request on a connection of its own. :func:`prepare` and :func:`save_plan`
+are its two stages, for callers that hold the connection and its transaction themselves (the
+bulk import of :mod:`schema_builder.operations.bulk`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,8 +34,11 @@ from schema_builder.errors import (
 from schema_builder.operations.access import WRITE_OPERATIONS, require, require_write
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
-from schema_builder.operations.plan_write import Item, plan_write
+from schema_builder.operations.plan_write import Item, Plan, plan_write
 from schema_builder.operations.read import local_position, select_columns
+
+# A refused group this small is retried item by item rather than halved.
+_ONE_BY_ONE = 8
 
 
 class ItemsFailedError(Exception):
@@ -41,38 +49,94 @@ class ItemsFailedError(Exception):
         self.errors = errors
 
 
-async def write(
-    engine: AsyncEngine, catalog: Catalog, request: WriteRequest, access: Permissions
-) -> WriteResult:
+@dataclass(slots=True)
+class Saved:
+    """What :func:`save_plan` did: the items saved whole, and the errors of the others by item
+    index (the plan's errors included). ``refused`` holds why the items were refused together
+    when, written one by one, every item was saved: a transactional request reports it."""
+
+    items: list[Item] = field(default_factory=list)
+    errors: dict[int, list[DexgateError]] = field(default_factory=dict)
+    refused: list[DexgateError] = field(default_factory=list)
+
+
+def prepare(catalog: Catalog, request: WriteRequest, access: Permissions) -> Plan:
+    """Check the permissions and plan the request's items (1301 when they are not a list of
+    objects; every item's validation errors are in the plan); no SQL runs."""
     entity = catalog.entity(request.alias)
     require(access, entity.alias, WRITE_OPERATIONS[request.mode])
     plan = plan_write(catalog, entity, request.items, request.mode, request.identifier)
     require_write(access, entity.alias, request.mode, plan.items)
+    return plan
+
+
+async def save_plan(connection: AsyncConnection, plan: Plan, mode: WriteMode) -> Saved:
+    """Write the plan's valid items in the connection's open transaction.
+
+    Items that fail are rolled back to their savepoint and reported; the caller commits or
+    rolls back the transaction."""
+    valid = [item for item in plan.items if item.index not in plan.errors]
+    saved = Saved(errors=dict(plan.errors))
+    failed = await _attempt(connection, valid, mode) if valid else []
+    if not failed:
+        saved.items = valid
+        return saved
+    await _settle(connection, valid, failed, mode, saved)
+    if len(saved.items) == len(valid):
+        saved.refused = failed
+    return saved
+
+
+async def _settle(
+    connection: AsyncConnection,
+    items: list[Item],
+    failed: list[DexgateError],
+    mode: WriteMode,
+    saved: Saved,
+) -> None:
+    """Find which of a refused group of items fail alone, in order, keeping the others.
+
+    A large group is halved and each half retried, so a few bad items among a thousand cost a
+    few dozen attempts instead of a thousand; a small group is retried item by item. Either way
+    each item is decided after every item before it, as when all are tried one by one."""
+    if len(items) == 1:
+        saved.errors[items[0].index] = failed
+        return
+    if len(items) <= _ONE_BY_ONE:
+        for item in items:
+            item_errors = await _attempt(connection, [item], mode)
+            if item_errors:
+                saved.errors[item.index] = item_errors
+            else:
+                saved.items.append(item)
+        return
+    middle = len(items) // 2
+    for half in (items[:middle], items[middle:]):
+        half_errors = await _attempt(connection, half, mode)
+        if half_errors:
+            await _settle(connection, half, half_errors, mode, saved)
+        else:
+            saved.items.extend(half)
+
+
+async def write(
+    engine: AsyncEngine, catalog: Catalog, request: WriteRequest, access: Permissions
+) -> WriteResult:
+    plan = prepare(catalog, request, access)
     if request.transactional and plan.errors:
         return WriteResult([], plan.all_errors)
-    valid = [item for item in plan.items if item.index not in plan.errors]
-    errors: dict[int, list[DexgateError]] = dict(plan.errors)
-    saved: list[Item] = []
     async with translating(), engine.connect() as connection:
         await connection.begin()
-        failed = await _attempt(connection, valid, request.mode) if valid else []
-        if not failed:
-            saved = valid
-        else:
-            for item in valid:
-                item_errors = await _attempt(connection, [item], request.mode)
-                if item_errors:
-                    errors[item.index] = item_errors
-                else:
-                    saved.append(item)
-            if request.transactional and not errors:
-                errors[-1] = failed
+        saved = await save_plan(connection, plan, request.mode)
+        errors = saved.errors
+        if request.transactional and not errors and saved.refused:
+            errors = {-1: saved.refused}
         if request.transactional and errors:
             await connection.rollback()
             return WriteResult([], [e for i in sorted(errors) for e in errors[i]])
         await connection.commit()
     return WriteResult(
-        [item.saved for item in saved if item.saved is not None],
+        [item.saved for item in saved.items if item.saved is not None],
         [e for i in sorted(errors) for e in errors[i]],
     )
 

@@ -10,84 +10,26 @@ the test's temporary directory.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from graphql import get_introspection_query
 from playwright.async_api import async_playwright, expect
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 import app.graphiql
-from app.application import create_app
 from app.gateway import Gateway
 from app.graphiql import AssetFiles
 from app.graphiql_assets import assets_present
-from app.settings import Settings
 from auth import store
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without these, Chromium on a machine with no internet access hangs on background connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUERY = "{ products(limit: 2) { items { sku category { name } } } }"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-REQUIRE_BROWSER = os.environ.get("DEXGATE_REQUIRE_BROWSER") == "1"
-
-
-@pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
-    """dexgate served by uvicorn on a free loopback port, in a thread with its own event loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings), log_config=None, access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start serving dexgate")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
-@pytest.fixture
-def browser_ready() -> None:
-    """Skip (or fail, in CI) before starting a server when Chromium or the assets are missing."""
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's package (apt-get install chromium)"
-    elif not assets_present():
-        reason = "GraphiQL's assets are not built: run `make graphiql-assets` (needs npm)"
-    if reason is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 async def test_graphiql_runs_a_query_in_headless_chromium_with_local_assets_only(

@@ -1,0 +1,136 @@
+"""Entities in the Back Office: the registry's list, activation, deletion and a read-only detail.
+
+Changes go through the gateway's :class:`~schema_builder.registry.CatalogRegistry`, as
+``dexgate entities`` does, so the API serves them on its very next request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.admin.endpoints import PageNotFoundError, action, page
+from app.admin.forms import Form
+from app.admin.templating import render, see_other
+from app.gateway import Gateway
+from auth.store import aware
+from schema_builder.definition import EntityConfiguration, entry_to_dict
+from schema_builder.errors import ConfigurationError
+from schema_builder.graphql_names import entity_names
+from schema_builder.tables import entity_configuration
+
+LIST = "/admin/entities"
+SAMPLE_FIELDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    config: EntityConfiguration
+    version: int
+    updated_at: datetime | None
+    problem: str | None
+
+
+async def _rows(gateway: Gateway) -> list[EntityRow]:
+    configurations = await gateway.registry.configurations()
+    catalog = await gateway.registry.current()
+    problems = {p.entity: p.message for p in catalog.problems}
+    t = entity_configuration
+    async with gateway.engine.connect() as connection:
+        stamps = {
+            row.table_alias: (int(row.version), aware(row.updated_at))
+            for row in await connection.execute(
+                sa.select(t.c.table_alias, t.c.version, t.c.updated_at)
+            )
+        }
+    return [
+        EntityRow(
+            c, *stamps.get(c.alias, (0, None)), problems.get(c.alias) if c.is_active else None
+        )
+        for c in configurations
+    ]
+
+
+async def _configuration(gateway: Gateway, alias: str) -> EntityConfiguration:
+    for config in await gateway.registry.configurations():
+        if config.alias == alias:
+            return config
+    raise PageNotFoundError(f"There is no entity {alias!r}.")
+
+
+async def entity_list(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return render(request, "entities.html", section="entities", rows=await _rows(gateway))
+
+
+def _curl(base: str, alias: str) -> str:
+    url = f"{base}/dynamic-entity/{alias}?page[offset]=0&page[limit]=10"
+    return f"curl -g -H 'X-Api-Key: YOUR_API_KEY' '{url}'"
+
+
+def _sample_query(config: EntityConfiguration) -> str:
+    names = entity_names(config.alias, config.definition.graphql_name)
+    fields = " ".join(f.visible_name for f in config.definition.fields[:SAMPLE_FIELDS])
+    return f"{{\n  {names.list_query}(limit: 10) {{\n    items {{ {fields} }}\n  }}\n}}\n"
+
+
+async def entity_detail(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    config = await _configuration(gateway, request.path_params["alias"])
+    base = str(request.base_url).rstrip("/")
+    query = _sample_query(config)
+    return render(
+        request,
+        "entity.html",
+        section="entities",
+        config=config,
+        curl=_curl(base, config.alias),
+        graphql_query=query,
+        graphiql_url="/graphiql?" + urlencode({"query": query}),
+        entry=json.dumps(entry_to_dict(config), indent=2),
+    )
+
+
+async def _set_active(request: Request, active: bool) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    alias = request.path_params["alias"]
+    config = await _configuration(gateway, alias)
+    try:
+        await gateway.registry.apply([dataclasses.replace(config, is_active=active)])
+    except ConfigurationError as exc:
+        problems = " ".join(str(p) for p in exc.problems)
+        return see_other(LIST, f"{alias} cannot be changed: {problems}", error=True)
+    state = "active: the API serves it now" if active else "inactive: the API no longer serves it"
+    return see_other(LIST, f"{alias} is {state}.")
+
+
+async def activate(request: Request, _form: Form) -> Response:
+    return await _set_active(request, True)
+
+
+async def deactivate(request: Request, _form: Form) -> Response:
+    return await _set_active(request, False)
+
+
+async def delete(request: Request, _form: Form) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    alias = request.path_params["alias"]
+    if not await gateway.registry.remove(alias):
+        raise PageNotFoundError(f"There is no entity {alias!r}.")
+    return see_other(LIST, f"The configuration of {alias} is deleted; its table is untouched.")
+
+
+routes = [
+    page(LIST, entity_list),
+    page(LIST + "/{alias}", entity_detail),
+    action(LIST + "/{alias}/activate", activate),
+    action(LIST + "/{alias}/deactivate", deactivate),
+    action(LIST + "/{alias}/delete", delete),
+]

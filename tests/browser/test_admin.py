@@ -1,0 +1,177 @@
+"""The Back Office in headless Chromium, served by a real uvicorn server.
+
+A new admin logs in, creates an API key that the test then uses over REST, revokes it in the
+page, and the key is refused. The server caches no principal (``auth_cache_seconds=0``), so the
+revocation must show on the very next request. ``DEXGATE_ADMIN_SCREENSHOTS=docs/images`` saves
+the screenshots of the main pages there (``admin-entities.png``, ``admin-api-keys.png``) instead
+of in the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    async_playwright,
+    expect,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.settings import Settings
+from auth import store
+from auth.permissions import ADMIN_ROLE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+USERNAME = "ada"
+PASSWORD = "analytical engine"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="test",
+        catalog_check_interval=0,
+        auth_cache_seconds=0,
+    )
+
+
+@pytest.fixture
+async def new_admin(engine: AsyncEngine) -> str:
+    await store.create_user(engine, USERNAME, PASSWORD, [ADMIN_ROLE])
+    await store.set_role(engine, "catalog", ["products:read", "categories:read"])
+    return USERNAME
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = os.environ.get("DEXGATE_ADMIN_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Watch:
+    """What the page did that it should not: script errors, console errors (CSP refusals are
+    reported there), failed loads and requests to another host. GraphiQL's page has no icon, so
+    the browser's own request for /favicon.ico may fail."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("console", self._console)
+        page.on("request", self._request)
+        page.on("response", self._response)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # A failed load is reported with its URL by _response.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {message.text}")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.problems.append(f"{response.status}: {response.url}")
+
+    def _request(self, request: object) -> None:
+        url: str = getattr(request, "url", "")
+        if urlsplit(url).hostname not in LOCAL_HOSTS:
+            self.problems.append(f"foreign request: {url}")
+
+
+@pytest.fixture
+async def chromium(chromium_ready: None) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def log_in(page: Page, base: str, path: str = "/admin/entities") -> None:
+    await page.goto(f"{base}{path}")
+    await expect(page).to_have_url(f"{base}/admin/login?next={path.replace('/', '%2F')}")
+    await page.fill("#username", USERNAME)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]:has-text('Log in')")
+    await expect(page).to_have_url(f"{base}{path}")
+
+
+async def test_an_admin_creates_a_key_that_works_and_revokes_it_in_the_browser(
+    chromium: Browser, live_server: str, new_admin: str, screenshots: Path
+) -> None:
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = await context.new_page()
+    watch = Watch(page)
+
+    await log_in(page, live_server)
+    await expect(page.locator(".who")).to_have_text(USERNAME)
+    await expect(page.locator("table.list")).to_contain_text("product-stocks")
+    await page.screenshot(path=screenshots / "admin-entities.png", full_page=True)
+
+    await page.click("nav >> text=API keys")
+    await page.fill("#name", "erp-sync")
+    await page.select_option("#roles", ["catalog"])
+    await page.click("button:has-text('Create key')")
+    shown = page.locator("#new-key")
+    await expect(shown).to_have_text(re.compile(r"^dxg_[A-Za-z0-9_-]{43}$"))
+    key = await shown.inner_text()
+    await page.click("button[data-copy=new-key]")
+    await expect(page.locator("button[data-copy=new-key]")).to_have_text("Copied")
+    assert await page.evaluate("navigator.clipboard.readText()") == key
+    await page.screenshot(path=screenshots / "admin-api-keys.png", full_page=True)
+
+    async with httpx.AsyncClient(base_url=live_server, headers={"X-Api-Key": key}) as api:
+        served = await api.get("/dynamic-entity/products?page[offset]=0&page[limit]=2")
+        assert served.status_code == 200
+        assert len(served.json()["data"]) == 2
+
+        await page.click("nav >> text=API keys")
+        row = page.locator("tr", has_text="erp-sync")
+        await expect(row).to_contain_text("active")
+        assert key not in await page.content()
+        page.once("dialog", lambda dialog: dialog.accept())
+        await row.locator("button:has-text('Revoke')").click()
+        await expect(page.locator(".flash")).to_contain_text("API key erp-sync is revoked.")
+        await expect(page.locator("tr", has_text="erp-sync")).to_contain_text("revoked")
+
+        refused = await api.get("/dynamic-entity/products")
+        assert refused.status_code == 403
+        assert refused.json()[0]["code"] == "DX120"
+
+    await page.click("button:has-text('Log out')")
+    await expect(page).to_have_url(f"{live_server}/admin/login")
+    await expect(page.locator(".flash")).to_have_text("You are logged out.")
+    await page.goto(f"{live_server}/admin/api-keys")
+    await expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    await context.close()
+    assert watch.problems == []
+
+
+async def test_graphiql_opened_from_an_entity_runs_its_query_with_the_session(
+    browser_ready: None, chromium: Browser, live_server: str, new_admin: str
+) -> None:
+    page = await chromium.new_page(viewport={"width": 1280, "height": 800})
+    watch = Watch(page)
+    await log_in(page, live_server, "/admin/entities/categories")
+    await page.click("text=Open in GraphiQL")
+    await expect(page).to_have_url(re.compile(r"/graphiql\?query="))
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".graphiql-response")
+    await expect(result).to_contain_text('"categories"', timeout=15_000)
+    await expect(result).to_contain_text('"items"')
+    assert watch.problems == []
