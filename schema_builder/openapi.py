@@ -230,7 +230,9 @@ class _Builder:
             if not (writable or keyed):
                 continue
             v = f.definition.validation
-            schema = field_schema(f, nullable=not (v.is_required or keyed), rules=True)
+            # An update or replace cannot set a NOT NULL column to null (DX107).
+            not_null = mode != "create" and not f.column.nullable
+            schema = field_schema(f, nullable=not (v.is_required or keyed or not_null), rules=True)
             default = next((t for t in f.definition.transformations if t.name == "default"), None)
             if mode == "create" and default is not None:
                 schema["default"] = default.value
