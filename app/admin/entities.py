@@ -6,27 +6,35 @@ Changes go through the gateway's :class:`~schema_builder.registry.CatalogRegistr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+import orjson
 import sqlalchemy as sa
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.admin.diagram import entity_diagram
 from app.admin.endpoints import PageNotFoundError, action, page
 from app.admin.forms import Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
+from app.openapi import api_version
 from auth.store import aware
+from schema_builder.catalog import Catalog
 from schema_builder.definition import EntityConfiguration, entry_to_dict
 from schema_builder.errors import ConfigurationError
 from schema_builder.graphql_names import entity_names
+from schema_builder.openapi import OpenAPIOptions, build_document
 from schema_builder.tables import entity_configuration
 
 LIST = "/admin/entities"
+OPENAPI = "/admin/openapi.json"
 SAMPLE_FIELDS = 6
 
 
@@ -38,9 +46,8 @@ class EntityRow:
     problem: str | None
 
 
-async def _rows(gateway: Gateway) -> list[EntityRow]:
+async def _rows(gateway: Gateway, catalog: Catalog) -> list[EntityRow]:
     configurations = await gateway.registry.configurations()
-    catalog = await gateway.registry.current()
     problems = {p.entity: p.message for p in catalog.problems}
     t = entity_configuration
     async with gateway.engine.connect() as connection:
@@ -67,7 +74,36 @@ async def _configuration(gateway: Gateway, alias: str) -> EntityConfiguration:
 
 async def entity_list(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    return render(request, "entities.html", section="entities", rows=await _rows(gateway))
+    catalog = await gateway.registry.current()
+    return render(
+        request,
+        "entities.html",
+        section="entities",
+        rows=await _rows(gateway, catalog),
+        diagram=Markup(entity_diagram(catalog)),  # noqa: S704  # every text in it is escaped
+    )
+
+
+async def openapi_document(request: Request) -> Response:
+    """The OpenAPI document of ``/dynamic-entity/openapi.json`` for the admin's session (that
+    path takes an API key or a token, not the Back Office cookie): every entity is readable."""
+    gateway: Gateway = request.app.state.gateway
+    catalog = await gateway.registry.current()
+    options = OpenAPIOptions(
+        readable=None,
+        max_page_size=gateway.settings.max_page_size,
+        default_page_size=gateway.settings.default_page_size,
+        version=api_version(),
+    )
+    body = await asyncio.to_thread(lambda: orjson.dumps(build_document(catalog, options)))
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'inline; filename="openapi.json"',
+        },
+    )
 
 
 def _curl(base: str, alias: str) -> str:
@@ -129,6 +165,7 @@ async def delete(request: Request, _form: Form) -> Response:
 
 routes = [
     page(LIST, entity_list),
+    page(OPENAPI, openapi_document),
     page(LIST + "/{alias}", entity_detail),
     action(LIST + "/{alias}/activate", activate),
     action(LIST + "/{alias}/deactivate", deactivate),
