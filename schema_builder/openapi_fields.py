@@ -12,6 +12,7 @@ from typing import Any
 
 from schema_builder.catalog import Entity, Field
 from schema_builder.operations.filters import MAX_IN_VALUES, OPERATORS, ORDERING
+from schema_builder.operations.ir import MAX_OFFSET
 from schema_builder.operations.values import DECIMAL_PATTERN
 
 JSON = dict[str, Any]
@@ -175,7 +176,7 @@ def shared_parameters(max_page_size: int, default_page_size: int) -> JSON:
             "name": "page[offset]",
             "in": "query",
             "description": "Rows to skip. Applied only together with `page[limit]`.",
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
         },
         "pageLimit": {
             "name": "page[limit]",

@@ -11,6 +11,10 @@ from schema_builder.errors import DexgateError
 WriteMode = Literal["create", "update", "upsert"]
 
 
+# The largest page[offset] accepted: the largest integer every JSON client reads exactly.
+MAX_OFFSET = 2**53
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     """``field`` (a visible name, or ``identifier``) ``operator`` ``value``; operators are the

@@ -556,9 +556,6 @@ async def test_failed_nested_child_rolls_back_its_parent(
         {"page[offset]": "0", "page[limit]": "1.5"},
         {"page[offset]": "0", "page[limit]": ""},
         {"page[offset]": "0", "page[limit]": "0x10"},
-        {"page[offset]": "99999999999999999999999999", "page[limit]": "10"},
-        {"page[offset]": "0", "page[limit]": "1" + "0" * 40},
-        {"page[offset]": "1" + "0" * 5000, "page[limit]": "10"},
         {"page[limit]": "-5"},
         {"page[offset]": "x"},
         {"page[offset]": "1_0", "page[limit]": "10"},
@@ -571,6 +568,31 @@ async def test_invalid_page_values_are_rejected_with_dx100(
 ) -> None:
     error = single_error(await client.get("/dynamic-entity/products", params=params), 400, "DX100")
     assert "must be a non-negative integer" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("page[limit]", {"page[offset]": "0", "page[limit]": "1" + "0" * 30}),
+        ("page[offset]", {"page[offset]": str(2**53 + 1), "page[limit]": "10"}),
+        ("page[offset]", {"page[offset]": "99999999999999999999999999", "page[limit]": "10"}),
+    ],
+)
+async def test_page_values_above_the_largest_offset_say_the_limit(
+    client: httpx.AsyncClient, name: str, params: dict[str, str]
+) -> None:
+    response = await client.get("/dynamic-entity/products", params=params)
+    error = single_error(response, 400, "DX100")
+    assert error["message"] == f"`{name}` must be at most {2**53}, got {params[name]!r}."
+
+
+async def test_an_offset_of_thousands_of_digits_is_refused_with_a_short_message(
+    client: httpx.AsyncClient,
+) -> None:
+    params = {"page[offset]": "1" + "0" * 5000, "page[limit]": "10"}
+    response = await client.get("/dynamic-entity/products", params=params)
+    error = single_error(response, 400, "DX100")
+    assert error["message"] == f"`page[offset]` must be at most {2**53}, got '{'1' + '0' * 36}...'."
 
 
 async def test_largest_accepted_offset_returns_an_empty_page(client: httpx.AsyncClient) -> None:
