@@ -45,8 +45,8 @@ def run(
     )
 
 
-def ok(database: Path, *args: str, stdin: str | None = None) -> str:
-    result = run(database, *args, stdin=stdin)
+def ok(database: Path, *args: str, stdin: str | None = None, **env: str) -> str:
+    result = run(database, *args, stdin=stdin, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

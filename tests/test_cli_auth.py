@@ -4,13 +4,10 @@ subprocesses on a SQLite file, checked against the running app (in-process) on t
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shlex
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from pathlib import Path
@@ -28,35 +25,12 @@ from app.settings import Settings
 from auth import store
 from auth.errors import InvalidAccessTokenError
 from auth.principal import Principal
+from tests.test_cli import ok, run
 
-DEXGATE = Path(sys.executable).with_name("dexgate")
 BASE = "http://dexgate.test"
 PASSWORD = "correct horse battery"
 KEY = re.compile(r"dxg_[A-Za-z0-9_-]{43}")
 T = TypeVar("T")
-
-
-def run(
-    database: Path, *args: str, stdin: str | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEXGATE_")}
-    environ.update(DEXGATE_DATABASE_URL=f"sqlite+aiosqlite:///{database}", **env)
-    return subprocess.run(  # noqa: S603 - our own console script with fixed arguments
-        [str(DEXGATE), *args],
-        input=stdin,
-        env=environ,
-        cwd=database.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(database: Path, *args: str, stdin: str | None = None, **env: str) -> str:
-    result = run(database, *args, stdin=stdin, **env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def fails(database: Path, *args: str, code: int = 1, stdin: str | None = None) -> str:
