@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.admin import api_keys, clients, entities, login, roles, users
+from app.admin import api_keys, clients, entities, entity_edit, login, roles, users
 from app.admin.endpoints import not_found, safely
 from app.admin.templating import see_other
 
@@ -31,6 +31,7 @@ routes: list[BaseRoute] = [
     Route("/admin/", home),
     Mount("/admin/static", app=StaticFiles(directory=STATIC_DIR), name="admin-static"),
     *login.routes,
+    *entity_edit.routes,
     *entities.routes,
     *api_keys.routes,
     *clients.routes,

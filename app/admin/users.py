@@ -1,4 +1,4 @@
-"""Back Office users: create, disable or enable, reset a password.
+"""Back Office users: create, disable or enable, reset a password, change roles.
 
 Disabling a user or changing its password revokes its sessions (see auth.store), so it is
 logged out of the Back Office too.
@@ -17,6 +17,7 @@ from app.admin.templating import render, see_other
 from app.gateway import Gateway
 from auth import store
 from auth.passwords import MIN_LENGTH, WeakPasswordError
+from auth.permissions import ADMIN_ROLE
 from auth.principal import Principal
 
 LIST = "/admin/users"
@@ -29,6 +30,7 @@ async def _page(
     values: Mapping[str, object] | None = None,
     errors: dict[str, str] | None = None,
     reset: tuple[str, str] | None = None,
+    roles_error: tuple[str, str] | None = None,
 ) -> Response:
     gateway: Gateway = request.app.state.gateway
     return render(
@@ -41,6 +43,7 @@ async def _page(
         values=values or {"username": "", "roles": []},
         errors=errors or {},
         reset=reset,
+        roles_error=roles_error,
         min_length=MIN_LENGTH,
     )
 
@@ -108,10 +111,27 @@ async def reset_password(request: Request, form: Form) -> Response:
     return see_other(LIST, f"The password of {username} is changed; its sessions are ended.")
 
 
+async def set_roles(request: Request, form: Form) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    username = form.text("username")
+    errors = FieldErrors()
+    known = [r.name for r in await store.list_roles(gateway.engine)]
+    roles = errors.roles("roles", form.texts("roles"), known)
+    if not errors and _is_self(request, username) and ADMIN_ROLE not in roles:
+        errors["roles"] = "You cannot take the admin role from the user you are logged in as."
+    if errors:
+        return await _page(request, 400, roles_error=(username, errors["roles"]))
+    await store.set_user_roles(gateway.engine, username, roles)
+    gateway.authenticator.forget()
+    note = revocation_note(gateway)
+    return see_other(LIST, f"The roles of {username} are now: {', '.join(roles)}.{note}")
+
+
 routes = [
     page(LIST, user_list),
     action(LIST, create),
     action(LIST + "/disable", disable),
     action(LIST + "/enable", enable),
     action(LIST + "/password", reset_password),
+    action(LIST + "/roles", set_roles),
 ]

@@ -79,3 +79,48 @@ async def test_an_admin_cannot_disable_itself(admin: httpx.AsyncClient, gateway:
     )
     (me,) = [u for u in await store.list_users(gateway.engine) if u.username == ADMIN]
     assert me.is_active
+
+
+async def token_of(client: httpx.AsyncClient, username: str, password: str) -> str:
+    response = await client.post(
+        "/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_a_users_roles_are_changed_and_its_next_request_follows_them(
+    admin: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    await store.set_role(gateway.engine, "catalog", ["products:read"])
+    await store.set_role(gateway.engine, "geo", ["countries:read"])
+    await store.create_user(gateway.engine, "erin", NEW_PASSWORD, ["catalog"])
+    bearer = {"Authorization": f"Bearer {await token_of(admin, 'erin', NEW_PASSWORD)}"}
+    assert (await admin.get("/dynamic-entity/countries", headers=bearer)).status_code == 403
+
+    changed = await submit(admin, "/admin/users/roles", {"username": "erin", "roles": ["geo"]})
+    assert changed.status_code == 303
+    assert "The roles of erin are now: geo." in (await admin.get("/admin/users")).text
+    assert (await admin.get("/dynamic-entity/countries", headers=bearer)).status_code == 200
+    assert (await admin.get("/dynamic-entity/products", headers=bearer)).status_code == 403
+    (erin,) = [u for u in await store.list_users(gateway.engine) if u.username == "erin"]
+    assert erin.roles == ("geo",)
+
+
+async def test_roles_that_do_not_exist_none_or_losing_ones_own_admin_role_are_refused(
+    admin: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    await store.create_user(gateway.engine, "frank", NEW_PASSWORD, ["admin"])
+    await store.set_role(gateway.engine, "catalog", ["products:read"])
+    for username, roles, message in (
+        ("frank", ["nope"], "No such role: nope."),
+        ("frank", [], "Choose at least one role."),
+        (ADMIN, ["catalog"], "You cannot take the admin role from the user you are logged in as."),
+    ):
+        refused = await submit(admin, "/admin/users/roles", {"username": username, "roles": roles})
+        assert refused.status_code == 400
+        assert f'<span class="field-error">{message}</span>' in refused.text
+    users = {u.username: u.roles for u in await store.list_users(gateway.engine)}
+    assert users["frank"] == ("admin",)
+    assert users[ADMIN] == ("admin",)

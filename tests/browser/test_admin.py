@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
@@ -175,3 +176,114 @@ async def test_graphiql_opened_from_an_entity_runs_its_query_with_the_session(
     await expect(result).to_contain_text('"categories"', timeout=15_000)
     await expect(result).to_contain_text('"items"')
     assert watch.problems == []
+
+
+review_tables = sa.MetaData()
+review = sa.Table(
+    "review",
+    review_tables,
+    sa.Column("id_review", sa.Integer, primary_key=True),
+    sa.Column("product_id", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(80), nullable=False),
+    sa.Column("stars", sa.Integer, nullable=False),
+)
+
+
+@pytest.fixture
+async def review_table(engine: AsyncEngine) -> sa.Table:
+    async with engine.begin() as connection:
+        await connection.run_sync(review_tables.create_all)
+    return review
+
+
+async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
+    chromium: Browser,
+    live_server: str,
+    new_admin: str,
+    review_table: sa.Table,
+    screenshots: Path,
+) -> None:
+    """Log in, create an entity from a table, set a validation rule (first an invalid one,
+    shown beside its input), add a relationship, activate it, grant it to a role, create an
+    API key, call REST with the key, then revoke the key and be refused."""
+    page = await chromium.new_page(viewport={"width": 1400, "height": 900})
+    watch = Watch(page)
+    await log_in(page, live_server)
+
+    await page.click("text=New entity from a table")
+    await page.select_option("#table", "review")
+    await page.click("button:has-text('Continue')")
+    await expect(page.locator("h1")).to_contain_text("New entity from table review")
+    await expect(page.locator("#alias")).to_have_value("reviews")
+    stars = page.locator("tr[data-column=stars]")
+    await stars.locator("summary:has-text('Rules')").click()
+    minimum = stars.locator("input[name$='-min']")
+    await minimum.fill("one")
+    await stars.locator("input[name$='-max']").fill("5")
+    await page.fill("input[name='relation-0-name']", "product")
+    await page.select_option("select[name='relation-0-kind']", "belongsTo")
+    await page.select_option("select[name='relation-0-target']", "products")
+    await page.fill("input[name='relation-0-child_field']", "product_id")
+    await page.fill("input[name='relation-0-parent_field']", "id_product")
+    await page.click("button:has-text('Create entity')")
+
+    await expect(page.locator(".flash.error")).to_contain_text("Nothing was saved")
+    stars = page.locator("tr[data-column=stars]")
+    minimum = stars.locator("input[name$='-min']")
+    await expect(minimum).to_have_value("one")
+    await expect(minimum).to_have_attribute("aria-invalid", "true")
+    await expect(stars.locator(".field-error")).to_have_text("Enter an integer.")
+    await expect(page.locator("input[name='relation-0-name']")).to_have_value("product")
+    await page.screenshot(path=screenshots / "admin-entity-edit.png", full_page=True)
+    await minimum.fill("1")
+    await page.click("button:has-text('Create entity')")
+    await expect(page.locator(".flash.ok")).to_have_text("reviews is created: inactive.")
+    await expect(page.locator("table.list").last).to_contain_text("product")
+
+    await page.click("nav >> text=Entities")
+    row = page.locator("tr", has_text="reviews")
+    await row.locator("button:has-text('Activate')").click()
+    await expect(page.locator(".flash")).to_contain_text("reviews is active")
+
+    await page.click("nav >> text=Roles")
+    await page.click("text=New role")
+    await page.fill("#name", "review-writer")
+    for grant in ("reviews read", "reviews create", "products read"):
+        await page.get_by_label(grant, exact=True).check()
+    await page.click("button:has-text('Save role')")
+    await expect(page.locator("tr", has_text="review-writer")).to_contain_text("reviews:")
+
+    await page.click("nav >> text=API keys")
+    await page.fill("#name", "review-sync")
+    await page.select_option("#roles", ["review-writer"])
+    await page.click("button:has-text('Create key')")
+    key = await page.locator("#new-key").inner_text()
+
+    async with httpx.AsyncClient(base_url=live_server, headers={"X-Api-Key": key}) as api:
+        created = await api.post(
+            "/dynamic-entity/reviews",
+            json={"data": [{"product_id": 1, "title": "Sturdy", "stars": 4}]},
+        )
+        assert created.status_code == 201, created.text
+        refused = await api.post(
+            "/dynamic-entity/reviews",
+            json={"data": [{"product_id": 1, "title": "Too good", "stars": 6}]},
+        )
+        assert refused.status_code == 400
+        assert refused.json()[0]["code"] == "1306"
+        served = await api.get("/dynamic-entity/reviews?include=product")
+        assert served.status_code == 200
+        [item] = served.json()["data"]
+        assert (item["title"], item["stars"], item["product"]["id_product"]) == ("Sturdy", 4, 1)
+
+        await page.click("nav >> text=API keys")
+        page.once("dialog", lambda dialog: dialog.accept())
+        await (
+            page.locator("tr", has_text="review-sync").locator("button:has-text('Revoke')").click()
+        )
+        await expect(page.locator(".flash")).to_contain_text("API key review-sync is revoked.")
+        gone = await api.get("/dynamic-entity/reviews")
+        assert gone.status_code == 403
+        assert gone.json()[0]["code"] == "DX120"
+    # The refused form is answered with its status, 400; nothing else may have gone wrong.
+    assert watch.problems == [f"400: {live_server}/admin/new-entity"]
