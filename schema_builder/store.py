@@ -63,6 +63,20 @@ async def bump_version(connection: AsyncConnection) -> int:
     return version
 
 
+async def configuration_stamps(
+    connection: AsyncConnection,
+) -> dict[str, tuple[int, datetime | None]]:
+    """Each stored configuration's version and last change (UTC), by alias."""
+    t = entity_configuration
+    rows = await connection.execute(sa.select(t.c.table_alias, t.c.version, t.c.updated_at))
+    return {row.table_alias: (int(row.version), _utc(row.updated_at)) for row in rows}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything dexgate stores is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 async def load_configurations(connection: AsyncConnection) -> list[EntityConfiguration]:
     """Every stored configuration, active or not, with its relationships."""
     rows = (

@@ -14,7 +14,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import orjson
-import sqlalchemy as sa
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,13 +24,12 @@ from app.admin.forms import Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
 from app.openapi import api_version
-from auth.store import aware
 from schema_builder.catalog import Catalog
 from schema_builder.definition import EntityConfiguration, entry_to_dict
 from schema_builder.errors import ConfigurationError
 from schema_builder.graphql_names import entity_names
 from schema_builder.openapi import OpenAPIOptions, build_document
-from schema_builder.tables import entity_configuration
+from schema_builder.store import configuration_stamps
 
 LIST = "/admin/entities"
 OPENAPI = "/admin/openapi.json"
@@ -49,14 +47,8 @@ class EntityRow:
 async def _rows(gateway: Gateway, catalog: Catalog) -> list[EntityRow]:
     configurations = await gateway.registry.configurations()
     problems = {p.entity: p.message for p in catalog.problems}
-    t = entity_configuration
     async with gateway.engine.connect() as connection:
-        stamps = {
-            row.table_alias: (int(row.version), aware(row.updated_at))
-            for row in await connection.execute(
-                sa.select(t.c.table_alias, t.c.version, t.c.updated_at)
-            )
-        }
+        stamps = await configuration_stamps(connection)
     return [
         EntityRow(
             c, *stamps.get(c.alias, (0, None)), problems.get(c.alias) if c.is_active else None
