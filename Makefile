@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install clean graphiql-assets swagger-assets
+.PHONY: run test lint install clean graphiql-assets swagger-assets bench
 
 $(BIN)/dexgate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest
+
+# make bench [BENCH_ARGS='--quick --workers 1,2']: see bench/README.md
+bench: install
+	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dexgate.db .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""The benchmark's database: the peer bed's data, registered with dexgate's own command line.
+
+``seed.sql`` is the peer bed's dataset unchanged (50 categories, 10,000 products, 20,000 stock
+rows); ``entities.json`` registers it as ``products`` (with the relationships ``category`` and
+``stocks``), ``categories`` and ``stocks``. One more small table, ``bench_probe``, registered as
+``probes``, is what the configuration-change scenario edits, so that no measured entity changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.postgres import Postgres
+from bench.process import BenchError, dexgate_executable, environ_without, run
+
+HERE = Path(__file__).resolve().parent
+SEED = HERE / "seed.sql"
+ENTITIES = HERE / "entities.json"
+ROLE = "bench"
+PROBE_ALIAS = "probes"
+PROBE_FIELD = "note"
+PROBE_SQL = (
+    "CREATE TABLE bench_probe (id serial PRIMARY KEY, label text NOT NULL, note text);"
+    "INSERT INTO bench_probe (label, note) VALUES ('probe', 'served');"
+)
+EXPECTED_ROWS = {"category": 50, "product": 10_000, "stock": 20_000}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A built database: where it is, the environment dexgate's CLI needs, the API key."""
+
+    database: str
+    environ: dict[str, str]
+    api_key: str
+
+
+def probe_entry(with_note: bool) -> dict[str, Any]:
+    """The ``probes`` entity, with or without its ``note`` field (the change E makes)."""
+    fields: list[dict[str, Any]] = [
+        _field("id", "integer", creatable=False),
+        _field("label", "string", required=True),
+    ]
+    if with_note:
+        fields.append(_field(PROBE_FIELD, "string"))
+    return {
+        "tableName": "bench_probe",
+        "tableAlias": PROBE_ALIAS,
+        "isActive": True,
+        "definition": {"identifier": "id", "isDeletable": False, "fields": fields},
+    }
+
+
+def dexgate(dataset_environ: dict[str, str], *args: str) -> str:
+    """Run ``dexgate ARGS`` against the benchmark database; its standard output."""
+    return run([dexgate_executable(), *args], env=dataset_environ, timeout=120)
+
+
+def build(postgres: Postgres, database: str, work: Path) -> Dataset:
+    """Create ``database``, load the data, register the entities, create a role and a key."""
+    postgres.create_database(database)
+    postgres.psql_file(SEED, database)
+    postgres.psql(PROBE_SQL, database)
+    counts = postgres.psql(
+        "SELECT (SELECT count(*) FROM category) || ' ' || (SELECT count(*) FROM product)"
+        " || ' ' || (SELECT count(*) FROM stock)",
+        database,
+    ).split()
+    if [int(c) for c in counts] != list(EXPECTED_ROWS.values()):
+        raise BenchError(f"seed.sql loaded {counts} rows, expected {EXPECTED_ROWS}")
+
+    environ = environ_without("DEXGATE_", DEXGATE_DATABASE_URL=postgres.dexgate_url(database))
+    entities = json.loads(ENTITIES.read_text())
+    entities.append(probe_entry(with_note=False))
+    entities_file = work / "entities.json"
+    entities_file.write_text(json.dumps(entities, indent=2))
+    dexgate(environ, "migrate")
+    dexgate(environ, "entities", "apply", str(entities_file))
+    # Measured as users run it: a role of their own granting everything, and an API key.
+    dexgate(environ, "role", "set", ROLE, "--grant", "*:*")
+    api_key = dexgate(environ, "apikey", "create", "bench", "--role", ROLE).strip()
+    if not api_key:
+        raise BenchError("`dexgate apikey create` printed no key")
+    return Dataset(database=database, environ=environ, api_key=api_key)
+
+
+def _field(
+    name: str, type_: str, *, creatable: bool = True, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "fieldName": name,
+        "fieldVisibleName": name,
+        "type": type_,
+        "isCreatable": creatable,
+        "isEditable": creatable,
+        "validation": {"isRequired": required},
+    }

@@ -1,0 +1,246 @@
+"""Writing a run down: the JSON document and the Markdown tables (the chart is ``chart.py``).
+
+The Markdown puts dexgate next to the raw database and the peers per scenario, with the ratios
+that the targets are judged on, then the write and schema figures, the raw database rates, the
+targets with pass/fail, and the notes (what failed or was skipped, and why).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import median
+
+from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
+from bench.results import (
+    ConfigChangeResult,
+    DexgateRun,
+    Failure,
+    LoadResult,
+    PgbenchResult,
+    Report,
+    SchemaBuildResult,
+    WriteResult,
+)
+from bench.scenarios import SCENARIOS
+from bench.targets import API_LABELS, Verdict, ratio, times
+
+NOT_AVAILABLE = "-"
+STATUS_MARKS = {"pass": "**pass**", "fail": "**FAIL**", "n/a": "n/a"}
+
+
+def to_json(report: Report, verdicts: Sequence[Verdict]) -> str:
+    document = dataclasses.asdict(report)
+    document["schema_build"] = _with_total(report.schema_build, document["schema_build"])
+    document["targets"] = [dataclasses.asdict(v) for v in verdicts]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(report: Report, verdicts: Sequence[Verdict], directory: Path, stem: str) -> list[Path]:
+    """Write ``stem.json`` and ``stem.md`` into ``directory``; the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
+    json_path.write_text(to_json(report, verdicts))
+    md_path.write_text(markdown(report, verdicts))
+    return [json_path, md_path]
+
+
+def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
+    sections = [
+        _header(report),
+        _http_table(report),
+        _other_table(report),
+        _raw_table(report),
+        _targets_table(verdicts, report),
+    ]
+    if report.notes:
+        sections.append("## Notes\n\n" + "\n".join(f"- {n}" for n in report.notes))
+    return "\n\n".join(sections) + "\n"
+
+
+def load_cell(result: LoadResult | Failure | None) -> str:
+    """``1,234 (p50 4.1 / p99 12.0 ms)``, ``failed`` or a dash."""
+    if result is None:
+        return NOT_AVAILABLE
+    if isinstance(result, Failure):
+        return "failed"
+    cell = f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
+    if result.non2xx or result.socket_errors:
+        cell += f" ⚠ {result.non2xx} non-2xx, {result.socket_errors} socket errors"
+    return cell
+
+
+def ratio_cell(ours: LoadResult | Failure | None, theirs: float | None) -> str:
+    if not isinstance(ours, LoadResult) or theirs is None:
+        return NOT_AVAILABLE
+    return times(ratio(ours.rps, theirs))
+
+
+def _header(report: Report) -> str:
+    machine = report.machine
+    load = f"load {machine.load_before[0]:.2f} before"
+    if machine.load_after is not None:
+        load += f", {machine.load_after[0]:.2f} after"
+    options = report.options
+    peers = "; ".join(f"{LABELS.get(p.system, p.system)}: {p.detail}" for p in report.peers)
+    return "\n".join(
+        [
+            f"# dexgate benchmark, {report.started}",
+            "",
+            f"- machine: {machine.cpu}, {machine.cores} cores ({load}); {machine.platform}",
+            f"- software: Python {machine.python}, PostgreSQL {machine.postgres}, {machine.wrk}; "
+            f"dexgate at {machine.commit}",
+            f"- load: wrk {options.get('threads')} threads x {options.get('connections')} "
+            f"connections, {options.get('duration')} s after {options.get('warmup')} s of "
+            f"warm-up{' (--quick)' if options.get('quick') else ''}; pgbench -M prepared, "
+            "the same",
+            f"- peers: {peers or 'not looked for (--skip peers)'}",
+        ]
+    )
+
+
+def _http_table(report: Report) -> str:
+    runs = report.dexgate
+    primary = report.primary
+    header = ["scenario"]
+    header += [_dexgate_label(r) for r in runs]
+    header += [
+        "dexgate's SQL on PostgreSQL",
+        LABELS[POSTGRAPHILE],
+        LABELS[DIRECTUS],
+        f"÷ {LABELS[POSTGRAPHILE]}",
+        f"÷ {LABELS[DIRECTUS]}",
+        "÷ its SQL",
+    ]
+    rows = []
+    for scenario in SCENARIOS:
+        ours = report.http(scenario.name)
+        sql = report.raw_rate("dexgate", scenario.name)
+        postgraphile = report.peer(POSTGRAPHILE, "graphql", scenario.key)
+        directus = report.peer(DIRECTUS, scenario.api, scenario.key)
+        row = [f"{API_LABELS[scenario.api]} {scenario.key}: {scenario.title}"]
+        row += [load_cell(report.http(scenario.name, run)) for run in runs]
+        row += [
+            f"{sql.tps:,.0f}" if sql else NOT_AVAILABLE,
+            load_cell(postgraphile),
+            load_cell(directus),
+            ratio_cell(ours, postgraphile.rps if postgraphile else None),
+            ratio_cell(ours, directus.rps if directus else None),
+            ratio_cell(ours, sql.tps if sql else None),
+        ]
+        rows.append(row)
+    at = f" at {workers(primary.workers)}" if primary else ""
+    title = (
+        "## Requests/s (p50 / p99 latency)\n\n"
+        f"Ratios: dexgate's requests/s{at} over the other's. PostGraphile serves GraphQL only "
+        'and is the reference for both APIs; Directus is compared API for API. "its SQL" is '
+        "the statements dexgate sent for the request, replayed by pgbench."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def _other_table(report: Report) -> str:
+    runs = report.dexgate
+    header = [
+        "scenario",
+        *[_dexgate_label(r) for r in runs],
+    ]
+    rows = [
+        ["D: POST 1,000-row batches", *[_write_cell(r) for r in runs]],
+        ["E: configuration change served (REST / GraphQL)", *[_change_cell(r) for r in runs]],
+    ]
+    build = report.schema_build
+    build_cell = _build_cell(build)
+    rows.append(["E: schema build, 500 entities x 20 fields", *[build_cell] * len(runs)])
+    return "## Writes and configuration\n\n" + _table(header, rows)
+
+
+def _raw_table(report: Report) -> str:
+    rows = []
+    for raw in report.raw:
+        what = f"peer bed's `{raw.name}`" if raw.source == "reference" else f"dexgate's {raw.name}"
+        if isinstance(raw.result, PgbenchResult):
+            figures = [f"{raw.result.tps:,.0f}", f"{raw.result.mean_ms:.2f}"]
+        else:
+            figures = ["failed", NOT_AVAILABLE]
+        rows.append([what, raw.scenario, str(raw.statements), *figures])
+    if not rows:
+        return "## Raw database\n\nNot measured."
+    header = ["SQL", "scenario", "statements", "transactions/s", "mean ms"]
+    return "## Raw database (pgbench, one transaction per request)\n\n" + _table(header, rows)
+
+
+def _targets_table(verdicts: Sequence[Verdict], report: Report) -> str:
+    primary = report.primary
+    at = f"dexgate at {workers(primary.workers)}" if primary else ""
+    rows = [[v.target, v.measured, STATUS_MARKS[v.status]] for v in verdicts]
+    counts = {s: sum(v.status == s for v in verdicts) for s in STATUS_MARKS}
+    summary = f"{counts['pass']} pass, {counts['fail']} fail, {counts['n/a']} n/a"
+    title = f"## Targets ({at}; {summary})" if at else f"## Targets ({summary})"
+    return title + "\n\n" + _table(["target", "measured", "verdict"], rows, numbers=False)
+
+
+def workers(count: int) -> str:
+    """``1 worker``, ``2 workers``."""
+    return f"{count} worker{'s' if count != 1 else ''}"
+
+
+def _dexgate_label(run: DexgateRun) -> str:
+    return f"dexgate, {workers(run.workers)}"
+
+
+def _write_cell(run: DexgateRun) -> str:
+    write = run.write
+    if write is None:
+        return NOT_AVAILABLE
+    if isinstance(write, Failure):
+        return "failed"
+    assert isinstance(write, WriteResult)
+    return (
+        f"{write.rows_per_second:,.0f} rows/s ({write.batches} x {write.batch_size:,}, "
+        f"{write.ms_per_request:,.0f} ms per request)"
+    )
+
+
+def _change_cell(run: DexgateRun) -> str:
+    change = run.config_change
+    if change is None:
+        return NOT_AVAILABLE
+    if isinstance(change, Failure):
+        return "failed"
+    assert isinstance(change, ConfigChangeResult)
+    return (
+        f"median {median(change.rest_ms):,.0f} / {median(change.graphql_ms):,.0f} ms, "
+        f"worst {max(change.rest_ms):,.0f} / {max(change.graphql_ms):,.0f} ms "
+        f"({len(change.rest_ms)} changes; the CLI itself took {median(change.cli_ms):,.0f} ms)"
+    )
+
+
+def _build_cell(build: SchemaBuildResult | Failure | None) -> str:
+    if build is None:
+        return NOT_AVAILABLE
+    if isinstance(build, Failure):
+        return "failed"
+    return (
+        f"{build.total_ms:,.0f} ms (catalog {build.catalog_ms:,.0f} + schema "
+        f"{build.schema_ms:,.0f}; median of {build.repeats}, in memory)"
+    )
+
+
+def _with_total(build: SchemaBuildResult | Failure | None, document: object) -> object:
+    if isinstance(build, SchemaBuildResult) and isinstance(document, dict):
+        return {**document, "total_ms": build.total_ms}
+    return document
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numbers: bool = True) -> str:
+    """A Markdown table; the columns after the first are right-aligned when ``numbers``."""
+    aligns = ["---"] + ["--:" if numbers else "---"] * (len(header) - 1)
+    lines = [_line(header), _line(aligns)] + [_line(row) for row in rows]
+    return "\n".join(lines)
+
+
+def _line(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"

@@ -1,0 +1,200 @@
+"""The targets of issue 7, judged on the figures of one run (ratios measured together).
+
+- REST and GraphQL, A and B: at least 1.0x PostGraphile's requests/s and 3x Directus's (the
+  Directus API of the same kind: REST against its REST, GraphQL against its GraphQL);
+- C, REST and GraphQL: at least 1.0x PostGraphile;
+- REST A: at least 0.1x the raw database rate of the reference flat page (``a_flat``, the
+  statement the peers' ratios are quoted against);
+- D: at least 10,000 rows/s; E: schema build at most 300 ms, configuration change served within
+  1 s (the worst sample, REST or GraphQL);
+- p99 latency no worse than PostGraphile's, in each of A, B, C over REST and GraphQL.
+
+dexgate is judged at one worker, as the peers run one process. A target whose figures are
+missing (a peer not installed, a scenario that failed) is ``n/a`` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
+from bench.results import (
+    ConfigChangeResult,
+    Failure,
+    LoadResult,
+    Report,
+    SchemaBuildResult,
+    WriteResult,
+)
+
+Status = Literal["pass", "fail", "n/a"]
+API_LABELS = {"rest": "REST", "graphql": "GraphQL"}
+MIN_VS_POSTGRAPHILE = 1.0
+MIN_VS_DIRECTUS = 3.0
+MIN_VS_RAW = 0.1
+MIN_ROWS_PER_SECOND = 10_000
+MAX_SCHEMA_BUILD_MS = 300
+MAX_CONFIG_CHANGE_MS = 1_000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    measured: str
+    status: Status
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def times(value: float) -> str:
+    """A ratio as the report prints it: ``1.23x``."""
+    return f"{value:.2f}x"
+
+
+def judge_ratio(
+    target: str, ours: LoadResult | Failure | None, theirs: float | None, minimum: float, what: str
+) -> Verdict:
+    """``ours.rps / theirs`` against ``minimum``; n/a when either side is missing."""
+    missing = _missing(ours)
+    if missing is not None or not isinstance(ours, LoadResult):
+        return Verdict(target, missing or "not measured", "n/a")
+    if theirs is None:
+        return Verdict(target, f"no figure for {what}", "n/a")
+    value = ratio(ours.rps, theirs)
+    measured = f"{times(value)} ({ours.rps:,.0f} / {theirs:,.0f})"
+    return Verdict(target, measured, "pass" if value >= minimum else "fail")
+
+
+def judge_p99(
+    target: str, ours: LoadResult | Failure | None, theirs: LoadResult | None, what: str
+) -> Verdict:
+    """``ours.p99_ms`` no worse than ``theirs``; n/a when either side is missing."""
+    missing = _missing(ours)
+    if missing is not None or not isinstance(ours, LoadResult):
+        return Verdict(target, missing or "not measured", "n/a")
+    if theirs is None:
+        return Verdict(target, f"no figure for {what}", "n/a")
+    measured = f"{ours.p99_ms:.1f} ms vs {theirs.p99_ms:.1f} ms"
+    return Verdict(target, measured, "pass" if ours.p99_ms <= theirs.p99_ms else "fail")
+
+
+def judge_bound(
+    target: str, value: float | None, bound: float, unit: str, at_least: bool
+) -> Verdict:
+    if value is None:
+        return Verdict(target, "not measured", "n/a")
+    passed = value >= bound if at_least else value <= bound
+    return Verdict(target, f"{value:,.0f} {unit}", "pass" if passed else "fail")
+
+
+def evaluate(report: Report) -> list[Verdict]:
+    """Every target, in the issue's order."""
+    installed = {p.system for p in report.peers if p.installed}
+
+    def peer(system: str) -> str:
+        """How a peer is named when its figure is missing."""
+        return LABELS[system] + ("" if system in installed else " (not installed)")
+
+    verdicts: list[Verdict] = []
+    for api in ("rest", "graphql"):
+        for key in ("A", "B"):
+            name, label = f"{api} {key}", f"{API_LABELS[api]} {key}"
+            ours = report.http(name)
+            verdicts.append(
+                judge_ratio(
+                    f"{label} ≥ {MIN_VS_POSTGRAPHILE:.1f}x {LABELS[POSTGRAPHILE]}",
+                    ours,
+                    _rps(report.peer(POSTGRAPHILE, "graphql", key)),
+                    MIN_VS_POSTGRAPHILE,
+                    peer(POSTGRAPHILE),
+                )
+            )
+            verdicts.append(
+                judge_ratio(
+                    f"{label} ≥ {MIN_VS_DIRECTUS:.0f}x {LABELS[DIRECTUS]} {API_LABELS[api]}",
+                    ours,
+                    _rps(report.peer(DIRECTUS, api, key)),
+                    MIN_VS_DIRECTUS,
+                    peer(DIRECTUS),
+                )
+            )
+    for api in ("rest", "graphql"):
+        verdicts.append(
+            judge_ratio(
+                f"{API_LABELS[api]} C ≥ {MIN_VS_POSTGRAPHILE:.1f}x {LABELS[POSTGRAPHILE]}",
+                report.http(f"{api} C"),
+                _rps(report.peer(POSTGRAPHILE, "graphql", "C")),
+                MIN_VS_POSTGRAPHILE,
+                peer(POSTGRAPHILE),
+            )
+        )
+    raw = report.raw_rate("reference", "a_flat")
+    verdicts.append(
+        judge_ratio(
+            f"REST A ≥ {MIN_VS_RAW}x the raw database (a_flat)",
+            report.http("rest A"),
+            raw.tps if raw else None,
+            MIN_VS_RAW,
+            "the raw database rate",
+        )
+    )
+    primary = report.primary
+    write = primary.write if primary else None
+    verdicts.append(
+        judge_bound(
+            f"D ≥ {MIN_ROWS_PER_SECOND:,} rows/s",
+            write.rows_per_second if isinstance(write, WriteResult) else None,
+            MIN_ROWS_PER_SECOND,
+            "rows/s",
+            at_least=True,
+        )
+    )
+    build = report.schema_build
+    verdicts.append(
+        judge_bound(
+            f"E: schema build ≤ {MAX_SCHEMA_BUILD_MS} ms (500 x 20)",
+            build.total_ms if isinstance(build, SchemaBuildResult) else None,
+            MAX_SCHEMA_BUILD_MS,
+            "ms",
+            at_least=False,
+        )
+    )
+    change = primary.config_change if primary else None
+    verdicts.append(
+        judge_bound(
+            f"E: configuration change served ≤ {MAX_CONFIG_CHANGE_MS:,} ms",
+            change.worst_ms if isinstance(change, ConfigChangeResult) else None,
+            MAX_CONFIG_CHANGE_MS,
+            "ms (worst sample)",
+            at_least=False,
+        )
+    )
+    for api in ("rest", "graphql"):
+        for key in ("A", "B", "C"):
+            verdicts.append(
+                judge_p99(
+                    f"{API_LABELS[api]} {key}: p99 ≤ {LABELS[POSTGRAPHILE]}'s",
+                    report.http(f"{api} {key}"),
+                    report.peer(POSTGRAPHILE, "graphql", key),
+                    peer(POSTGRAPHILE),
+                )
+            )
+    return verdicts
+
+
+def _rps(result: LoadResult | None) -> float | None:
+    return result.rps if result else None
+
+
+def _missing(ours: LoadResult | Failure | None) -> str | None:
+    """Why dexgate's figure cannot be judged, or None when it can."""
+    if ours is None:
+        return "not measured"
+    if isinstance(ours, Failure):
+        return "failed (see notes)"
+    if ours.non2xx or ours.socket_errors:
+        return f"invalid: {ours.non2xx} non-2xx answers, {ours.socket_errors} socket errors"
+    return None

@@ -1,0 +1,37 @@
+"""The command line of python -m bench."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.options import parse
+
+
+def test_full_run_defaults_match_the_peer_bed() -> None:
+    options = parse([])
+    assert options.workers == (1,)
+    assert (options.load.connections, options.load.threads) == (16, 2)
+    assert (options.load.duration, options.load.warmup) == (10, 3)
+    assert (options.batches, options.batch_size) == (10, 1000)
+
+
+def test_quick_shortens_runs_unless_told_otherwise() -> None:
+    options = parse(["--quick", "--duration", "5", "--workers", "1,2"])
+    assert (options.load.duration, options.load.warmup) == (5, 1)
+    assert options.batches == 3
+    assert options.workers == (1, 2)
+
+
+def test_skip_names_parts(capsys: pytest.CaptureFixture[str]) -> None:
+    options = parse(["--skip", "peers,raw"])
+    assert not options.runs("peers")
+    assert options.runs("rest")
+    with pytest.raises(SystemExit):
+        parse(["--skip", "peers,nothing"])
+    assert "unknown part(s) nothing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["0", "1,x", ""])
+def test_worker_counts_must_be_positive_integers(workers: str) -> None:
+    with pytest.raises(SystemExit):
+        parse(["--workers", workers])

@@ -1,0 +1,88 @@
+"""The Markdown and JSON a run writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import report
+from bench.targets import evaluate
+
+from .reports import make_report
+
+
+def rendered(peers: bool = True) -> str:
+    outcome = make_report(peers=peers)
+    return report.markdown(outcome, evaluate(outcome))
+
+
+def row(markdown: str, starts: str) -> list[str]:
+    """The cells of the table row whose first cell starts with ``starts``."""
+    for line in markdown.splitlines():
+        if line.startswith(f"| {starts}"):
+            return [cell.strip() for cell in line.strip("|").split(" | ")]
+    raise AssertionError(f"no row {starts!r} in:\n{markdown}")
+
+
+def test_http_row_shows_both_worker_counts_the_sql_the_peers_and_the_ratios() -> None:
+    cells = row(rendered(), "REST A")
+    assert cells == [
+        "REST A: 100 products, flat",
+        "1,900 (8.0 / 20.0 ms)",  # 2 workers, in the order measured
+        "1,100 (8.0 / 25.0 ms)",  # 1 worker
+        "20,000",  # dexgate's own statements on PostgreSQL
+        "1,000 (8.0 / 30.0 ms)",  # PostGraphile
+        "200 (8.0 / 20.0 ms)",  # Directus REST
+        "1.10x",
+        "5.50x",
+        "0.06x",  # 1,100 / 20,000
+    ]
+
+
+def test_failed_and_erroneous_measurements_are_marked() -> None:
+    markdown = rendered()
+    assert row(markdown, "GraphQL B")[2] == "failed"
+    assert "⚠ 12 non-2xx" in row(markdown, "GraphQL C")[2]
+    assert "- dexgate, 1 worker, graphql B: HTTP 500" in markdown
+
+
+def test_missing_peers_show_dashes_and_say_not_installed() -> None:
+    markdown = rendered(peers=False)
+    cells = row(markdown, "REST A")
+    assert cells[4:8] == ["-", "-", "-", "-"]
+    assert "PostGraphile 5: not installed: nothing answers" in markdown
+
+
+def test_writes_configuration_schema_and_raw_rows() -> None:
+    markdown = rendered()
+    assert row(markdown, "D: POST")[2] == "12,500 rows/s (10 x 1,000, 80 ms per request)"
+    change = row(markdown, "E: configuration change")[2]
+    assert change.startswith("median 50 / 622 ms, worst 60 / 1,200 ms (2 changes")
+    assert row(markdown, "E: schema build")[1].startswith("300 ms (catalog 42 + schema 258")
+    assert row(markdown, "peer bed's `a_flat`") == [
+        "peer bed's `a_flat`",
+        "A",
+        "1",
+        "10,000",
+        "0.80",
+    ]
+    assert row(markdown, "peer bed's `b_nested_rows`")[3] == "failed"
+
+
+def test_targets_table_counts_and_marks_verdicts() -> None:
+    markdown = rendered()
+    assert "## Targets (dexgate at 1 worker; " in markdown
+    assert row(markdown, "REST B ≥ 1.0x PostGraphile 5")[2] == "**FAIL**"
+    assert row(markdown, "REST A ≥ 1.0x PostGraphile 5")[2] == "**pass**"
+
+
+def test_json_and_markdown_files_hold_the_figures_and_verdicts(tmp_path: Path) -> None:
+    outcome = make_report()
+    paths = report.write(outcome, evaluate(outcome), tmp_path, "bench-test")
+    assert [p.name for p in paths] == ["bench-test.json", "bench-test.md"]
+    document = json.loads(paths[0].read_text())
+    assert document["dexgate"][1]["http"]["rest A"]["rps"] == 1100
+    assert document["dexgate"][1]["http"]["graphql B"] == {"error": "graphql B: HTTP 500"}
+    assert document["schema_build"]["total_ms"] == 300
+    assert {"target", "measured", "status"} <= set(document["targets"][0])
+    assert paths[1].read_text().startswith("# dexgate benchmark, 2026-11-27 10:00 UTC")

@@ -1,0 +1,94 @@
+"""Judging the issue's targets on a run's figures."""
+
+from __future__ import annotations
+
+from bench.results import Failure, LoadResult
+from bench.targets import Verdict, evaluate, judge_bound, judge_p99, judge_ratio, times
+
+from .reports import load, make_report
+
+
+def verdicts_by_target(peers: bool = True) -> dict[str, Verdict]:
+    return {v.target: v for v in evaluate(make_report(peers=peers))}
+
+
+def test_ratio_at_the_minimum_passes_and_below_fails() -> None:
+    assert judge_ratio("t", load(1000), 1000.0, 1.0, "peer").status == "pass"
+    assert judge_ratio("t", load(999), 1000.0, 1.0, "peer").status == "fail"
+    assert judge_ratio("t", load(3000), 1000.0, 3.0, "peer").measured == "3.00x (3,000 / 1,000)"
+
+
+def test_ratio_without_the_other_side_or_with_a_failure_is_not_judged() -> None:
+    assert judge_ratio("t", load(1000), None, 1.0, "PostGraphile 5") == Verdict(
+        "t", "no figure for PostGraphile 5", "n/a"
+    )
+    assert judge_ratio("t", Failure("boom"), 10.0, 1.0, "peer").status == "n/a"
+    assert judge_ratio("t", None, 10.0, 1.0, "peer").status == "n/a"
+
+
+def test_a_rate_with_error_answers_is_invalid_not_fast() -> None:
+    errors = LoadResult(50_000, 500_000, 0.1, 0.1, 0.2, non2xx=3)
+    verdict = judge_ratio("t", errors, 1000.0, 1.0, "peer")
+    assert verdict.status == "n/a"
+    assert "3 non-2xx" in verdict.measured
+
+
+def test_p99_no_worse_than_the_peer_passes() -> None:
+    assert judge_p99("t", load(1, p99=30.0), load(1, p99=30.0), "peer").status == "pass"
+    assert judge_p99("t", load(1, p99=30.1), load(1, p99=30.0), "peer").status == "fail"
+
+
+def test_bounds_at_least_and_at_most() -> None:
+    assert judge_bound("t", 10_000, 10_000, "rows/s", at_least=True).status == "pass"
+    assert judge_bound("t", 9_999, 10_000, "rows/s", at_least=True).status == "fail"
+    assert judge_bound("t", 300, 300, "ms", at_least=False).status == "pass"
+    assert judge_bound("t", 301, 300, "ms", at_least=False).status == "fail"
+    assert judge_bound("t", None, 300, "ms", at_least=False).status == "n/a"
+
+
+def test_times_formats_a_ratio() -> None:
+    assert times(0.0412) == "0.04x"
+
+
+def test_targets_are_judged_at_one_worker_against_the_peers() -> None:
+    verdicts = verdicts_by_target()
+    # 1 worker: 1,100 vs PostGraphile's 1,000 (2 workers' 1,900 is not what is judged)
+    assert verdicts["REST A ≥ 1.0x PostGraphile 5"].measured == "1.10x (1,100 / 1,000)"
+    assert verdicts["REST A ≥ 1.0x PostGraphile 5"].status == "pass"
+    assert verdicts["REST A ≥ 3x Directus 12 REST"].status == "pass"  # 5.5x
+    assert verdicts["REST B ≥ 1.0x PostGraphile 5"].status == "fail"  # 300 / 420
+    assert verdicts["REST B ≥ 3x Directus 12 REST"].status == "fail"  # 2.4x
+    assert verdicts["GraphQL A ≥ 3x Directus 12 GraphQL"].status == "pass"  # 900 / 220
+    assert verdicts["GraphQL B ≥ 1.0x PostGraphile 5"].status == "n/a"  # failed
+    assert verdicts["GraphQL B ≥ 3x Directus 12 GraphQL"].status == "n/a"
+    assert verdicts["REST C ≥ 1.0x PostGraphile 5"].status == "fail"  # 2,000 / 3,100
+    assert verdicts["GraphQL C ≥ 1.0x PostGraphile 5"].status == "n/a"  # non-2xx answers
+
+
+def test_raw_database_write_and_schema_targets() -> None:
+    verdicts = verdicts_by_target()
+    raw = verdicts["REST A ≥ 0.1x the raw database (a_flat)"]
+    assert (raw.measured, raw.status) == ("0.11x (1,100 / 10,000)", "pass")
+    assert verdicts["D ≥ 10,000 rows/s"].status == "pass"
+    assert verdicts["E: schema build ≤ 300 ms (500 x 20)"].status == "pass"  # 42 + 258
+    change = verdicts["E: configuration change served ≤ 1,000 ms"]
+    assert (change.measured, change.status) == ("1,200 ms (worst sample)", "fail")
+
+
+def test_p99_targets_compare_with_postgraphile_per_scenario() -> None:
+    verdicts = verdicts_by_target()
+    assert verdicts["REST A: p99 ≤ PostGraphile 5's"].status == "pass"  # 25 vs 30
+    assert verdicts["REST B: p99 ≤ PostGraphile 5's"].status == "fail"  # 80 vs 72
+    assert verdicts["GraphQL A: p99 ≤ PostGraphile 5's"].status == "fail"  # 40 vs 30
+
+
+def test_without_peers_only_the_peer_targets_are_not_judged() -> None:
+    verdicts = verdicts_by_target(peers=False)
+    peer_targets = [t for t in verdicts if "PostGraphile" in t or "Directus" in t]
+    assert peer_targets
+    assert all(verdicts[t].status == "n/a" for t in peer_targets)
+    assert (
+        verdicts["REST A ≥ 3x Directus 12 REST"].measured
+        == "no figure for Directus 12 (not installed)"
+    )
+    assert verdicts["REST A ≥ 0.1x the raw database (a_flat)"].status == "pass"
