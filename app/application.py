@@ -15,22 +15,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, graphiql, graphql, openapi, redaction, rest, token
+from app import admin, graphiql, graphql, health, heap, openapi, redaction, rest, token
 from app.database import create_engine, create_read_engine
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
+from app.guard import RequestGuard
+from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
 from app.security import AuthenticationMiddleware
 from app.settings import Settings
 from auth import store
 from auth.authenticator import Authenticator
+from auth.counters import RedisCounters, open_counters
 from auth.oauth import Lifetimes, TokenService
 from auth.principal import Principal
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_registry import SchemaRegistry
-from schema_builder.operations.db_errors import translating
 from schema_builder.registry import CatalogRegistry
 
 
@@ -53,25 +55,18 @@ async def index(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def live(_request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
-async def ready(request: Request) -> Response:
-    gateway: Gateway = request.app.state.gateway
-    async with translating(), gateway.engine.connect() as connection:
-        await connection.execute(sa.text("SELECT 1"))
-    catalog = await gateway.registry.current()
-    return JSONResponse({"status": "ok", "catalogVersion": catalog.version})
-
-
 def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
-    """The ASGI application. The engine is created at startup unless one is given."""
+    """The ASGI application. The engine is created at startup unless one is given (its
+    statements then carry no ``statement_timeout`` unless it was created with one)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
-        db = engine if engine is not None else create_engine(settings)
+        db = (
+            engine
+            if engine is not None
+            else create_engine(settings, statement_timeout=settings.request_timeout)
+        )
         registry = CatalogRegistry(
             db,
             denied_tables=settings.denied_tables,
@@ -86,6 +81,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             ) from exc
         await registry.start_listening()
         signer = TokenSigner(settings.secret_key or await store.signing_secret(db))
+        counters = open_counters(settings.redis_url, settings.redis_prefix)
+        if isinstance(counters, RedisCounters):
+            await counters.ping()  # logs a warning when Redis does not answer
         app.state.gateway = Gateway(
             settings,
             db,
@@ -97,27 +95,37 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 db,
                 signer,
                 Lifetimes(settings.access_token_ttl, settings.refresh_token_ttl),
-                LoginThrottle(settings.login_max_failures, settings.login_window),
+                LoginThrottle(
+                    settings.login_max_failures, settings.login_window, counters=counters
+                ),
+            ),
+            RateLimiter(
+                counters,
+                per_principal=settings.rate_limit,
+                per_address=settings.rate_limit_anonymous,
             ),
         )
         try:
             yield
         finally:
             await registry.stop_listening()
+            await counters.close()
             if own_engine:
                 await db.dispose()
 
     return Starlette(
+        # The router tries routes in order: the APIs first, so that their requests do not
+        # walk past every Back Office route. No two routes match the same path, except
+        # openapi's under /dynamic-entity, which must come before rest's.
         routes=[
-            Route("/", index),
-            Route("/health/live", live),
-            Route("/health/ready", ready),
-            *token.routes,
             *graphql.routes,
+            *openapi.routes(),
+            *rest.routes,
+            Route("/", index),
+            *health.routes,
+            *token.routes,
             *graphiql.routes,
             *admin.routes,
-            *openapi.routes(),  # before rest's /dynamic-entity/{alias}
-            *rest.routes,
         ],
         exception_handlers={
             DexgateError: handle_dexgate_error,
@@ -130,7 +138,14 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    stack = [Middleware(AuthenticationMiddleware)]
+    stack = [
+        Middleware(
+            RequestGuard,
+            max_body_size=settings.max_body_size,
+            timeout=settings.request_timeout,
+        ),
+        Middleware(AuthenticationMiddleware),
+    ]
     if settings.cors_origins:
         # Outermost, so that preflight requests and refusals carry the CORS headers too.
         stack.insert(
@@ -149,4 +164,6 @@ def _middleware(settings: Settings) -> list[Middleware]:
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn: ``uvicorn --factory app.application:create_app_from_env``."""
     redaction.install()
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    heap.settle_after_startup(app)
+    return app

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import cli_auth, cli_data, migrate
+from app import cli_audit, cli_auth, cli_data, migrate
 from app.database import create_engine
 from app.settings import Settings, SettingsError
+from auth.audit import command_line_actor
 from schema_builder.definition import (
     EntityConfiguration,
     entry_to_dict,
@@ -72,6 +73,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        # On SIGTERM: stop accepting, let requests in flight finish for up to this long, then
+        # cancel them (their transactions roll back) and stop.
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
 
@@ -118,7 +122,9 @@ def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
     configurations = parse_entries(data)
 
     async def work(engine: AsyncEngine) -> int:
-        report = await _registry(engine, settings).apply(configurations, prune=args.prune)
+        report = await _registry(engine, settings).apply(
+            configurations, prune=args.prune, actor=command_line_actor()
+        )
         _print_report(report)
         return 0
 
@@ -163,7 +169,7 @@ def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
         config = EntityConfiguration(
             config.table_name, config.alias, args.activate, config.definition, config.relations
         )
-        report = await registry.apply([config])
+        report = await registry.apply([config], actor=command_line_actor())
         _print_report(report)
         print(json.dumps(entry_to_dict(config), indent=2))
         return 0
@@ -173,7 +179,7 @@ def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        removed = await _registry(engine, settings).remove(args.alias)
+        removed = await _registry(engine, settings).remove(args.alias, actor=command_line_actor())
         if not removed:
             print(f"dexgate: no entity `{args.alias}`", file=sys.stderr)
             return 1
@@ -273,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(handler=cmd_entities_remove)
     cli_auth.register(commands)
     cli_data.register(commands)
+    cli_audit.register(commands)
     return parser
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.database import create_engine
 from app.settings import Settings
 from auth import store
+from auth.audit import command_line_actor
 from auth.passwords import WeakPasswordError
 from auth.permissions import GrantSyntaxError, format_grants
 
@@ -26,7 +27,7 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def _run(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+def run_with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
     async def main() -> int:
         engine = create_engine(settings)
         try:
@@ -44,7 +45,7 @@ def _stamp(value: datetime | None) -> str:
     return "-" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _table(rows: list[list[str]], header: list[str]) -> None:
+def print_table(rows: list[list[str]], header: list[str]) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -61,28 +62,30 @@ def read_password(args: argparse.Namespace) -> str:
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.create_user(engine, args.name, read_password(args), args.role)
+        await store.create_user(
+            engine, args.name, read_password(args), args.role, actor=command_line_actor()
+        )
         print(f"dexgate: user {args.name} created", file=sys.stderr)
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.set_password(engine, args.name, read_password(args))
+        await store.set_password(engine, args.name, read_password(args), actor=command_line_actor())
         print(
             f"dexgate: password of {args.name} changed; its sessions are revoked", file=sys.stderr
         )
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         users = await store.list_users(engine)
-        _table(
+        print_table(
             [
                 [
                     u.username,
@@ -96,38 +99,38 @@ def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def _user_active(active: bool) -> Handler:
     def handler(settings: Settings, args: argparse.Namespace) -> int:
         async def work(engine: AsyncEngine) -> int:
-            await store.set_user_active(engine, args.name, active)
+            await store.set_user_active(engine, args.name, active, actor=command_line_actor())
             state = "enabled" if active else "disabled; its sessions are revoked"
             print(f"dexgate: user {args.name} {state}", file=sys.stderr)
             return 0
 
-        return _run(settings, work)
+        return run_with_engine(settings, work)
 
     return handler
 
 
 def cmd_user_roles(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.set_user_roles(engine, args.name, args.role)
+        await store.set_user_roles(engine, args.name, args.role, actor=command_line_actor())
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_role_set(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        role = await store.set_role(engine, args.name, args.grant)
+        role = await store.set_role(engine, args.name, args.grant, actor=command_line_actor())
         grants = " ".join(format_grants(role.grants)) or "(none)"
         print(f"dexgate: role {role.name}: {grants}", file=sys.stderr)
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_role_list(settings: Settings, _args: argparse.Namespace) -> int:
@@ -141,18 +144,18 @@ def cmd_role_list(settings: Settings, _args: argparse.Namespace) -> int:
                 else " ".join(format_grants(role.grants))
             )
             rows.append([role.name, grants or "-"])
-        _table(rows, ["ROLE", "GRANTS"])
+        print_table(rows, ["ROLE", "GRANTS"])
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_role_delete(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.delete_role(engine, args.name)
+        await store.delete_role(engine, args.name, actor=command_line_actor())
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def _expiry(value: str | None) -> datetime | None:
@@ -169,17 +172,19 @@ def _expiry(value: str | None) -> datetime | None:
 
 def cmd_apikey_create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        key = await store.create_api_key(engine, args.name, args.role, args.expires)
+        key = await store.create_api_key(
+            engine, args.name, args.role, args.expires, actor=command_line_actor()
+        )
         print(key)
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_apikey_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         keys = await store.list_api_keys(engine)
-        _table(
+        print_table(
             [
                 [
                     k.name,
@@ -195,40 +200,44 @@ def cmd_apikey_list(settings: Settings, _args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_apikey_revoke(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.revoke_api_key(engine, args.name)
+        await store.revoke_api_key(engine, args.name, actor=command_line_actor())
         print(f"dexgate: API key {args.name} revoked", file=sys.stderr)
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_client_create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        client_id, secret = await store.create_client(engine, args.name, args.role)
+        client_id, secret = await store.create_client(
+            engine, args.name, args.role, actor=command_line_actor()
+        )
         print(f"client_id: {client_id}\nclient_secret: {secret}")
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_client_rotate(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        client_id, secret = await store.rotate_client_secret(engine, args.name)
+        client_id, secret = await store.rotate_client_secret(
+            engine, args.name, actor=command_line_actor()
+        )
         print(f"client_id: {client_id}\nclient_secret: {secret}")
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_client_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         clients = await store.list_clients(engine)
-        _table(
+        print_table(
             [
                 [
                     c.name,
@@ -243,16 +252,16 @@ def cmd_client_list(settings: Settings, _args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def cmd_client_revoke(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        await store.set_client_active(engine, args.name, False)
+        await store.set_client_active(engine, args.name, False, actor=command_line_actor())
         print(f"dexgate: client {args.name} revoked", file=sys.stderr)
         return 0
 
-    return _run(settings, work)
+    return run_with_engine(settings, work)
 
 
 def _named(sub: Commands, name: str, text: str, handler: Handler) -> argparse.ArgumentParser:

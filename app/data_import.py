@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.data_formats import FileFormatError
 from app.data_readers import Record
 from app.progress import Progress
-from auth.permissions import FULL_ACCESS
+from auth.audit import command_line_actor
+from auth.permissions import Permissions
 from schema_builder.catalog import Catalog
 from schema_builder.errors import DexgateError
 from schema_builder.operations.bulk import BulkWriter, bulk_writer
@@ -134,7 +135,12 @@ async def import_records(
     reading: in partial mode the records read before it are still written."""
     result = ImportResult()
     async with bulk_writer(
-        engine, catalog, alias, mode, FULL_ACCESS, transactional=transactional
+        engine,
+        catalog,
+        alias,
+        mode,
+        Permissions(admin=True, actor=command_line_actor()),
+        transactional=transactional,
     ) as writer:
         batches = _Batches(writer, report, result)
         try:

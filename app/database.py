@@ -2,46 +2,121 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 from app.settings import Settings
+from schema_builder.operations.db_errors import request_deadline
+
+# Longest a SQLite statement waits for another writer's lock before "database is locked".
+SQLITE_BUSY_SECONDS = 5.0
+# SQLite virtual machine steps between two looks at the request's deadline.
+_PROGRESS_STEPS = 10_000
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine:
     """An async engine for the configured database.
 
     SQLite connections get foreign keys enforced, case-sensitive LIKE (as on PostgreSQL) and
-    explicit BEGIN so that savepoints work; PostgreSQL gets a sized pool.
+    explicit BEGIN so that savepoints work; a statement running when the deadline of the
+    request being served passes (``request_deadline``) is interrupted. PostgreSQL gets a sized
+    pool and ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and a pooled connection that the server
+    closed while it was idle (a restart) is replaced when it is checked out.
+
+    ``statement_timeout`` (seconds; the server passes ``DEXGATE_REQUEST_TIMEOUT``, the command
+    line none) bounds every statement: on PostgreSQL as the connections' ``statement_timeout``,
+    so that the server itself stops the work and the transaction rolls back; on SQLite, whose
+    lock waits cannot be interrupted, by a ``busy_timeout`` of half of it (at most 5 s).
     """
     url = make_url(settings.database_url)
     kwargs: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
-        kwargs.update(pool_size=settings.database_pool_size, max_overflow=0, pool_pre_ping=False)
+        server_settings: dict[str, str] = {}
+        if statement_timeout is not None:
+            server_settings["statement_timeout"] = f"{round(statement_timeout * 1000)}ms"
+        kwargs.update(
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            # A round trip per checkout; closed connections are found without one (below).
+            pool_pre_ping=False,
+            connect_args={
+                "timeout": settings.database_connect_timeout,
+                "server_settings": server_settings,
+            },
+        )
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        busy = SQLITE_BUSY_SECONDS
+        if statement_timeout is not None:
+            busy = min(busy, statement_timeout / 2)
+        _configure_sqlite(engine, busy)
+    elif engine.dialect.name == "postgresql":
+        _replace_closed_connections(engine)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+class _Watch:
+    """The deadline of the request a pooled SQLite connection is serving, if any."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def expired(self) -> int:
+        """SQLite's progress handler: non-zero interrupts the running statement. Called in
+        the driver's thread, hence a plain attribute rather than the context variable."""
+        at = self.at
+        return 1 if at is not None and time.monotonic() > at else 0
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_seconds: float) -> None:
     @sa.event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # The driver's own transaction handling breaks SAVEPOINT; we emit BEGIN ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA case_sensitive_like=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_seconds * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        watch = _Watch()
+        record.info["dexgate_watch"] = watch
+        await_only(
+            dbapi_connection.driver_connection.set_progress_handler(watch.expired, _PROGRESS_STEPS)
+        )
+
+    @sa.event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        watch: _Watch | None = record.info.get("dexgate_watch")
+        if watch is not None:
+            deadline = request_deadline.get()
+            watch.at = None if deadline is None else deadline.at
+
+    @sa.event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        watch: _Watch | None = record.info.get("dexgate_watch")
+        if watch is not None:
+            watch.at = None
 
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = record.driver_connection
+        if driver is not None and driver.is_closed():
+            # The pool then discards it and opens a new one (or reports why it cannot).
+            raise sa.exc.DisconnectionError("the server closed this pooled connection")
 
 
 def create_read_engine(engine: AsyncEngine) -> AsyncEngine:

@@ -1,5 +1,6 @@
 """The demo catalog: countries, categories, products with decimal prices and stock per
-warehouse, registered with relationships both ways (``demo_entities.json``)."""
+warehouse, registered with relationships both ways (``demo_entities.json``); and product
+reviews, a table with rows that is left unregistered, to be exposed by the admin."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import random
 import secrets
 import shlex
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -62,6 +64,20 @@ product_stock = sa.Table(
     sa.Column("is_never_out_of_stock", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("product_id", "warehouse", name="uq_product_stock_warehouse"),
 )
+
+# Created with rows but not registered: a table to expose from the Back Office
+# (*New entity from a table*) or with `dexgate entities add product_review`.
+product_review = sa.Table(
+    "product_review",
+    metadata,
+    sa.Column("id_product_review", sa.Integer, primary_key=True),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("product.id_product"), nullable=False),
+    sa.Column("rating", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+TABLES = (country, category, product, product_stock, product_review)
 
 COUNTRIES = [
     ("DE", "DEU", "Germany"),
@@ -145,7 +161,37 @@ def demo_rows() -> dict[str, list[dict[str, Any]]]:
         "category": categories,
         "product": products,
         "product_stock": stocks,
+        "product_review": _reviews(products),
     }
+
+
+REVIEW_TITLES = [
+    ("Does the job", 4),
+    ("Excellent value", 5),
+    ("Broke after a month", 1),
+    ("Fine, nothing special", 3),
+    ("Better than expected", 5),
+    ("Too expensive for what it is", 2),
+]
+
+
+def _reviews(products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rng = random.Random(20261128)  # noqa: S311 - demo data, not security
+    reviews: list[dict[str, Any]] = []
+    for item in products[:60]:
+        for _ in range(rng.randrange(1, 4)):
+            title, rating = rng.choice(REVIEW_TITLES)
+            reviews.append(
+                {
+                    "id_product_review": len(reviews) + 1,
+                    "product_id": item["id_product"],
+                    "rating": rating,
+                    "title": title,
+                    "body": None if rating == 3 else f"{title}. Bought it for work.",
+                    "created_at": datetime(2026, 1, 1) + timedelta(hours=7 * len(reviews)),
+                }
+            )
+    return reviews
 
 
 ADMIN_USER = "admin"
@@ -159,11 +205,11 @@ async def load(engine: AsyncEngine, registry: CatalogRegistry) -> bool:
         await connection.run_sync(metadata.create_all)
         if await connection.scalar(sa.select(sa.func.count()).select_from(product)) == 0:
             rows = demo_rows()
-            for table in (country, category, product, product_stock):
+            for table in TABLES:
                 await connection.execute(sa.insert(table), rows[table.name])
             created = True
         if connection.dialect.name == "postgresql":
-            for table in (country, category, product, product_stock):
+            for table in TABLES:
                 pk = next(iter(table.primary_key.columns)).name
                 await connection.execute(
                     sa.text(

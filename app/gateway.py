@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.rate_limit import RateLimiter
 from app.settings import Settings
 from auth.authenticator import Authenticator
 from auth.oauth import TokenService
@@ -22,3 +23,4 @@ class Gateway:
     schemas: SchemaRegistry
     authenticator: Authenticator
     tokens: TokenService
+    limiter: RateLimiter

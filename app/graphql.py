@@ -8,7 +8,6 @@ reported as a generic ``DX500`` error; its text never reaches the client.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable
@@ -32,13 +31,23 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from app.errors import RETRY_AFTER
 from app.gateway import Gateway
-from app.graphql_limits import MAX_QUERY_LENGTH, MAX_TOKENS, DepthLimitRule
-from app.responses import JSONResponse
+from app.graphql_limits import (
+    MAX_TOKENS,
+    GraphQLLimits,
+    execution_exceeded,
+    length_exceeded,
+    shape_rule,
+)
+from app.json_input import DuplicateKeyError, loads
+from app.responses import JSONResponse, json_text_response
 from auth.errors import AdminRequiredError
 from auth.principal import Principal
 from schema_builder.errors import DexgateError
+from schema_builder.graphql_execution import SerialExecutionContext
 from schema_builder.graphql_fast import execute_query
+from schema_builder.graphql_json import execute_text
 from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
 
 logger = logging.getLogger("dexgate.graphql")
@@ -72,7 +81,9 @@ class _DocumentCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._valid: OrderedDict[tuple[int, str, bool], list[GraphQLError]] = OrderedDict()
+        self._valid: OrderedDict[tuple[int, str, bool, GraphQLLimits], list[GraphQLError]] = (
+            OrderedDict()
+        )
 
     def document(self, query: str) -> DocumentNode:
         document = self._documents.get(query)
@@ -87,12 +98,17 @@ class _DocumentCache:
         return document
 
     def validation(
-        self, schema: GraphQLSchema, query: str, document: DocumentNode, introspection: bool
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        introspection: bool,
+        limits: GraphQLLimits,
     ) -> list[GraphQLError]:
-        key = (id(schema), query, introspection)
+        key = (id(schema), query, introspection, limits)
         errors = self._valid.get(key)
         if errors is None:
-            rules = [*specified_rules, DepthLimitRule]
+            rules = [*specified_rules, shape_rule(limits)]
             if not introspection:
                 rules.append(NoSchemaIntrospectionCustomRule)
             errors = validate(schema, document, rules)
@@ -105,24 +121,37 @@ class _DocumentCache:
 _cache = _DocumentCache()
 
 
-async def _read_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+async def _read_request(
+    request: Request, limits: GraphQLLimits
+) -> tuple[str, dict[str, Any] | None, str | None]:
     if request.method == "GET":
         params = request.query_params
         query = params.get("query")
         raw_variables = params.get("variables")
         try:
-            variables = json.loads(raw_variables) if raw_variables else None
-        except ValueError:
+            variables = loads(raw_variables) if raw_variables else None
+        except DuplicateKeyError as exc:
+            raise GraphQLRequestError(f"`variables` names `{exc.key}` twice.", MALFORMED) from None
+        except (ValueError, RecursionError):
             raise GraphQLRequestError("`variables` is not valid JSON.", MALFORMED) from None
         operation = params.get("operationName")
     else:
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         raw = await request.body()
         if media == "application/graphql":
-            query, variables, operation = raw.decode("utf-8", "replace"), None, None
+            try:
+                query, variables, operation = raw.decode("utf-8"), None, None
+            except UnicodeDecodeError:
+                raise GraphQLRequestError("The query is not valid UTF-8.", MALFORMED) from None
         elif media in ("application/json", "") or media.endswith("+json"):
             try:
-                body = json.loads(raw)
+                body = loads(raw)
+            except DuplicateKeyError as exc:
+                raise GraphQLRequestError(
+                    f"The body is not valid JSON for GraphQL: it names `{exc.key}` twice in one "
+                    "object.",
+                    MALFORMED,
+                ) from None
             except (ValueError, RecursionError):
                 raise GraphQLRequestError("The body is not valid JSON.", MALFORMED) from None
             if not isinstance(body, dict):
@@ -140,12 +169,9 @@ async def _read_request(request: Request) -> tuple[str, dict[str, Any] | None, s
             )
     if not isinstance(query, str) or not query.strip():
         raise GraphQLRequestError('No query: send {"query": "{ ... }"}.', MALFORMED)
-    if len(query) > MAX_QUERY_LENGTH:
-        raise GraphQLRequestError(
-            f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed.",
-            MALFORMED,
-            413,
-        )
+    too_long = length_exceeded(query, limits)
+    if too_long is not None:
+        raise GraphQLRequestError(too_long.message, too_long.code, too_long.status)
     if variables is not None and not isinstance(variables, dict):
         raise GraphQLRequestError("`variables` must be an object.", MALFORMED)
     if operation is not None and not isinstance(operation, str):
@@ -206,8 +232,9 @@ def _errors_of(result: ExecutionResult) -> list[dict[str, Any]]:
 
 async def graphql_endpoint(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
+    limits = GraphQLLimits.of(gateway.settings)
     try:
-        query, variables, operation = await _read_request(request)
+        query, variables, operation = await _read_request(request, limits)
         catalog = await gateway.registry.current()
         schema, catalog = await gateway.schemas.serving(catalog)
         try:
@@ -216,7 +243,7 @@ async def graphql_endpoint(request: Request) -> Response:
             return _error_body([_formatted(exc, SYNTAX)], 400)
         principal: Principal = request.state.principal
         introspection = principal.is_admin or gateway.settings.open_introspection
-        errors = _cache.validation(schema, query, document, introspection)
+        errors = _cache.validation(schema, query, document, introspection, limits)
         if errors:
             if not introspection and any(_is_introspection_error(e) for e in errors):
                 denied = AdminRequiredError(
@@ -242,6 +269,9 @@ async def graphql_endpoint(request: Request) -> Response:
                 ],
                 405,
             )
+        exceeded = execution_exceeded(schema, document, operation, variables, limits)
+        if exceeded is not None:
+            raise GraphQLRequestError(exceeded.message, exceeded.code, exceeded.status)
     except GraphQLRequestError as exc:
         return _error_body(
             [{"message": exc.message, "extensions": {"code": exc.code, "status": exc.status}}],
@@ -255,6 +285,9 @@ async def graphql_endpoint(request: Request) -> Response:
         default_page_size=gateway.settings.default_page_size,
         access=principal.permissions,
     )
+    text = await execute_text(schema, document, variables, operation, context)
+    if text is not None:
+        return json_text_response(text)
     fast = await execute_query(schema, document, variables, operation, context)
     if fast is not None:
         return JSONResponse({"data": fast})
@@ -264,17 +297,27 @@ async def graphql_endpoint(request: Request) -> Response:
         variable_values=variables,
         operation_name=operation,
         context_value=context,
+        execution_context_class=SerialExecutionContext,
     )
     result = await outcome if isinstance(outcome, Awaitable) else outcome
     body: dict[str, Any] = {}
     status = 200
+    headers: dict[str, str] = {}
     if result.errors:
         body["errors"] = _errors_of(result)
         if result.data is None and all(e.path is None for e in result.errors):
             status = 400
+        # The database unavailable or out of time: the whole request failed for a reason of
+        # the server's, which clients and load balancers should see in the status.
+        failed = {e.get("extensions", {}).get("status") for e in body["errors"]} & {503, 504}
+        if failed:
+            status = max(failed)
+            logger.error("GraphQL request answered %s: %s", status, body["errors"][0]["message"])
+            if 503 in failed:
+                headers["Retry-After"] = RETRY_AFTER
     if result.data is not None or status == 200:
         body["data"] = result.data
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def schema_file(request: Request) -> Response:

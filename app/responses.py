@@ -26,3 +26,10 @@ class JSONResponse(Response):
             # Text that is not valid UTF-8 (a client's JSON key with an unpaired surrogate,
             # echoed in an error message): the standard encoder writes it as a \u escape.
             return json.dumps(content, default=_default, separators=(",", ":")).encode()
+
+
+def json_text_response(
+    text: bytes, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A response whose body is JSON already written (by the database)."""
+    return Response(text, status_code, headers, media_type=JSONResponse.media_type)

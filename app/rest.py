@@ -3,7 +3,6 @@ request into the request IR, calls one operation and shapes its result."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -13,18 +12,21 @@ from starlette.routing import Route
 
 from app.errors import error_response
 from app.gateway import Gateway
-from app.responses import JSONResponse
+from app.json_input import loads
+from app.responses import JSONResponse, json_text_response
 from app.rest_query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
 from app.security import permissions_of
 from schema_builder.errors import (
     InvalidDataFormatError,
     RouteMethodNotAllowedError,
+    TooManyItemsError,
     UnsupportedMediaTypeError,
 )
 from schema_builder.operations import delete as delete_op
-from schema_builder.operations import read, write
+from schema_builder.operations import read, read_json, write
 from schema_builder.operations.access import WRITE_OPERATIONS, require
 from schema_builder.operations.ir import (
+    MAX_RESPONSE_ROWS,
     DeleteRequest,
     GetRequest,
     ReadRequest,
@@ -63,12 +65,17 @@ async def entity(request: Request) -> Response:
     if method in ("GET", "HEAD"):
         gateway = _gateway(request)
         catalog = await gateway.registry.current()
-        row = await read.get_row(
-            gateway.reader,
-            catalog,
-            GetRequest(alias, identifier, parse_include(request.query_params.get("include"))),
-            permissions_of(request),
+        get_request = GetRequest(
+            alias,
+            identifier,
+            parse_include(request.query_params.get("include")),
+            max_rows=MAX_RESPONSE_ROWS,
         )
+        access = permissions_of(request)
+        text = await read_json.get_json(gateway.reader, catalog, get_request, access)
+        if text is not None:
+            return json_text_response(b'{"data":' + text.encode() + b"}")
+        row = await read.get_row(gateway.reader, catalog, get_request, access)
         return JSONResponse({"data": row})
     if method in ("PATCH", "PUT"):
         return await _write(request, alias, identifier)
@@ -98,9 +105,20 @@ async def _list(request: Request, alias: str) -> Response:
         limit=limit,
         include=parse_include(params.get("include")),
         count=want_count,
+        max_rows=MAX_RESPONSE_ROWS,
     )
     catalog = await gateway.registry.current()
-    result = await read.list_rows(gateway.reader, catalog, read_request, permissions_of(request))
+    access = permissions_of(request)
+    page = await read_json.list_json(gateway.reader, catalog, read_request, access)
+    if page is not None:
+        body = b'{"data":' + page.arrays[0].encode()
+        if page.total is None:
+            return json_text_response(body + b"}")
+        return json_text_response(
+            body + b',"meta":{"totalCount":%d}}' % page.total,
+            headers={"X-Total-Count": str(page.total)},
+        )
+    result = await read.list_rows(gateway.reader, catalog, read_request, access)
     if result.total is None:
         return JSONResponse({"data": result.rows})
     return JSONResponse(
@@ -120,7 +138,7 @@ async def _body_items(request: Request, identifier: str | None) -> list[Any]:
         raise UnsupportedMediaTypeError(media)
     raw = await request.body()
     try:
-        body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        body = loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise InvalidDataFormatError() from None
     data = body.get("data") if isinstance(body, dict) else None
@@ -145,6 +163,8 @@ async def _write(request: Request, alias: str, identifier: str | None) -> Respon
     # Refuse before reading the body: a caller without the grant learns nothing from it.
     require(permissions_of(request), catalog.entity(alias).alias, WRITE_OPERATIONS[_MODES[method]])
     items = await _body_items(request, identifier)
+    if len(items) > gateway.settings.max_write_items:
+        raise TooManyItemsError(len(items), gateway.settings.max_write_items)
     transactional = _transactional(request)
     result = await write.write(
         gateway.engine,

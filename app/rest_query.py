@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from app.json_input import DuplicateKeyError, loads
 from schema_builder.errors import (
     InvalidFilterError,
     InvalidQueryParameterError,
@@ -23,7 +23,7 @@ def parse_conditions(params: Iterable[tuple[str, str]]) -> tuple[Condition, ...]
 
     A value that is a JSON object whose keys are all operators (``{"in": [...]}``,
     ``{"gte": 1, "lt": 9}``, ``{"isNull": true}``) applies them; any other value is compared
-    for equality as the literal text.
+    for equality as the literal text. An object naming an operator twice is refused (DX101).
     """
     conditions: list[Condition] = []
     for key, value in params:
@@ -41,7 +41,11 @@ def _conditions_for(field: str, value: str) -> list[Condition]:
     stripped = value.strip()
     if stripped.startswith("{"):
         try:
-            decoded = json.loads(stripped)
+            decoded = loads(stripped)
+        except DuplicateKeyError as exc:
+            raise InvalidFilterError(
+                f"Filter value for field `{field}` names `{exc.key}` twice."
+            ) from None
         except (ValueError, RecursionError):
             decoded = None
         if isinstance(decoded, dict) and decoded:

@@ -12,7 +12,8 @@ site cannot know. Browsers asking for a Back Office page without a session are s
 login page. Refusals use the transport's error shape: Spryker's error
 array for REST, ``{"errors": [...]}`` for GraphQL. Entity permissions are enforced later, by
 the operations (see schema_builder.operations.access), since only they know which entities a
-request touches.
+request touches. Once the caller is known, the request is counted against its rate limit (see
+app.rate_limit): the principal's, or the client address's when there is no principal.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import rate_limit
 from app.responses import JSONResponse
 from auth.errors import (
     AdminRequiredError,
     AuthError,
     InvalidAccessTokenError,
+    RateLimitedError,
     UnauthorizedRequestError,
 )
 from auth.permissions import Permissions
@@ -84,8 +87,12 @@ def refusal(path: str, error: AuthError) -> JSONResponse:
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    if path == "/graphql" or path.startswith("/graphql/"):
-        body: object = {
+    if isinstance(error, RateLimitedError):
+        headers["Retry-After"] = str(error.retry_after)
+    if path in ("/token", "/token/revoke"):  # RFC 6749's error shape, as its other errors
+        body: object = {"error": "too_many_requests", "error_description": error.message}
+    elif path == "/graphql" or path.startswith("/graphql/"):
+        body = {
             "errors": [
                 {
                     "message": error.message,
@@ -110,8 +117,12 @@ class AuthenticationMiddleware:
             return
         path: str = scope["path"]
         needed = protection(path)
-        if needed is None or scope["method"] == "OPTIONS":
+        if rate_limit.exempt(path, scope["method"]):
             await self.app(scope, receive, send)
+            return
+        if needed is None:
+            if await self._admitted(scope, receive, send, None):
+                await self.app(scope, receive, send)
             return
         principal: Principal | None = None
         csrf: str | None = None
@@ -121,6 +132,8 @@ class AuthenticationMiddleware:
                 raise AdminRequiredError()
         except AuthError as error:
             if needed != "optional":
+                if not await self._admitted(scope, receive, send, None):
+                    return
                 headers = Headers(scope=scope)
                 if _is_page(path) and "text/html" in headers.get("accept", ""):
                     await login_redirect(scope)(scope, receive, send)
@@ -128,11 +141,28 @@ class AuthenticationMiddleware:
                     await refusal(path, error)(scope, receive, send)
                 return
             principal, csrf = None, None
+        if not await self._admitted(scope, receive, send, principal):
+            return
         state = scope.setdefault("state", {})
         state["principal"] = principal
         # Set only for requests authenticated by the session cookie: their forms must carry it.
         state["csrf_token"] = csrf
         await self.app(scope, receive, send)
+
+    async def _admitted(
+        self, scope: Scope, receive: Receive, send: Send, principal: Principal | None
+    ) -> bool:
+        """Count the request against its rate limit; answer 429 when that is used up."""
+        gateway = getattr(scope["app"].state, "gateway", None)
+        if gateway is None:  # not started: nothing to count with
+            return True
+        client = scope.get("client")
+        try:
+            await gateway.limiter.check(principal, client[0] if client else None)
+        except RateLimitedError as error:
+            await refusal(scope["path"], error)(scope, receive, send)
+            return False
+        return True
 
     async def _authenticate(self, scope: Scope, path: str) -> tuple[Principal, str | None]:
         """The principal, and the CSRF token of the session when the cookie authenticated."""

@@ -42,6 +42,15 @@ class Settings:
     denied_tables: tuple[str, ...] = DEFAULT_DENIED_TABLES
     catalog_check_interval: float = 1.0
     database_pool_size: int = 10
+    database_connect_timeout: float = 5.0
+    request_timeout: float = 30.0
+    max_body_size: int = 5 * 1024 * 1024
+    max_write_items: int = 1000
+    graphql_max_query_length: int = 100_000
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_fields: int = 1000
+    graphql_max_cost: int = 10_000_000
     access_token_ttl: int = 8 * 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     auth_cache_seconds: float = 5.0
@@ -49,6 +58,11 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     login_max_failures: int = 5
     login_window: float = 300.0
+    rate_limit: int = 0
+    rate_limit_anonymous: int = 600
+    redis_url: str = ""
+    redis_prefix: str = "dexgate:"
+    shutdown_timeout: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +79,17 @@ class Settings:
             denied_tables=DEFAULT_DENIED_TABLES + extra_denied,
             catalog_check_interval=_non_negative_float(env, "DEXGATE_CATALOG_CHECK_INTERVAL", 1.0),
             database_pool_size=_positive_int(env, "DEXGATE_DATABASE_POOL_SIZE", 10),
+            database_connect_timeout=_positive_float(env, "DEXGATE_DATABASE_CONNECT_TIMEOUT", 5.0),
+            request_timeout=_positive_float(env, "DEXGATE_REQUEST_TIMEOUT", 30.0),
+            max_body_size=_positive_int(env, "DEXGATE_MAX_BODY_SIZE", 5 * 1024 * 1024),
+            max_write_items=_positive_int(env, "DEXGATE_MAX_WRITE_ITEMS", 1000),
+            graphql_max_query_length=_positive_int(
+                env, "DEXGATE_GRAPHQL_MAX_QUERY_LENGTH", 100_000
+            ),
+            graphql_max_depth=_positive_int(env, "DEXGATE_GRAPHQL_MAX_DEPTH", 12),
+            graphql_max_aliases=_positive_int(env, "DEXGATE_GRAPHQL_MAX_ALIASES", 30),
+            graphql_max_fields=_positive_int(env, "DEXGATE_GRAPHQL_MAX_FIELDS", 1000),
+            graphql_max_cost=_positive_int(env, "DEXGATE_GRAPHQL_MAX_COST", 10_000_000),
             access_token_ttl=_positive_int(env, "DEXGATE_ACCESS_TOKEN_TTL", 8 * 3600),
             refresh_token_ttl=_positive_int(env, "DEXGATE_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
             auth_cache_seconds=_non_negative_float(env, "DEXGATE_AUTH_CACHE_SECONDS", 5.0),
@@ -74,6 +99,11 @@ class Settings:
             ),
             login_max_failures=_positive_int(env, "DEXGATE_LOGIN_MAX_FAILURES", 5),
             login_window=_non_negative_float(env, "DEXGATE_LOGIN_WINDOW", 300.0),
+            rate_limit=_non_negative_int(env, "DEXGATE_RATE_LIMIT", 0),
+            rate_limit_anonymous=_non_negative_int(env, "DEXGATE_RATE_LIMIT_ANONYMOUS", 600),
+            redis_url=env.get("DEXGATE_REDIS_URL", "").strip(),
+            redis_prefix=env.get("DEXGATE_REDIS_PREFIX", "dexgate:"),
+            shutdown_timeout=_non_negative_int(env, "DEXGATE_SHUTDOWN_TIMEOUT", 30),
         )
 
 
@@ -87,6 +117,19 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a positive integer, got {raw!r}.") from None
     if value < 1:
         raise SettingsError(f"{name} must be a positive integer, got {raw!r}.")
+    return value
+
+
+def _non_negative_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}.")
     return value
 
 
@@ -109,4 +152,11 @@ def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> fl
         raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}.")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _non_negative_float(env, name, default)
+    if value == 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, got {env[name]!r}.")
     return value

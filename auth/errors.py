@@ -8,7 +8,8 @@ Spryker's codes where Spryker has them (001, 002, and its 403 without credential
     ├── MalformedAuthorizationError   403  002    Authorization header is not ``Bearer <token>``
     ├── InvalidAccessTokenError       401  001    bearer token invalid, expired or revoked
     ├── AdminRequiredError            403  DX123  admin-only surface (GraphiQL, introspection)
-    └── TooManyAttemptsError          429  DX124  failed logins throttled
+    ├── TooManyAttemptsError          429  DX124  failed logins throttled
+    └── RateLimitedError              429  DX125  request rate limit reached
 """
 
 from __future__ import annotations
@@ -56,3 +57,17 @@ class TooManyAttemptsError(AuthError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, retry_after)
         super().__init__(f"Too many failed logins; retry in {self.retry_after} s.")
+
+
+class RateLimitedError(AuthError):
+    """The caller used up its request rate limit; ``retry_after`` is in whole seconds."""
+
+    status = 429
+    code = "DX125"
+
+    def __init__(self, limit: int, whom: str, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(
+            f"Too many requests: the limit is {limit} per minute {whom}; "
+            f"retry in {self.retry_after} s."
+        )

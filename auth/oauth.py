@@ -283,7 +283,7 @@ class TokenService:
         username = form.get("username") if grant_type == "password" else None
         client_id = _basic_client_id(headers) or form.get("client_id")
         throttled_name = username or (client_id if grant_type == "client_credentials" else None)
-        self.throttle.check(throttled_name, address)
+        await self.throttle.check(throttled_name, address)
         if grant_type in ("password", "refresh_token") and client_id is None:
             form = {**form, "client_id": PUBLIC_CLIENT_ID}
             client_id = PUBLIC_CLIENT_ID
@@ -295,13 +295,13 @@ class TokenService:
             isinstance(body, dict) and body.get("error") == InvalidClientError.error
         )
         if failed:
-            self.throttle.failed(throttled_name, address)
+            await self.throttle.failed(throttled_name, address)
             return status, body, out_headers
         if status == 200 and exchange.issued is not None:
             if not await self._store(exchange):
                 error = InvalidGrantError("The refresh token has already been used.")
                 return error.status_code, dict(error.get_body()), NO_STORE
-            self.throttle.succeeded(throttled_name)
+            await self.throttle.succeeded(throttled_name)
         return status, body, [*out_headers, *NO_STORE]
 
     def _run(

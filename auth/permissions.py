@@ -56,10 +56,12 @@ def format_grants(grants: Mapping[str, frozenset[Operation]]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Permissions:
-    """What a principal may do. ``grants`` maps an alias (or ``*``) to operations."""
+    """What a principal may do. ``grants`` maps an alias (or ``*``) to operations; ``actor``
+    names the principal in the audit log (see auth.audit)."""
 
     grants: Mapping[str, frozenset[Operation]] = field(default_factory=dict)
     admin: bool = False
+    actor: str = "system"
 
     def allows(self, alias: str, operation: Operation) -> bool:
         if self.admin:
@@ -75,7 +77,11 @@ class Permissions:
 
     @classmethod
     def union(
-        cls, grants: Iterable[tuple[str, str, str]], *, roles: Iterable[str] = ()
+        cls,
+        grants: Iterable[tuple[str, str, str]],
+        *,
+        roles: Iterable[str] = (),
+        actor: str = "system",
     ) -> Permissions:
         """From ``(role, alias, operation)`` rows and the principal's role names."""
         merged: dict[str, set[Operation]] = {}
@@ -85,6 +91,7 @@ class Permissions:
         return cls(
             {alias: frozenset(ops) for alias, ops in merged.items()},
             admin=ADMIN_ROLE in set(roles),
+            actor=actor,
         )
 
 

@@ -81,7 +81,7 @@ class BackOfficeSessions:
     async def authenticate(self, username: str, password: str, address: str | None) -> Principal:
         """The active user with this password. Raises TooManyAttemptsError while throttled
         (even for the right password) and InvalidLoginError, counted as a failure, otherwise."""
-        self.throttle.check(username, address)
+        await self.throttle.check(username, address)
         u = tables.user
         async with self.engine.connect() as connection:
             row = (
@@ -94,9 +94,9 @@ class BackOfficeSessions:
         stored = row.password_hash if row is not None else None
         ok = await anyio.to_thread.run_sync(verify_password, stored, password)
         if row is None or not ok or not row.is_active:
-            self.throttle.failed(username, address)
+            await self.throttle.failed(username, address)
             raise InvalidLoginError()
-        self.throttle.succeeded(username)
+        await self.throttle.succeeded(username)
         async with self.engine.connect() as connection:
             return await load_principal(connection, "user", int(row.id), username)
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth import credentials, tables
+from auth.audit import SYSTEM, record
 from auth.passwords import hash_password, verify_password
 from auth.permissions import ADMIN_ROLE, Operation, Permissions, parse_grant
 from auth.principal import Principal, PrincipalKind
@@ -52,7 +53,9 @@ class RoleInfo:
     grants: dict[str, frozenset[Operation]]
 
 
-async def set_role(engine: AsyncEngine, name: str, grants: Iterable[str]) -> RoleInfo:
+async def set_role(
+    engine: AsyncEngine, name: str, grants: Iterable[str], *, actor: str = SYSTEM
+) -> RoleInfo:
     """Create the role or replace its grants (``products:read,create``, ``categories:*``)."""
     if name == ADMIN_ROLE:
         raise AuthStoreError("The admin role is built in: it grants everything and cannot change.")
@@ -85,10 +88,12 @@ async def set_role(engine: AsyncEngine, name: str, grants: Iterable[str]) -> Rol
         ]
         if rows:
             await connection.execute(tables.role_grant.insert(), rows)
+        specs = [f"{r['entity']}:{r['operation']}" for r in rows]
+        await record(connection, actor, "role.set", detail={"role": name, "grants": specs})
     return RoleInfo(name, {a: frozenset(o) for a, o in parsed.items()})
 
 
-async def delete_role(engine: AsyncEngine, name: str) -> None:
+async def delete_role(engine: AsyncEngine, name: str, *, actor: str = SYSTEM) -> None:
     if name == ADMIN_ROLE:
         raise AuthStoreError("The admin role is built in and cannot be deleted.")
     async with engine.begin() as connection:
@@ -101,6 +106,7 @@ async def delete_role(engine: AsyncEngine, name: str) -> None:
         result = await connection.execute(tables.role.delete().where(tables.role.c.name == name))
         if result.rowcount == 0:
             raise NotFoundError(f"There is no role {name!r}.")
+        await record(connection, actor, "role.delete", detail={"role": name})
 
 
 async def list_roles(engine: AsyncEngine) -> list[RoleInfo]:
@@ -167,9 +173,8 @@ async def load_principal(
             sa.select(rg.c.role_name, rg.c.entity, rg.c.operation).where(rg.c.role_name.in_(roles))
         )
     ).all()
-    return Principal(
-        kind, ident, name, roles, Permissions.union((tuple(g) for g in grants), roles=roles)
-    )
+    permissions = Permissions.union((tuple(g) for g in grants), roles=roles, actor=f"{kind}:{name}")
+    return Principal(kind, ident, name, roles, permissions)
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -186,7 +191,12 @@ class UserInfo:
 
 
 async def create_user(
-    engine: AsyncEngine, username: str, password: str, roles: Sequence[str]
+    engine: AsyncEngine,
+    username: str,
+    password: str,
+    roles: Sequence[str],
+    *,
+    actor: str = SYSTEM,
 ) -> int:
     if not username or len(username) > 255:
         raise AuthStoreError("A username needs 1 to 255 characters.")
@@ -210,6 +220,8 @@ async def create_user(
             )
         ).scalar_one()
         await _assign(connection, "user", ident, roles)
+        detail = {"user": username, "roles": list(roles)}
+        await record(connection, actor, "user.create", detail=detail)
     return int(ident)
 
 
@@ -227,7 +239,9 @@ async def _require_user(connection: AsyncConnection, username: str) -> int:
     return ident
 
 
-async def set_password(engine: AsyncEngine, username: str, password: str) -> None:
+async def set_password(
+    engine: AsyncEngine, username: str, password: str, *, actor: str = SYSTEM
+) -> None:
     password_hash = hash_password(password)
     async with engine.begin() as connection:
         ident = await _require_user(connection, username)
@@ -237,9 +251,12 @@ async def set_password(engine: AsyncEngine, username: str, password: str) -> Non
             .values(password_hash=password_hash, updated_at=now())
         )
         await _revoke_sessions(connection, ident)
+        await record(connection, actor, "user.password", detail={"user": username})
 
 
-async def set_user_active(engine: AsyncEngine, username: str, active: bool) -> None:
+async def set_user_active(
+    engine: AsyncEngine, username: str, active: bool, *, actor: str = SYSTEM
+) -> None:
     async with engine.begin() as connection:
         ident = await _require_user(connection, username)
         await connection.execute(
@@ -249,13 +266,19 @@ async def set_user_active(engine: AsyncEngine, username: str, active: bool) -> N
         )
         if not active:
             await _revoke_sessions(connection, ident)
+        action = "user.enable" if active else "user.disable"
+        await record(connection, actor, action, detail={"user": username})
 
 
-async def set_user_roles(engine: AsyncEngine, username: str, roles: Sequence[str]) -> None:
+async def set_user_roles(
+    engine: AsyncEngine, username: str, roles: Sequence[str], *, actor: str = SYSTEM
+) -> None:
     async with engine.begin() as connection:
         ident = await _require_user(connection, username)
         await _check_roles(connection, roles)
         await _assign(connection, "user", ident, roles)
+        detail = {"user": username, "roles": list(roles)}
+        await record(connection, actor, "user.roles", detail=detail)
 
 
 async def _revoke_sessions(connection: AsyncConnection, user_id: int) -> None:
@@ -312,7 +335,9 @@ class ClientInfo:
     last_used_at: datetime | None
 
 
-async def create_client(engine: AsyncEngine, name: str, roles: Sequence[str]) -> tuple[str, str]:
+async def create_client(
+    engine: AsyncEngine, name: str, roles: Sequence[str], *, actor: str = SYSTEM
+) -> tuple[str, str]:
     """Register a client; returns ``(client_id, client_secret)``, the secret shown only now."""
     if not name or len(name) > 255:
         raise AuthStoreError("A client name needs 1 to 255 characters.")
@@ -338,10 +363,14 @@ async def create_client(engine: AsyncEngine, name: str, roles: Sequence[str]) ->
             )
         ).scalar_one()
         await _assign(connection, "client", int(ident), roles)
+        detail = {"client": name, "client_id": client_id, "roles": list(roles)}
+        await record(connection, actor, "client.create", detail=detail)
     return client_id, secret
 
 
-async def rotate_client_secret(engine: AsyncEngine, name: str) -> tuple[str, str]:
+async def rotate_client_secret(
+    engine: AsyncEngine, name: str, *, actor: str = SYSTEM
+) -> tuple[str, str]:
     secret = credentials.new_secret()
     c = tables.client
     async with engine.begin() as connection:
@@ -353,10 +382,13 @@ async def rotate_client_secret(engine: AsyncEngine, name: str) -> tuple[str, str
             .where(c.c.name == name)
             .values(secret_hash=credentials.digest(secret), updated_at=now())
         )
+        await record(connection, actor, "client.rotate", detail={"client": name})
     return str(row[0]), secret
 
 
-async def set_client_active(engine: AsyncEngine, name: str, active: bool) -> None:
+async def set_client_active(
+    engine: AsyncEngine, name: str, active: bool, *, actor: str = SYSTEM
+) -> None:
     c = tables.client
     async with engine.begin() as connection:
         result = await connection.execute(
@@ -364,6 +396,8 @@ async def set_client_active(engine: AsyncEngine, name: str, active: bool) -> Non
         )
         if result.rowcount == 0:
             raise NotFoundError(f"There is no client {name!r}.")
+        action = "client.enable" if active else "client.revoke"
+        await record(connection, actor, action, detail={"client": name})
 
 
 async def list_clients(engine: AsyncEngine) -> list[ClientInfo]:
@@ -408,7 +442,12 @@ class ApiKeyInfo:
 
 
 async def create_api_key(
-    engine: AsyncEngine, name: str, roles: Sequence[str], valid_to: datetime | None = None
+    engine: AsyncEngine,
+    name: str,
+    roles: Sequence[str],
+    valid_to: datetime | None = None,
+    *,
+    actor: str = SYSTEM,
 ) -> str:
     """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
     if not name or len(name) > 255:
@@ -436,10 +475,17 @@ async def create_api_key(
             )
         ).scalar_one()
         await _assign(connection, "apikey", int(ident), roles)
+        detail = {
+            "key": name,
+            "prefix": credentials.key_prefix(key),
+            "roles": list(roles),
+            "expires": None if valid_to is None else valid_to.isoformat(),
+        }
+        await record(connection, actor, "apikey.create", detail=detail)
     return key
 
 
-async def revoke_api_key(engine: AsyncEngine, name: str) -> None:
+async def revoke_api_key(engine: AsyncEngine, name: str, *, actor: str = SYSTEM) -> None:
     k = tables.api_key
     async with engine.begin() as connection:
         result = await connection.execute(
@@ -449,6 +495,8 @@ async def revoke_api_key(engine: AsyncEngine, name: str) -> None:
             exists = await connection.scalar(sa.select(k.c.id).where(k.c.name == name))
             if exists is None:
                 raise NotFoundError(f"There is no API key {name!r}.")
+        else:
+            await record(connection, actor, "apikey.revoke", detail={"key": name})
 
 
 async def list_api_keys(engine: AsyncEngine) -> list[ApiKeyInfo]:

@@ -102,3 +102,16 @@ secret = sa.Table(
     sa.Column("value", sa.String(255), nullable=False),
     sa.Column("created_at", TS, nullable=False),
 )
+
+audit_log = sa.Table(
+    "dexgate_audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", TS, nullable=False, index=True),
+    sa.Column("actor", sa.String(300), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("entity", sa.String(255), nullable=True, index=True),
+    sa.Column("identifiers", sa.JSON, nullable=True),
+    sa.Column("count", sa.Integer, nullable=True),
+    sa.Column("detail", sa.JSON, nullable=True),
+)

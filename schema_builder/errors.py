@@ -34,9 +34,12 @@ codes of our own with a ``DX`` prefix, listed in ``docs/errors.md``.
     │   ├── RouteMethodNotAllowedError    DX106
     │   ├── NotNullViolationError         DX107
     │   ├── RouteNotFoundError            DX108
-    │   └── ReferencedEntityMissingError  DX109
+    │   ├── ReferencedEntityMissingError  DX109
+    │   ├── BodyTooLargeError             DX130 (413: over DEXGATE_MAX_BODY_SIZE)
+    │   └── TooManyItemsError             DX131 (413: over DEXGATE_MAX_WRITE_ITEMS)
     ├── PermissionDeniedError           DX122 (403: the principal lacks the grant)
     ├── ServiceUnavailableError         DX503
+    ├── RequestTimeoutError             DX504 (over DEXGATE_REQUEST_TIMEOUT)
     └── InternalError                   DX500
     ConfigurationError                  (not a client error: a configuration that cannot be saved)
 """
@@ -307,6 +310,28 @@ class ReferencedEntityMissingError(RequestError):
         )
 
 
+class BodyTooLargeError(RequestError):
+    status = 413
+    code = "DX130"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than {limit} bytes, the most accepted "
+            "(DEXGATE_MAX_BODY_SIZE). Send less per request."
+        )
+
+
+class TooManyItemsError(RequestError):
+    status = 413
+    code = "DX131"
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(
+            f"The request writes {count} items; at most {limit} are accepted per request "
+            "(DEXGATE_MAX_WRITE_ITEMS). Split it into several requests."
+        )
+
+
 class PermissionDeniedError(DexgateError):
     """A valid principal without the grant for this entity and operation."""
 
@@ -324,6 +349,19 @@ class PermissionDeniedError(DexgateError):
 class ServiceUnavailableError(DexgateError):
     status = 503
     code = "DX503"
+
+
+class RequestTimeoutError(DexgateError):
+    """The request ran past its time limit and was cancelled; its transaction rolled back."""
+
+    status = 504
+    code = "DX504"
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = "its time limit" if seconds is None else f"{seconds:g} s"
+        super().__init__(
+            f"The request took longer than {limit} (DEXGATE_REQUEST_TIMEOUT) and was cancelled."
+        )
 
 
 class InternalError(DexgateError):

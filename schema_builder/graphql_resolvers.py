@@ -105,11 +105,13 @@ def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
     return tuple(parts)
 
 
-def _sort(value: Sequence[tuple[str, bool]] | None) -> tuple[SortKey, ...]:
+def sort_keys(value: Sequence[tuple[str, bool]] | None) -> tuple[SortKey, ...]:
+    """A ``sort`` argument (its enum values are (field, descending) pairs) as sort keys."""
     return tuple(SortKey(name, descending) for name, descending in value or ())
 
 
-def _page(context: GraphQLContext, limit: int | None, offset: int | None) -> tuple[int, int]:
+def page_bounds(context: GraphQLContext, limit: int | None, offset: int | None) -> tuple[int, int]:
+    """``offset`` and ``limit`` checked, the limit defaulting to the page size (DX100, DX103)."""
     if offset is not None and offset < 0:
         raise InvalidArgumentError(f"`offset` must not be negative, got {offset}.")
     if limit is None:
@@ -156,14 +158,14 @@ def _includes(
         children = _includes(info, context, target, target_type, nodes)
         if relation.many:
             args = get_argument_values(field_def, nodes[0], info.variable_values)
-            offset, limit = _page(context, args.get("limit"), args.get("offset"))
+            offset, limit = page_bounds(context, args.get("limit"), args.get("offset"))
             includes.append(
                 Include(
                     name,
                     children,
                     key=key,
                     conditions=filter_from_input(args.get("filter")),
-                    sort=_sort(args.get("sort")),
+                    sort=sort_keys(args.get("sort")),
                     # Without a limit, each parent's list is still capped at the page size.
                     limit=limit,
                     offset=offset,
@@ -199,14 +201,14 @@ async def read_list(
     for nodes in (v for v in selected.values() if v[0].name.value == "items"):
         includes += _includes(selection, context, entity, item_type, nodes)
     want_count = any(v[0].name.value == "totalCount" for v in selected.values())
-    page_offset, page_limit = _page(context, args.get("limit"), args.get("offset"))
+    page_offset, page_limit = page_bounds(context, args.get("limit"), args.get("offset"))
     result = await read.list_rows(
         context.reader,
         context.catalog,
         ReadRequest(
             alias=alias,
             conditions=filter_from_input(args.get("filter")),
-            sort=_sort(args.get("sort")),
+            sort=sort_keys(args.get("sort")),
             offset=page_offset,
             limit=page_limit,
             include=includes,

@@ -17,10 +17,12 @@ from auth.errors import (
     AuthError,
     InvalidAccessTokenError,
     MalformedAuthorizationError,
+    RateLimitedError,
     UnauthorizedRequestError,
 )
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
+    BodyTooLargeError,
     ConfigurationNotFoundError,
     DeleteForeignKeyError,
     DexgateError,
@@ -43,8 +45,10 @@ from schema_builder.errors import (
     ReferencedEntityMissingError,
     RelationNotEditableError,
     RelationNotFoundError,
+    RequestTimeoutError,
     RequiredFieldMissingError,
     ServiceUnavailableError,
+    TooManyItemsError,
     UnfilteredDeleteError,
     UnknownFieldError,
     UnknownSortFieldError,
@@ -57,15 +61,17 @@ OperationKind = Literal[
 ErrorClass = type[DexgateError] | type[AuthError]
 JSON = dict[str, Any]
 
-# Every operation: the authentication middleware, the alias lookup, the permission check and
-# the database boundary.
+# Every operation: the authentication middleware (with the rate limit), the alias lookup, the
+# permission check and the database boundary.
 EVERY: tuple[ErrorClass, ...] = (
     UnauthorizedRequestError,
     MalformedAuthorizationError,
     InvalidAccessTokenError,
+    RateLimitedError,
     ConfigurationNotFoundError,
     PermissionDeniedError,
     ServiceUnavailableError,
+    RequestTimeoutError,
     InternalError,
 )
 LIST: tuple[ErrorClass, ...] = (
@@ -83,6 +89,7 @@ GET: tuple[ErrorClass, ...] = (
 )
 # Every write: the body, each item's fields and values, and what the database refuses.
 WRITE: tuple[ErrorClass, ...] = (
+    BodyTooLargeError,
     UnsupportedMediaTypeError,
     InvalidDataFormatError,
     RelationNotFoundError,
@@ -110,6 +117,11 @@ _MESSAGES: dict[ErrorClass, str] = {
     InvalidQueryParameterError: "`page[offset]` must be a non-negative integer, got 'x'.",
     InvalidFilterError: "Filter value 'x' for field `<field>` of `<alias>` is not an integer.",
     ServiceUnavailableError: "The database is unavailable. Retry the request shortly.",
+    RequestTimeoutError: RequestTimeoutError(30).message,
+    BodyTooLargeError: BodyTooLargeError(5 * 1024 * 1024).message,
+    TooManyItemsError: TooManyItemsError(1001, 1000).message,
+    RateLimitedError: "Too many requests: the limit is 120 per minute for API key erp; retry in "
+    "1 s.",
 }
 
 
@@ -144,6 +156,8 @@ def error_classes(catalog: Catalog, entity: Entity, kind: OperationKind) -> list
     if any("url" in f.definition.validation.constraints for f in fields):
         found.append(InvalidUrlError)
     mode = kind.removesuffix("_one")
+    if mode == kind:  # the collection: an array of items
+        found.append(TooManyItemsError)
     if mode in ("create", "upsert") and any(f.definition.validation.is_required for f in fields):
         found.append(RequiredFieldMissingError)
     if mode == "update":
@@ -276,7 +290,7 @@ def _headers(status: int) -> JSON:
                 "schema": {"type": "string"},
             }
         }
-    if status == 503:
+    if status in (429, 503):
         return {
             "Retry-After": {
                 "description": "Seconds to wait before retrying.",

@@ -11,12 +11,14 @@ working one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from auth.audit import SYSTEM, record
 from schema_builder.catalog import Catalog, build_catalog
 from schema_builder.checks import check_configurations
 from schema_builder.definition import EntityConfiguration
@@ -51,6 +53,7 @@ class CatalogRegistry:
         self._lock = asyncio.Lock()
         self.last_error: Exception | None = None
         self._listener: AsyncConnection | None = None
+        self._rebuilding: asyncio.Task[Catalog] | None = None
 
     async def start_listening(self) -> bool:
         """On PostgreSQL, hear about configuration changes of other processes at once
@@ -75,6 +78,9 @@ class CatalogRegistry:
         return self._listener is not None
 
     async def stop_listening(self) -> None:
+        if self._rebuilding is not None:
+            self._rebuilding.cancel()
+            self._rebuilding = None
         if self._listener is not None:
             connection, self._listener = self._listener, None
             await connection.close()
@@ -83,9 +89,26 @@ class CatalogRegistry:
         # A flag, not a reset of _checked_at: on a freshly booted machine the monotonic clock
         # may itself be smaller than the check interval.
         self._stale = True
+        # Rebuild now rather than on the next request; requests that arrive meanwhile wait
+        # for it (see current), so none is served a catalog older than the notification.
+        if self._rebuilding is None or self._rebuilding.done():
+            self._rebuilding = asyncio.get_running_loop().create_task(self._rebuild())
+            self._rebuilding.add_done_callback(_report_failure)
+
+    async def _rebuild(self) -> Catalog:
+        async with self._lock:
+            if self._stale or self._catalog is None:
+                await self._check(force=self._catalog is None)
+        assert self._catalog is not None
+        return self._catalog
 
     async def current(self) -> Catalog:
         """The catalog to serve this request with."""
+        rebuilding = self._rebuilding
+        if rebuilding is not None and not rebuilding.done():
+            # A failed rebuild is logged by _report_failure; then serve what there is.
+            with contextlib.suppress(Exception):
+                return await asyncio.shield(rebuilding)
         catalog = self._catalog
         if catalog is None:
             return await self.refresh()
@@ -140,9 +163,14 @@ class CatalogRegistry:
             return await load_configurations(connection)
 
     async def apply(
-        self, configurations: Sequence[EntityConfiguration], *, prune: bool = False
+        self,
+        configurations: Sequence[EntityConfiguration],
+        *,
+        prune: bool = False,
+        actor: str = SYSTEM,
     ) -> ApplyReport:
-        """Validate the registry that would result and save it; the new catalog serves next."""
+        """Validate the registry that would result and save it, recording each change in the
+        audit log for ``actor``; the new catalog serves next."""
         async with self.engine.begin() as connection:
             stored = {c.alias: c for c in await load_configurations(connection)}
             alias_by_table = {c.table_name: alias for alias, c in stored.items()}
@@ -161,10 +189,11 @@ class CatalogRegistry:
             tables = await connection.run_sync(lambda sync: reflect_tables(sync, names))
             check_configurations(resulting, tables, self.denied_tables)
             report = await save_configurations(connection, configurations, prune=prune)
+            await _record_changes(connection, actor, report, configurations)
         await self.refresh()
         return report
 
-    async def remove(self, alias: str) -> bool:
+    async def remove(self, alias: str, *, actor: str = SYSTEM) -> bool:
         async with self.engine.begin() as connection:
             configurations = await load_configurations(connection)
             referring = [
@@ -173,6 +202,8 @@ class CatalogRegistry:
                 if c.alias != alias and any(r.target == alias for r in c.relations)
             ]
             removed = await delete_configuration(connection, alias)
+            if removed:
+                await record(connection, actor, "entity.delete", entity=alias)
         if referring:
             logger.info("Relations of %s to %s removed with it", ", ".join(referring), alias)
         await self.refresh()
@@ -202,6 +233,31 @@ class CatalogRegistry:
             names = await connection.run_sync(list_tables)
             registered = {c.table_name for c in await load_configurations(connection)}
         return [n for n in names if n not in registered and not is_denied(n, self.denied_tables)]
+
+
+async def _record_changes(
+    connection: AsyncConnection,
+    actor: str,
+    report: ApplyReport,
+    configurations: Sequence[EntityConfiguration],
+) -> None:
+    by_alias = {c.alias: c for c in configurations}
+    for action, aliases in (
+        ("entity.create", report.created),
+        ("entity.update", report.updated),
+        ("entity.deactivate", report.deactivated),
+    ):
+        for alias in aliases:
+            config = by_alias.get(alias)
+            detail = (
+                None if config is None else {"table": config.table_name, "active": config.is_active}
+            )
+            await record(connection, actor, action, entity=alias, detail=detail)
+
+
+def _report_failure(task: asyncio.Task[Catalog]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("Rebuilding the catalog after a notification failed: %s", task.exception())
 
 
 def _deactivated(config: EntityConfiguration) -> EntityConfiguration:

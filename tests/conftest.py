@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -156,12 +157,14 @@ class StatementLog:
 
     @property
     def data_statements(self) -> list[str]:
-        """SELECT/INSERT/UPDATE/DELETE on entity tables: not BEGIN, SAVEPOINT or RELEASE, and
-        not dexgate's own bookkeeping (credential lookups, cached for a few seconds)."""
+        """SELECT/INSERT/UPDATE/DELETE (or WITH ... SELECT) on entity tables: not BEGIN,
+        SAVEPOINT or RELEASE, and not dexgate's own bookkeeping (credential lookups, cached for
+        a few seconds)."""
         return [
             s
             for s in self.statements
-            if s.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")
+            if s.lstrip().split(None, 1)[0].upper()
+            in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE")
             and "dexgate_" not in s
         ]
 
@@ -216,3 +219,44 @@ async def client(gateway_app: Any, admin_key: str) -> AsyncIterator[httpx.AsyncC
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
+
+
+REDIS_URL = os.environ.get("DEXGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_REDIS = os.environ.get("DEXGATE_REQUIRE_REDIS") == "1"
+
+
+def _redis_unreachable() -> str | None:
+    """Why the Redis server of the tests cannot be used, or None when it answers."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis at {REDIS_URL} is not reachable: {exc}"
+    finally:
+        client.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server for tests of shared counters: skipped when it is unreachable, unless
+    ``DEXGATE_REQUIRE_REDIS=1`` (as in CI), which makes that a failure."""
+    reason = _redis_unreachable()
+    if reason is not None:
+        if REQUIRE_REDIS:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, its keys deleted afterwards."""
+    prefix = f"dexgate-test:{RUN_ID}:{next(_counter)}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+    finally:
+        client.close()

@@ -518,9 +518,14 @@ async def test_available_tables_leave_out_registered_denied_and_own_tables(
 ) -> None:
     available = await registry.available_tables()
 
-    assert available == ["audit_log", "currency", "gadget", "gizmo"]
+    assert available == ["audit_log", "currency", "gadget", "gizmo", "product_review"]
     strict = make_registry(registry.engine, denied_tables=("g*",))
-    assert await strict.available_tables() == ["audit_log", "currency", "spy_customer"]
+    assert await strict.available_tables() == [
+        "audit_log",
+        "currency",
+        "product_review",
+        "spy_customer",
+    ]
 
 
 async def test_a_refused_apply_saves_none_of_its_valid_entries(

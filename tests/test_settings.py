@@ -100,6 +100,33 @@ def test_other_invalid_numbers_are_settings_errors(name: str, raw: str) -> None:
         Settings.from_env({name: raw})
 
 
+def test_rate_limits_redis_and_shutdown_have_defaults_and_are_parsed() -> None:
+    defaults = Settings.from_env({})
+    chosen = Settings.from_env(
+        {
+            "DEXGATE_RATE_LIMIT": "120",
+            "DEXGATE_RATE_LIMIT_ANONYMOUS": "0",
+            "DEXGATE_REDIS_URL": " redis://cache:6379/2 ",
+            "DEXGATE_REDIS_PREFIX": "shop-a:",
+            "DEXGATE_SHUTDOWN_TIMEOUT": "5",
+        }
+    )
+
+    assert (defaults.rate_limit, defaults.rate_limit_anonymous) == (0, 600)
+    assert (defaults.redis_url, defaults.redis_prefix) == ("", "dexgate:")
+    assert defaults.shutdown_timeout == 30
+    assert (chosen.rate_limit, chosen.rate_limit_anonymous) == (120, 0)
+    assert (chosen.redis_url, chosen.redis_prefix) == ("redis://cache:6379/2", "shop-a:")
+    assert chosen.shutdown_timeout == 5
+
+
+@pytest.mark.parametrize("raw", ["-1", "many", "2.5"])
+def test_invalid_rate_limits_are_settings_errors(raw: str) -> None:
+    for name in ("DEXGATE_RATE_LIMIT", "DEXGATE_RATE_LIMIT_ANONYMOUS"):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: raw})
+
+
 def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
 

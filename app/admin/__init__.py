@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.admin import api_keys, clients, entities, entity_edit, login, roles, users
+from app.admin import api_keys, audit, clients, entities, entity_edit, login, roles, users
 from app.admin.endpoints import not_found, safely
 from app.admin.templating import see_other
 
@@ -37,5 +37,6 @@ routes: list[BaseRoute] = [
     *clients.routes,
     *users.routes,
     *roles.routes,
+    *audit.routes,
     Route("/admin/{rest:path}", safely(not_found)),
 ]

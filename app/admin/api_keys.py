@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import action, page, revocation_note
+from app.admin.endpoints import action, actor_of, page, revocation_note
 from app.admin.forms import FieldErrors, Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
@@ -69,7 +69,9 @@ async def create(request: Request, form: Form) -> Response:
     values = {"name": form.text("name"), "roles": roles, "expires": form.text("expires")}
     if not errors:
         try:
-            key = await store.create_api_key(gateway.engine, name, roles, expires)
+            key = await store.create_api_key(
+                gateway.engine, name, roles, expires, actor=actor_of(request)
+            )
         except store.AlreadyExistsError as exc:
             errors["name"] = str(exc)
         except store.AuthStoreError as exc:
@@ -82,7 +84,7 @@ async def create(request: Request, form: Form) -> Response:
 async def revoke(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     name = form.text("name")
-    await store.revoke_api_key(gateway.engine, name)
+    await store.revoke_api_key(gateway.engine, name, actor=actor_of(request))
     gateway.authenticator.forget()
     return see_other(LIST, f"API key {name} is revoked.{revocation_note(gateway)}")
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import action, page, revocation_note
+from app.admin.endpoints import action, actor_of, page, revocation_note
 from app.admin.forms import FieldErrors, Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
@@ -50,7 +50,9 @@ async def create(request: Request, form: Form) -> Response:
     roles = errors.roles("roles", form.texts("roles"), known)
     if not errors:
         try:
-            client_id, secret = await store.create_client(gateway.engine, name, roles)
+            client_id, secret = await store.create_client(
+                gateway.engine, name, roles, actor=actor_of(request)
+            )
         except store.AlreadyExistsError as exc:
             errors["name"] = str(exc)
         except store.AuthStoreError as exc:
@@ -65,14 +67,16 @@ async def create(request: Request, form: Form) -> Response:
 async def rotate(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     name = form.text("name")
-    client_id, secret = await store.rotate_client_secret(gateway.engine, name)
+    client_id, secret = await store.rotate_client_secret(
+        gateway.engine, name, actor=actor_of(request)
+    )
     return await _page(request, created=(name, client_id, secret))
 
 
 async def revoke(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     name = form.text("name")
-    await store.set_client_active(gateway.engine, name, False)
+    await store.set_client_active(gateway.engine, name, False, actor=actor_of(request))
     gateway.authenticator.forget()
     return see_other(LIST, f"Client {name} is revoked.{revocation_note(gateway)}")
 

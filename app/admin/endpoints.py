@@ -19,7 +19,10 @@ from starlette.routing import Route
 from app.admin.forms import CsrfError, Form, read_form
 from app.admin.templating import render
 from app.gateway import Gateway
+from auth.audit import SYSTEM
 from auth.store import NotFoundError
+from schema_builder.errors import DexgateError
+from schema_builder.operations.db_errors import infrastructure_error
 
 logger = logging.getLogger("dexgate.admin")
 
@@ -43,6 +46,24 @@ def error_page(request: Request, exc: Exception) -> Response:
         )
     if isinstance(exc, PageNotFoundError | NotFoundError):
         return render(request, "error.html", 404, title="Not found", message=str(exc))
+    outage = exc if isinstance(exc, DexgateError) else infrastructure_error(exc)
+    if outage is not None and outage.status in (503, 504):
+        logger.warning(
+            "Back Office: the database failed %s %s: %s",
+            request.method,
+            request.url.path,
+            outage.message,
+        )
+        response = render(
+            request,
+            "error.html",
+            outage.status,
+            title="Database unavailable",
+            message="The database did not answer, so the request could not be completed; "
+            "try again in a moment.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
     logger.error("Back Office error on %s %s", request.method, request.url.path, exc_info=exc)
     return render(
         request,
@@ -79,6 +100,12 @@ def action(path: str, endpoint: Action) -> Route:
 
     run.__name__ = endpoint.__name__
     return Route(path, safely(run), methods=["POST"])
+
+
+def actor_of(request: Request) -> str:
+    """How the audit log names the admin making a change."""
+    principal = getattr(request.state, "principal", None)
+    return principal.label if principal is not None else SYSTEM
 
 
 async def not_found(request: Request) -> Response:

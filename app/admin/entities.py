@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.admin.diagram import entity_diagram
-from app.admin.endpoints import PageNotFoundError, action, page
+from app.admin.endpoints import PageNotFoundError, action, actor_of, page
 from app.admin.forms import Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
@@ -131,7 +131,9 @@ async def _set_active(request: Request, active: bool) -> Response:
     alias = request.path_params["alias"]
     config = await _configuration(gateway, alias)
     try:
-        await gateway.registry.apply([dataclasses.replace(config, is_active=active)])
+        await gateway.registry.apply(
+            [dataclasses.replace(config, is_active=active)], actor=actor_of(request)
+        )
     except ConfigurationError as exc:
         problems = " ".join(str(p) for p in exc.problems)
         return see_other(LIST, f"{alias} cannot be changed: {problems}", error=True)
@@ -150,7 +152,7 @@ async def deactivate(request: Request, _form: Form) -> Response:
 async def delete(request: Request, _form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     alias = request.path_params["alias"]
-    if not await gateway.registry.remove(alias):
+    if not await gateway.registry.remove(alias, actor=actor_of(request)):
         raise PageNotFoundError(f"There is no entity {alias!r}.")
     return see_other(LIST, f"The configuration of {alias} is deleted; its table is untouched.")
 

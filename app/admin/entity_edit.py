@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import PageNotFoundError, action, page
+from app.admin.endpoints import PageNotFoundError, action, actor_of, page
 from app.admin.entity_form import (
     ENTITY_ERRORS,
     RELATION_KINDS,
@@ -149,7 +149,7 @@ async def _save(
     errors.update({k: v for k, v in form_errors.items() if k not in errors})
     if config is not None and not errors:
         try:
-            await gateway.registry.apply([config])
+            await gateway.registry.apply([config], actor=actor_of(request))
         except ConfigurationError as exc:
             add_problems(errors, entity, exc.problems)
         else:

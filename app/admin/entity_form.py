@@ -26,7 +26,9 @@ from schema_builder.definition import (
     EntityConfiguration,
     FieldDefinition,
     RelationDefinition,
+    RelationKind,
     parse_entry,
+    relation_to_dict,
 )
 from schema_builder.errors import ConfigurationError, Problem
 from schema_builder.reflection import prefill
@@ -363,19 +365,9 @@ def _field_entry(index: int, row: FieldRow, errors: FieldErrors) -> dict[str, An
 
 
 def _relation_entry(r: RelationRow) -> dict[str, Any]:
-    target_key = (
-        "childDynamicEntityConfiguration"
-        if r.kind == "hasMany"
-        else "parentDynamicEntityConfiguration"
-    )
-    return {
-        "name": r.name,
-        "isEditable": r.editable,
-        target_key: {"tableAlias": r.target},
-        "relationFieldMappings": [
-            {"childFieldName": r.child_field, "parentFieldName": r.parent_field}
-        ],
-    }
+    kind: RelationKind = "hasMany" if r.kind == "hasMany" else "belongsTo"
+    relation = RelationDefinition(r.name, kind, r.target, r.child_field, r.parent_field)
+    return relation_to_dict(replace(relation, is_editable=r.editable))
 
 
 _INVALID = object()

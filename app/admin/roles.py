@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import action, page, revocation_note
+from app.admin.endpoints import action, actor_of, page, revocation_note
 from app.admin.forms import FieldErrors, Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
@@ -106,7 +106,7 @@ async def save(request: Request, form: Form) -> Response:
             request, 400, name=form.text("name"), existing=existing, grants=grants, errors=errors
         )
     specs = [f"{alias}:{op}" for alias, ops in grants.items() for op in _ordered(ops)]
-    await store.set_role(gateway.engine, name, specs)
+    await store.set_role(gateway.engine, name, specs, actor=actor_of(request))
     gateway.authenticator.forget()
     return see_other(LIST, f"Role {name} is saved.{revocation_note(gateway)}")
 
@@ -120,7 +120,7 @@ async def delete(request: Request, form: Form) -> Response:
     name = form.text("name")
     if name == ADMIN_ROLE:
         return see_other(LIST, "The admin role is built in and cannot be deleted.", error=True)
-    await store.delete_role(gateway.engine, name)
+    await store.delete_role(gateway.engine, name, actor=actor_of(request))
     gateway.authenticator.forget()
     return see_other(LIST, f"Role {name} is deleted.{revocation_note(gateway)}")
 

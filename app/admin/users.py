@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import action, page, revocation_note
+from app.admin.endpoints import action, actor_of, page, revocation_note
 from app.admin.forms import FieldErrors, Form
 from app.admin.templating import render, see_other
 from app.gateway import Gateway
@@ -63,7 +63,9 @@ async def create(request: Request, form: Form) -> Response:
     roles = errors.roles("roles", form.texts("roles"), known)
     if not errors:
         try:
-            await store.create_user(gateway.engine, username, password, roles)
+            await store.create_user(
+                gateway.engine, username, password, roles, actor=actor_of(request)
+            )
         except store.AlreadyExistsError as exc:
             errors["username"] = str(exc)
         except WeakPasswordError as exc:
@@ -86,7 +88,7 @@ async def disable(request: Request, form: Form) -> Response:
     username = form.text("username")
     if _is_self(request, username):
         return see_other(LIST, "You cannot disable the user you are logged in as.", error=True)
-    await store.set_user_active(gateway.engine, username, False)
+    await store.set_user_active(gateway.engine, username, False, actor=actor_of(request))
     gateway.authenticator.forget()
     note = revocation_note(gateway)
     return see_other(LIST, f"User {username} is disabled and logged out.{note}")
@@ -95,7 +97,7 @@ async def disable(request: Request, form: Form) -> Response:
 async def enable(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     username = form.text("username")
-    await store.set_user_active(gateway.engine, username, True)
+    await store.set_user_active(gateway.engine, username, True, actor=actor_of(request))
     gateway.authenticator.forget()
     return see_other(LIST, f"User {username} is enabled.")
 
@@ -104,7 +106,9 @@ async def reset_password(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
     username = form.text("username")
     try:
-        await store.set_password(gateway.engine, username, form.text("password"))
+        await store.set_password(
+            gateway.engine, username, form.text("password"), actor=actor_of(request)
+        )
     except WeakPasswordError as exc:
         return await _page(request, 400, reset=(username, str(exc)))
     gateway.authenticator.forget()
@@ -121,7 +125,7 @@ async def set_roles(request: Request, form: Form) -> Response:
         errors["roles"] = "You cannot take the admin role from the user you are logged in as."
     if errors:
         return await _page(request, 400, roles_error=(username, errors["roles"]))
-    await store.set_user_roles(gateway.engine, username, roles)
+    await store.set_user_roles(gateway.engine, username, roles, actor=actor_of(request))
     gateway.authenticator.forget()
     note = revocation_note(gateway)
     return see_other(LIST, f"The roles of {username} are now: {', '.join(roles)}.{note}")

@@ -23,6 +23,7 @@ from auth.permissions import Permissions
 from schema_builder.catalog import Catalog
 from schema_builder.errors import DexgateError
 from schema_builder.operations.access import WRITE_OPERATIONS, require
+from schema_builder.operations.audit import record_saved
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.ir import WriteMode, WriteRequest
 from schema_builder.operations.write import prepare, save_plan
@@ -69,12 +70,15 @@ class BulkWriter:
             WriteRequest(self._alias, self._mode, list(items), self.transactional),
             self._access,
         )
+        actor = self._access.actor
         async with translating():
             if self.transactional:
                 saved = await save_plan(self._connection, plan, self._mode)
+                await record_saved(self._connection, actor, self._mode, saved.items)
             else:
                 await self._connection.begin()
                 saved = await save_plan(self._connection, plan, self._mode)
+                await record_saved(self._connection, actor, self._mode, saved.items)
                 await self._connection.commit()
         self.saved += len(saved.items)
         self.failed += len(saved.errors)

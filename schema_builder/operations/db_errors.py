@@ -1,8 +1,17 @@
 """The one boundary where database driver errors become dexgate's vocabulary.
 
 Integrity problems (duplicate key, missing parent, child rows, not-null, out-of-range data) are
-classified into :class:`IntegrityProblemError` for the write path to attribute to an item; a lost or
-refused connection becomes 503; anything else propagates as a server error.
+classified into :class:`IntegrityProblemError` for the write path to attribute to an item.
+Failures of the database itself rather than of the request's data are infrastructure errors
+(:func:`infrastructure_error`): a refused, lost or timed-out connection, a server shutting
+down, starting up or out of connections, an exhausted pool, a deadlock, a SQLite file locked by
+another writer become 503 ``DX503``; a statement cancelled for running past the request's time
+limit (PostgreSQL's ``statement_timeout``, SQLite's interrupt) becomes 504 ``DX504``. Anything
+else propagates as a server error.
+
+:data:`request_deadline` is the deadline of the request being served, set by the application
+around each request: SQLite statements are interrupted when it passes (see app.database), and
+timeout messages name its limit.
 """
 
 from __future__ import annotations
@@ -10,18 +19,40 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
 
-from schema_builder.errors import ServiceUnavailableError
+from schema_builder.errors import DexgateError, RequestTimeoutError, ServiceUnavailableError
 
 ProblemKind = Literal["duplicate", "foreign_key", "not_null", "invalid_value"]
 
 _SQLITE_COLUMN = re.compile(r"constraint failed: ([\w\"]+\.[\w\"]+(?:, [\w\"]+\.[\w\"]+)*)")
 _PG_KEY = re.compile(r"Key \(([^)]+)\)")
 _PG_REFERENCED = re.compile(r'referenced from table "([^"]+)"')
+
+UNAVAILABLE = "The database is unavailable. Retry the request shortly."
+BUSY = "The database is busy. Retry the request shortly."
+_DRIVERS = ("asyncpg", "sqlite3", "aiosqlite")
+# PostgreSQL SQLSTATEs of a server that cannot serve now: connection exceptions (08), not
+# enough resources (53: too many connections, out of memory, disk full), shutting down or
+# starting up (57P0x). A deadlock or serialization failure (40P01, 40001) succeeds if retried.
+_UNAVAILABLE_CLASSES = ("08", "53", "57P0")
+_RETRYABLE_STATES = ("40001", "40P01")
+_QUERY_CANCELED = "57014"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When the request being served must be done (``time.monotonic()``), and its limit."""
+
+    at: float
+    seconds: float
+
+
+request_deadline: ContextVar[Deadline | None] = ContextVar("dexgate_request_deadline", default=None)
 
 
 @dataclass
@@ -78,39 +109,86 @@ def classify(exc: sa.exc.DBAPIError) -> IntegrityProblemError | None:
     return None
 
 
-def _is_unavailable(exc: BaseException) -> bool:
+def _driver_error(exc: BaseException) -> BaseException | None:
+    """The database driver's own exception behind ``exc``, or None when it is not one."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        return exc.orig
+    if type(exc).__module__.split(".", 1)[0] in _DRIVERS:
+        return exc  # raised while connecting, before SQLAlchemy could wrap it
+    return None
+
+
+def _sqlstate(driver: BaseException) -> str | None:
+    for candidate in (driver.__cause__, driver):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+def _timed_out() -> RequestTimeoutError:
+    deadline = request_deadline.get()
+    return RequestTimeoutError(None if deadline is None else deadline.seconds)
+
+
+def infrastructure_error(exc: BaseException) -> DexgateError | None:
+    """The 503 or 504 that ``exc`` stands for when the database itself failed the request
+    (rather than the request's data), or None."""
+    if isinstance(exc, DexgateError):
+        return None
+    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return ServiceUnavailableError(BUSY)
+    driver = _driver_error(exc)
+    if driver is None:
+        # Refused, reset, or timed out while connecting (TimeoutError is an OSError).
+        return ServiceUnavailableError(UNAVAILABLE) if isinstance(exc, OSError) else None
+    state = _sqlstate(driver)
+    if state is not None:
+        if state == _QUERY_CANCELED:
+            return _timed_out()
+        if state.startswith(_UNAVAILABLE_CLASSES):
+            return ServiceUnavailableError(UNAVAILABLE)
+        if state in _RETRYABLE_STATES:
+            return ServiceUnavailableError(BUSY)
+        return None
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, OSError | ConnectionError):
-        return True
-    name = type(getattr(exc, "orig", None) or exc).__name__
-    text = str(exc).lower()
-    return name in {"InterfaceError", "ConnectionDoesNotExistError"} or any(
+        return ServiceUnavailableError(UNAVAILABLE)
+    # Only the driver's text, never str(exc): a DBAPIError's text carries the statement's
+    # parameters, which are the client's values.
+    text = str(driver).lower()
+    if text == "interrupted":  # SQLite, by the progress handler at the request's deadline
+        return _timed_out()
+    if "database is locked" in text or "database table is locked" in text:
+        return ServiceUnavailableError(BUSY)
+    if isinstance(driver, OSError) or type(driver).__name__ == "ConnectionDoesNotExistError":
+        return ServiceUnavailableError(UNAVAILABLE)
+    if any(
         marker in text
         for marker in (
             "connection refused",
             "could not connect",
             "connection was closed",
+            "connection is closed",
             "unable to open database",
+            "disk i/o error",
         )
-    )
+    ):
+        return ServiceUnavailableError(UNAVAILABLE)
+    return None
 
 
 @asynccontextmanager
 async def translating() -> AsyncIterator[None]:
-    """Turn driver errors into :class:`IntegrityProblemError` or a 503; let others through."""
+    """Turn driver errors into :class:`IntegrityProblemError`, a 503 or a 504; let every
+    other exception through unchanged."""
     try:
         yield
-    except sa.exc.DBAPIError as exc:
-        problem = classify(exc)
-        if problem is not None:
-            raise problem from exc
-        if _is_unavailable(exc):
-            raise ServiceUnavailableError(
-                "The database is unavailable. Retry the request shortly."
-            ) from exc
-        raise
-    except (OSError, ConnectionError) as exc:
-        raise ServiceUnavailableError(
-            "The database is unavailable. Retry the request shortly."
-        ) from exc
+    except Exception as exc:
+        if isinstance(exc, sa.exc.DBAPIError):
+            problem = classify(exc)
+            if problem is not None:
+                raise problem from exc
+        failure = infrastructure_error(exc)
+        if failure is None:
+            raise
+        raise failure from exc

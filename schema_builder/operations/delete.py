@@ -21,6 +21,7 @@ from schema_builder.errors import (
     UnfilteredDeleteError,
 )
 from schema_builder.operations.access import require
+from schema_builder.operations.audit import record_deleted
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import DeleteRequest
@@ -59,14 +60,18 @@ async def delete(
             await savepoint.rollback()
         else:
             await savepoint.commit()
+            await record_deleted(connection, access.actor, entity.alias, keys)
             return len(keys), []
-        errors = await _delete_each(connection, catalog, entity, keys)
-        return len(keys) - len(errors), errors
+        deleted, errors = await _delete_each(connection, catalog, entity, keys)
+        await record_deleted(connection, access.actor, entity.alias, deleted)
+        return len(deleted), errors
 
 
 async def _delete_each(
     connection: AsyncConnection, catalog: Catalog, entity: Entity, keys: list[Any]
-) -> list[DexgateError]:
+) -> tuple[list[Any], list[DexgateError]]:
+    """Delete row by row: the keys deleted, and the errors of the rows that could not be."""
+    deleted: list[Any] = []
     errors: list[DexgateError] = []
     id_column = entity.identifier.column
     for key in keys:
@@ -82,7 +87,8 @@ async def _delete_each(
             )
         else:
             await savepoint.commit()
-    return errors
+            deleted.append(key)
+    return deleted, errors
 
 
 def _referencing_table(catalog: Catalog, entity: Entity) -> str:

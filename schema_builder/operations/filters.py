@@ -1,6 +1,11 @@
 """Filter operators: a fixed table from operator name to SQL expression.
 
 Clients choose an operator by name; the name is looked up here and never reaches SQL.
+
+``like`` escapes with a backslash on every back end (``\\%``, ``\\_``, ``\\\\``), as PostgreSQL
+does by default and SQLite only when told. A filter is bounded: SQLite refuses expressions
+nested more than 1000 deep and both back ends statements of more than 32766 parameters, which
+would otherwise be server errors.
 """
 
 from __future__ import annotations
@@ -25,18 +30,54 @@ OPERATORS: dict[str, Callable[[Column, Any], sa.ColumnElement[bool]]] = {
     "lt": lambda c, v: c < v,
     "lte": lambda c, v: c <= v,
     "in": lambda c, v: c.in_(v),
-    "like": lambda c, v: c.like(v),
+    "like": lambda c, v: c.like(v, escape=LIKE_ESCAPE),
     "isNull": lambda c, v: c.is_(None) if v else c.is_not(None),
 }
 MAX_IN_VALUES = 1000
+# Conditions (and, or, not included) and listed values per filter: far below the back ends'
+# limits of expression depth and statement parameters.
+MAX_CONDITIONS = 200
+MAX_FILTER_VALUES = 10_000
+# SQLite refuses LIKE patterns of more than 50,000 bytes; 10,000 characters stay below.
+MAX_LIKE_LENGTH = 10_000
+LIKE_ESCAPE = "\\"
 ORDERING = ("gt", "gte", "lt", "lte")
 
 
 def compile_conditions(
     entity: Entity, conditions: Iterable[Filter]
 ) -> list[sa.ColumnElement[bool]]:
-    """SQL predicates for the filters, all ANDed by the caller."""
+    """SQL predicates for the filters, all ANDed by the caller. Raises
+    :class:`InvalidFilterError` for a filter larger than the bounds above."""
+    conditions = tuple(conditions)
+    count, values = _size(conditions)
+    if count > MAX_CONDITIONS:
+        raise InvalidFilterError(
+            f"The filter has {count} conditions; at most {MAX_CONDITIONS} are allowed."
+        )
+    if values > MAX_FILTER_VALUES:
+        raise InvalidFilterError(
+            f"The filter lists {values} values; at most {MAX_FILTER_VALUES} are allowed."
+        )
     return [compile_filter(entity, c) for c in conditions]
+
+
+def _size(nodes: Iterable[Filter]) -> tuple[int, int]:
+    """How many conditions and combinations (and, or, not) and how many values the filter
+    holds, counted without recursion: a filter may be nested deeper than Python recurses."""
+    count = values = 0
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        count += 1
+        if isinstance(node, Condition):
+            values += len(node.value) if isinstance(node.value, list) else 1
+        elif isinstance(node, AllOf | AnyOf):
+            pending.extend(node.parts)
+            count -= isinstance(node, AllOf)  # a group of conditions, not one of its own
+        else:
+            pending.append(node.part)
+    return count, values
 
 
 def compile_filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
@@ -84,6 +125,7 @@ def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[
                 f"`like` needs a text pattern on a string field; `{field.name}` is {field.type}."
             )
         value = filter_value(field, raw, entity.alias)
+        _check_like(field.name, value)
     else:
         value = filter_value(field, raw, entity.alias)
     column: Column = field.column
@@ -92,3 +134,17 @@ def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[
         # rounds the value (1.234 would equal 1.23) or overflows (a server error).
         column = sa.type_coerce(column, sa.Numeric())
     return build(column, value)
+
+
+def _check_like(field: str, pattern: str) -> None:
+    if len(pattern) > MAX_LIKE_LENGTH:
+        raise InvalidFilterError(
+            f"The `like` pattern for field `{field}` is {len(pattern)} characters long; "
+            f"at most {MAX_LIKE_LENGTH} are allowed."
+        )
+    trailing = len(pattern) - len(pattern.rstrip(LIKE_ESCAPE))
+    if trailing % 2:
+        raise InvalidFilterError(
+            f"The `like` pattern for field `{field}` ends with the escape character `\\`; "
+            "write `\\\\` for a backslash."
+        )

@@ -13,6 +13,10 @@ WriteMode = Literal["create", "update", "upsert"]
 
 # The largest page[offset] accepted: the largest integer every JSON client reads exactly.
 MAX_OFFSET = 2**53
+# The most rows a REST read returns, counting every row ``include`` nests (a row nested under
+# several parents counts once per parent): include chains that loop back (products → category
+# → products → …) grow exponentially with their length.
+MAX_RESPONSE_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,38 @@ class Include:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldOut:
+    """The field with visible name ``field``, written under ``key``."""
+
+    key: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantOut:
+    """A constant (``json``, as JSON text) written under ``key``."""
+
+    key: str
+    json: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelationOut:
+    """The related rows of ``include`` (its name, and for hasMany its filter, sort and page;
+    its children are unused), each written as ``shape``, under ``key``. When there is none the
+    key is left out (``omit_empty``, as REST does) or written as ``[]`` (hasMany) or ``null``."""
+
+    key: str
+    include: Include
+    shape: Shape
+    omit_empty: bool
+
+
+Shape = tuple[FieldOut | ConstantOut | RelationOut, ...]
+"""What an object of a response holds, in order."""
+
+
+@dataclass(frozen=True, slots=True)
 class ReadRequest:
     alias: str
     conditions: tuple[Filter, ...] = ()
@@ -83,6 +119,7 @@ class ReadRequest:
     limit: int | None = None
     include: tuple[Include, ...] = ()
     count: bool = False
+    max_rows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +127,7 @@ class GetRequest:
     alias: str
     identifier: Any
     include: tuple[Include, ...] = ()
+    max_rows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

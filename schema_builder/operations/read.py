@@ -13,6 +13,7 @@ from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity, Relation
 from schema_builder.errors import (
     EntityNotFoundError,
+    InvalidQueryParameterError,
     RelationNotFoundError,
     UnknownSortFieldError,
 )
@@ -75,6 +76,7 @@ async def list_rows(
             count = sa.select(sa.func.count()).select_from(entity.table).where(*where)
             total = int(await connection.scalar(count) or 0)
         shaped = await shape_rows(connection, catalog, entity, rows, request.include)
+    check_row_count(shaped, request.include, request.max_rows)
     return ReadResult(shaped, total)
 
 
@@ -91,11 +93,20 @@ def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnEle
 def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[Any]]:
     """ORDER BY for the sort keys, then the identifier so that pages are deterministic."""
     order: list[sa.ColumnElement[Any]] = []
+    sorted_by: set[str] = set()
     for key in sort:
         field = entity.field_for_filter(key.field)
         if field is None:
             raise UnknownSortFieldError(key.field, entity.alias)
-        order.append(field.column.desc() if key.descending else field.column.asc())
+        # A field named again sorts nothing more; SQLite refuses more than 2000 ORDER BY terms.
+        if field.name in sorted_by:
+            continue
+        sorted_by.add(field.name)
+        term = field.column.desc() if key.descending else field.column.asc()
+        if field.column.nullable:
+            # NULLs after every value, as PostgreSQL orders them; SQLite puts them first.
+            term = term.nulls_first() if key.descending else term.nulls_last()
+        order.append(term)
     order.append(entity.identifier.column.asc())
     return order
 
@@ -119,7 +130,43 @@ async def get_row(
         if not rows:
             raise EntityNotFoundError(entity.alias)
         shaped = await shape_rows(connection, catalog, entity, rows, request.include)
+    check_row_count(shaped, request.include, request.max_rows)
     return shaped[0]
+
+
+def check_row_count(rows: Sequence[Row], includes: Sequence[Include], limit: int | None) -> None:
+    """Refuse (DX100) a result that nests more than ``limit`` rows in all. A related row is
+    one object shared by its parents until the response is written, where it is repeated
+    under each: counted once per parent here, without writing anything out."""
+    if limit is None or not includes:
+        return
+    seen: dict[tuple[int, int], int] = {}
+    if sum(_nested_count(row, includes, seen) for row in rows) > limit:
+        raise too_many_rows(limit)
+
+
+def too_many_rows(limit: int) -> InvalidQueryParameterError:
+    """DX100 for a response that would nest more than ``limit`` rows."""
+    return InvalidQueryParameterError(
+        f"`include` would return more than {limit} rows; include fewer levels or ask for "
+        "a smaller page."
+    )
+
+
+def _nested_count(row: Row, includes: Sequence[Include], seen: dict[tuple[int, int], int]) -> int:
+    """The row and every row nested under it, each shared row counted once per parent;
+    ``seen`` remembers the count of each (row, include) already counted."""
+    key = (id(row), id(includes))
+    count = seen.get(key)
+    if count is None:
+        count = 1
+        for include in includes:
+            related = row.get(include.output_key)
+            children = related if isinstance(related, list) else [related] if related else []
+            for child in children:
+                count += _nested_count(child, include.children, seen)
+        seen[key] = count
+    return count
 
 
 async def shape_rows(

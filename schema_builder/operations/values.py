@@ -24,8 +24,10 @@ from schema_builder.errors import (
 # ASCII digits only, as in Spryker (PHP's \d): Python's \d also matches "٣".
 DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$", re.ASCII)
 INTEGER_PATTERN = re.compile(r"^-?\d+$", re.ASCII)
-# PostgreSQL's numeric holds at most 131072 digits before the point: a bound for every back end.
+# PostgreSQL's numeric holds at most 131072 digits before the point and 16383 after: a bound
+# for every back end.
 MAX_DECIMAL_DIGITS = 131072
+MAX_DECIMAL_SCALE = 16383
 URL_PATTERN = re.compile(r"^\/$|^\/[a-z0-9\-._~%!$&'()*+,;=@]+(\/[a-zA-Z0-9\-._~%!$&'()*+,;=:@]+)*")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -71,6 +73,12 @@ def filter_value(field: Field, raw: Any, alias: str) -> Any:
         text = str(raw).strip()
         if not DECIMAL_PATTERN.match(text):
             raise refuse("a number")
+        integer_part, _, fraction = text.lstrip("-").partition(".")
+        if len(integer_part) > MAX_DECIMAL_DIGITS or len(fraction) > MAX_DECIMAL_SCALE:
+            raise refuse(
+                f"a number of at most {MAX_DECIMAL_DIGITS} digits before the point and "
+                f"{MAX_DECIMAL_SCALE} after"
+            )
         return Decimal(text) if kind == "decimal" else float(text)
     if kind == "boolean":
         if isinstance(raw, bool):

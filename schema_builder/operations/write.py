@@ -32,6 +32,7 @@ from schema_builder.errors import (
     ReferencedEntityMissingError,
 )
 from schema_builder.operations.access import WRITE_OPERATIONS, require, require_write
+from schema_builder.operations.audit import record_saved
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, Plan, plan_write
@@ -134,6 +135,7 @@ async def write(
         if request.transactional and errors:
             await connection.rollback()
             return WriteResult([], [e for i in sorted(errors) for e in errors[i]])
+        await record_saved(connection, access.actor, request.mode, saved.items)
         await connection.commit()
     return WriteResult(
         [item.saved for item in saved.items if item.saved is not None],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from app.gateway import Gateway
 from tests.admin.conftest import submit
@@ -107,3 +108,17 @@ async def test_the_sample_query_of_the_detail_runs(
     assert answer.status_code == 200
     assert "errors" not in answer.json()
     assert answer.json()["data"]["productStocks"]["items"]
+
+
+async def test_a_database_outage_is_a_503_page_not_a_500(
+    admin: httpx.AsyncClient, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused() -> None:
+        raise ConnectionRefusedError(111, "Connect call failed")
+
+    monkeypatch.setattr(gateway.registry, "configurations", refused)
+    page = await admin.get("/admin/entities")
+    assert page.status_code == 503
+    assert page.headers["retry-after"] == "5"
+    assert "Database unavailable" in page.text
+    assert "Connect call failed" not in page.text

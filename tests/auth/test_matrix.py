@@ -238,6 +238,9 @@ def relation_targets(catalog: Catalog, alias: str, chain: str) -> list[str]:
     return out
 
 
+LIST_LIMIT = 100
+
+
 def graphql_selection(catalog: Catalog, entity: Entity, include: Sequence[str]) -> str:
     """The identifier of ``entity`` and, for each include chain, the relations beneath it."""
     tree: dict[str, Any] = {}
@@ -249,8 +252,11 @@ def graphql_selection(catalog: Catalog, entity: Entity, include: Sequence[str]) 
     def render(current: Entity, node: Mapping[str, Any]) -> str:
         parts = [current.identifier.name]
         for name, sub in node.items():
-            target = catalog.entities[current.relations[name].target]
-            parts.append(f"{name} {{ {render(target, sub)} }}")
+            relation = current.relations[name]
+            target = catalog.entities[relation.target]
+            # Lists are limited, or the estimated cost of two nested levels is refused (DX134).
+            limit = f"(limit: {LIST_LIMIT})" if relation.many else ""
+            parts.append(f"{name}{limit} {{ {render(target, sub)} }}")
         return " ".join(parts)
 
     return render(entity, tree)
@@ -262,7 +268,8 @@ def graphql_document(catalog: Catalog, call: Call) -> tuple[str, dict[str, Any]]
     fields = graphql_selection(catalog, entity, call.include)
     id_type = scalar_for(entity.identifier).name
     if call.op == "list":
-        return f"query {{ result: {names.list_query} {{ items {{ {fields} }} }} }}", {}
+        listed = f"{names.list_query}(limit: {LIST_LIMIT})"
+        return f"query {{ result: {listed} {{ items {{ {fields} }} }} }}", {}
     if call.op == "get":
         query = f"query($id: {id_type}!) {{ result: {names.get_query}(id: $id) {{ {fields} }} }}"
         return query, {"id": call.id}

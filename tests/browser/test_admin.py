@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
@@ -178,32 +177,14 @@ async def test_graphiql_opened_from_an_entity_runs_its_query_with_the_session(
     assert watch.problems == []
 
 
-review_tables = sa.MetaData()
-review = sa.Table(
-    "review",
-    review_tables,
-    sa.Column("id_review", sa.Integer, primary_key=True),
-    sa.Column("product_id", sa.Integer, nullable=False),
-    sa.Column("title", sa.String(80), nullable=False),
-    sa.Column("stars", sa.Integer, nullable=False),
-)
-
-
-@pytest.fixture
-async def review_table(engine: AsyncEngine) -> sa.Table:
-    async with engine.begin() as connection:
-        await connection.run_sync(review_tables.create_all)
-    return review
-
-
 async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
     chromium: Browser,
     live_server: str,
     new_admin: str,
-    review_table: sa.Table,
     screenshots: Path,
 ) -> None:
-    """Log in, create an entity from a table, set a validation rule (first an invalid one,
+    """Log in, create an entity from the demo's unregistered table of product reviews, set a
+    validation rule (first an invalid one,
     shown beside its input), add a relationship, activate it, grant it to a role, create an
     API key, call REST with the key, then revoke the key and be refused."""
     page = await chromium.new_page(viewport={"width": 1400, "height": 900})
@@ -211,11 +192,11 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
     await log_in(page, live_server)
 
     await page.click("text=New entity from a table")
-    await page.select_option("#table", "review")
+    await page.select_option("#table", "product_review")
     await page.click("button:has-text('Continue')")
-    await expect(page.locator("h1")).to_contain_text("New entity from table review")
-    await expect(page.locator("#alias")).to_have_value("reviews")
-    stars = page.locator("tr[data-column=stars]")
+    await expect(page.locator("h1")).to_contain_text("New entity from table product_review")
+    await expect(page.locator("#alias")).to_have_value("product-reviews")
+    stars = page.locator("tr[data-column=rating]")
     await stars.locator("summary:has-text('Rules')").click()
     minimum = stars.locator("input[name$='-min']")
     await minimum.fill("one")
@@ -228,7 +209,7 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
     await page.click("button:has-text('Create entity')")
 
     await expect(page.locator(".flash.error")).to_contain_text("Nothing was saved")
-    stars = page.locator("tr[data-column=stars]")
+    stars = page.locator("tr[data-column=rating]")
     minimum = stars.locator("input[name$='-min']")
     await expect(minimum).to_have_value("one")
     await expect(minimum).to_have_attribute("aria-invalid", "true")
@@ -237,21 +218,21 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
     await page.screenshot(path=screenshots / "admin-entity-edit.png", full_page=True)
     await minimum.fill("1")
     await page.click("button:has-text('Create entity')")
-    await expect(page.locator(".flash.ok")).to_have_text("reviews is created: inactive.")
+    await expect(page.locator(".flash.ok")).to_have_text("product-reviews is created: inactive.")
     await expect(page.locator("table.list").last).to_contain_text("product")
 
     await page.click("nav >> text=Entities")
-    row = page.locator("tr", has_text="reviews")
+    row = page.locator("tr", has_text="product-reviews")
     await row.locator("button:has-text('Activate')").click()
-    await expect(page.locator(".flash")).to_contain_text("reviews is active")
+    await expect(page.locator(".flash")).to_contain_text("product-reviews is active")
 
     await page.click("nav >> text=Roles")
     await page.click("text=New role")
     await page.fill("#name", "review-writer")
-    for grant in ("reviews read", "reviews create", "products read"):
+    for grant in ("product-reviews read", "product-reviews create", "products read"):
         await page.get_by_label(grant, exact=True).check()
     await page.click("button:has-text('Save role')")
-    await expect(page.locator("tr", has_text="review-writer")).to_contain_text("reviews:")
+    await expect(page.locator("tr", has_text="review-writer")).to_contain_text("product-reviews:")
 
     await page.click("nav >> text=API keys")
     await page.fill("#name", "review-sync")
@@ -260,21 +241,28 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
     key = await page.locator("#new-key").inner_text()
 
     async with httpx.AsyncClient(base_url=live_server, headers={"X-Api-Key": key}) as api:
+        review = {"product_id": 1, "title": "Sturdy", "created_at": "2026-11-27T10:00:00"}
+        created = await api.post("/dynamic-entity/product-reviews", json={"data": [review]})
+        assert created.status_code == 400
+        assert created.json()[0]["code"] == "1307"  # rating is required (NOT NULL)
         created = await api.post(
-            "/dynamic-entity/reviews",
-            json={"data": [{"product_id": 1, "title": "Sturdy", "stars": 4}]},
+            "/dynamic-entity/product-reviews", json={"data": [{**review, "rating": 4}]}
         )
         assert created.status_code == 201, created.text
         refused = await api.post(
-            "/dynamic-entity/reviews",
-            json={"data": [{"product_id": 1, "title": "Too good", "stars": 6}]},
+            "/dynamic-entity/product-reviews", json={"data": [{**review, "rating": 6}]}
         )
         assert refused.status_code == 400
         assert refused.json()[0]["code"] == "1306"
-        served = await api.get("/dynamic-entity/reviews?include=product")
-        assert served.status_code == 200
+        served = await api.get(
+            "/dynamic-entity/product-reviews",
+            params={"filter[product-reviews.title]": "Sturdy", "include": "product"},
+        )
+        assert served.status_code == 200, served.text
         [item] = served.json()["data"]
-        assert (item["title"], item["stars"], item["product"]["id_product"]) == ("Sturdy", 4, 1)
+        assert (item["title"], item["rating"], item["product"]["id_product"]) == ("Sturdy", 4, 1)
+        demo_reviews = await api.get("/dynamic-entity/product-reviews?page[limit]=500")
+        assert len(demo_reviews.json()["data"]) > 60
 
         await page.click("nav >> text=API keys")
         page.once("dialog", lambda dialog: dialog.accept())
@@ -282,7 +270,7 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
             page.locator("tr", has_text="review-sync").locator("button:has-text('Revoke')").click()
         )
         await expect(page.locator(".flash")).to_contain_text("API key review-sync is revoked.")
-        gone = await api.get("/dynamic-entity/reviews")
+        gone = await api.get("/dynamic-entity/product-reviews")
         assert gone.status_code == 403
         assert gone.json()[0]["code"] == "DX120"
     # The refused form is answered with its status, 400; nothing else may have gone wrong.

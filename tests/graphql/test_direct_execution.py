@@ -1,5 +1,7 @@
-"""Plain entity queries are answered by the direct executor (schema_builder.graphql_fast);
-its answers must be exactly those of graphql-core's executor, which serves everything else."""
+"""Plain entity queries are answered by the direct executor (schema_builder.graphql_fast)
+when the database does not write their JSON (schema_builder.graphql_json, declined here; see
+test_json_execution.py); its answers must be exactly those of graphql-core's executor, which
+serves everything else."""
 
 from __future__ import annotations
 
@@ -10,6 +12,15 @@ import pytest
 
 import app.graphql as endpoint
 from schema_builder import graphql_fast
+
+
+@pytest.fixture(autouse=True)
+def without_json_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def declined(*_args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(endpoint, "execute_text", declined)
+
 
 QUERIES = [
     "{ products(limit: 5, sort: [price_DESC]) { totalCount items { __typename sku price"

@@ -12,11 +12,14 @@ import sqlalchemy as sa
 
 from app import demo
 from app.gateway import Gateway
-from app.graphql_limits import MAX_DEPTH, MAX_QUERY_LENGTH, MAX_TOKENS
-from schema_builder.operations import read, write
+from app.graphql_limits import MAX_TOKENS
+from app.settings import Settings
+from schema_builder.operations import read, read_json, write
 from tests.graphql.support import Body, post, rows
 
 PRODUCTS_IN_DEMO = len(demo.CATEGORIES) * demo.PRODUCTS_PER_CATEGORY
+MAX_DEPTH = Settings().graphql_max_depth
+MAX_QUERY_LENGTH = Settings().graphql_max_query_length
 
 
 def refused(response: httpx.Response, code: str, status: int = 400) -> Body:
@@ -94,11 +97,14 @@ async def test_variable_input_with_an_unknown_field_is_dx112(client: httpx.Async
 
 
 def deep_query(levels: int) -> str:
-    """A valid selection exactly ``levels`` fields deep, alternating category and products."""
+    """A valid selection exactly ``levels`` fields deep, alternating category and products
+    (one of each, so that the estimated cost stays small)."""
     chain = ["products(limit: 1)", "items"]
     while len(chain) < levels - 1:
-        chain.append("category" if chain[-1] in ("items", "products") else "products")
-    text = "id_product" if chain[-1] in ("items", "products") else "id_category"
+        chain.append(
+            "category" if chain[-1] in ("items", "products(limit: 1)") else "products(limit: 1)"
+        )
+    text = "id_product" if chain[-1] in ("items", "products(limit: 1)") else "id_category"
     for name in reversed(chain):
         text = f"{name} {{ {text} }}"
     return f"{{ {text} }}"
@@ -113,7 +119,8 @@ async def test_query_at_the_depth_limit_runs(client: httpx.AsyncClient) -> None:
 async def test_query_deeper_than_the_limit_is_dx111(client: httpx.AsyncClient) -> None:
     body = refused(await post(client, deep_query(MAX_DEPTH + 1)), "DX111")
     assert body["errors"][0]["message"] == (
-        f"The query is {MAX_DEPTH + 1} levels deep; at most {MAX_DEPTH} are allowed."
+        f"The query is {MAX_DEPTH + 1} levels deep; at most {MAX_DEPTH} are allowed"
+        " (DEXGATE_GRAPHQL_MAX_DEPTH)."
     )
 
 
@@ -245,6 +252,7 @@ async def test_unexpected_failure_in_a_query_is_dx500_without_details(
         raise RuntimeError("connection string postgres://secret@db")
 
     monkeypatch.setattr(read, "list_rows", broken)
+    monkeypatch.setattr(read_json, "list_json", broken)
     response = await post(client, "{ products(limit: 2) { items { sku } } }")
     body = field_error(response, "DX500", 500, ["products"])
     assert body["data"] is None

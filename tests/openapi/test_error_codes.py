@@ -22,6 +22,7 @@ from auth.errors import (
     AuthError,
     InvalidAccessTokenError,
     MalformedAuthorizationError,
+    RateLimitedError,
     TooManyAttemptsError,
     UnauthorizedRequestError,
 )
@@ -46,10 +47,13 @@ NOT_FOR_DOCUMENTED_OPERATIONS: dict[ErrorClass, str] = {
     AdminRequiredError: "admin-only pages, not /dynamic-entity",
     TooManyAttemptsError: "POST /token",
 }
-# Documented for every operation, but not provoked here: it takes a broken database or a bug.
+# Documented for every operation, but not provoked here: it takes a broken database, a bug or
+# a rate limit, which this app has none of.
 NOT_PROVOKED: dict[ErrorClass, str] = {
     errors.ServiceUnavailableError: "the database going away",
     errors.InternalError: "an unexpected exception",
+    errors.RequestTimeoutError: "a request too slow (tests/reliability/test_timeouts.py)",
+    RateLimitedError: "a rate limit (tests/test_rate_limit.py)",
 }
 
 
@@ -120,6 +124,8 @@ PROBES = [
         headers={"Content-Type": "text/plain"},
     ),
     Probe("POST", PRODUCTS, E.InvalidDataFormatError, content=b"not json"),
+    Probe("POST", PRODUCTS, E.BodyTooLargeError, content=b" " * (5 * 1024 * 1024 + 1)),
+    write("POST", PRODUCTS, E.TooManyItemsError, {"data": [{}] * 1001}),
     write("POST", PRODUCTS, E.UnknownFieldError, {"data": [{**VALID_PRODUCT, "colour": "red"}]}),
     write("POST", PRODUCTS, E.RelationNotFoundError, {"data": [{**VALID_PRODUCT, "colours": []}]}),
     write(

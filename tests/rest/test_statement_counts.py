@@ -1,5 +1,9 @@
 """SQL statement counts: the work a request does must not grow with the number of rows.
 
+On PostgreSQL a read with one level of includes is one statement that also writes the JSON
+(schema_builder.operations.read_json); on SQLite it is one statement for the page and one per
+included relationship. Deeper includes take one statement per level on both.
+
 Counting uses ``statements.data_statements`` (SELECT/INSERT/UPDATE/DELETE; BEGIN, SAVEPOINT and
 RELEASE are left out). The test settings use ``catalog_check_interval=0``, so every request may
 also run the registry's ``SELECT version FROM dexgate_catalog_state``; that check is bookkeeping,
@@ -39,8 +43,12 @@ async def count_rows(engine: AsyncEngine, table: sa.Table) -> int:
         return int(await connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
-async def test_list_of_100_products_with_one_include_runs_two_statements(
-    client: httpx.AsyncClient, statements: StatementLog
+def per_backend(backend: str, *, postgresql: int, sqlite: int) -> int:
+    return postgresql if backend == "postgresql" else sqlite
+
+
+async def test_list_of_100_products_with_one_include_runs_one_statement_per_level_at_most(
+    client: httpx.AsyncClient, statements: StatementLog, backend: str
 ) -> None:
     statements.start()
     response = await client.get(
@@ -52,13 +60,13 @@ async def test_list_of_100_products_with_one_include_runs_two_statements(
     assert len(rows) == 100
     assert all(len(row["stocks"]) == 2 for row in rows)
     issued = entity_statements(statements)
-    assert len(issued) == 2, issued
-    assert [verb(s) for s in issued] == ["SELECT", "SELECT"]
+    assert len(issued) == per_backend(backend, postgresql=1, sqlite=2), issued
+    assert {verb(s) for s in issued} <= {"SELECT", "WITH"}
     assert len(catalog_statements(statements)) <= 1
 
 
 async def test_statement_count_does_not_grow_with_page_size(
-    client: httpx.AsyncClient, statements: StatementLog
+    client: httpx.AsyncClient, statements: StatementLog, backend: str
 ) -> None:
     counts: dict[int, int] = {}
     for limit in (10, 100, 200):
@@ -70,7 +78,8 @@ async def test_statement_count_does_not_grow_with_page_size(
         assert response.status_code == 200
         assert len(response.json()["data"]) == min(limit, PRODUCTS_IN_DEMO)
         counts[limit] = len(entity_statements(statements))
-    assert counts == {10: 2, 100: 2, 200: 2}
+    expected = per_backend(backend, postgresql=1, sqlite=2)
+    assert counts == {10: expected, 100: expected, 200: expected}
 
 
 async def test_list_with_two_include_levels_runs_three_statements(
@@ -89,8 +98,8 @@ async def test_list_with_two_include_levels_runs_three_statements(
     assert len(issued) == 3, issued
 
 
-async def test_two_sibling_includes_run_one_statement_each(
-    client: httpx.AsyncClient, statements: StatementLog
+async def test_two_sibling_includes_run_one_statement_each_at_most(
+    client: httpx.AsyncClient, statements: StatementLog, backend: str
 ) -> None:
     statements.start()
     response = await client.get(
@@ -100,11 +109,11 @@ async def test_two_sibling_includes_run_one_statement_each(
     assert response.status_code == 200
     rows = response.json()["data"]
     assert all("category" in row and "stocks" in row for row in rows)
-    assert len(entity_statements(statements)) == 3
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=3)
 
 
-async def test_get_by_id_with_include_runs_two_statements(
-    client: httpx.AsyncClient, statements: StatementLog
+async def test_get_by_id_with_include_runs_one_statement_per_level_at_most(
+    client: httpx.AsyncClient, statements: StatementLog, backend: str
 ) -> None:
     statements.start()
     response = await client.get("/dynamic-entity/products/1", params={"include": "stocks"})
@@ -113,7 +122,7 @@ async def test_get_by_id_with_include_runs_two_statements(
     assert body["id_product"] == 1
     assert len(body["stocks"]) == 2
     issued = entity_statements(statements)
-    assert len(issued) == 2, issued
+    assert len(issued) == per_backend(backend, postgresql=1, sqlite=2), issued
 
 
 def new_products(count: int, prefix: str) -> list[dict[str, Any]]:

@@ -1,0 +1,358 @@
+"""The statement that has PostgreSQL write a read's JSON, built from a template of the request.
+
+A template is the request with its values replaced by :class:`Slot` s: the statement is built
+and compiled once per template (see :mod:`schema_builder.operations.read_json`), each slot a
+bound parameter ``p<index>``. The statement keeps the rules of the row-by-row path
+(:mod:`schema_builder.operations.read`): the same WHERE (filters), ORDER BY (``ordering``) and
+page, one level of related rows for the whole page per relationship (``remote IN (the parent
+rows' keys)``, a per-parent ``limit``/``offset`` by ROW_NUMBER() over the parent key), the
+first related row for belongsTo. It has the shape:
+
+```
+WITH page AS (SELECT <columns>, row_number() OVER (ORDER BY <order>) AS __n FROM <table>
+              WHERE <filter> ORDER BY <order> LIMIT .. OFFSET ..),
+     r1 AS (SELECT <columns>, <remote> AS __m, row_number() OVER (PARTITION BY <remote>
+            ORDER BY <order>) AS __n FROM <child> WHERE <remote> IN (SELECT <local> FROM page)),
+     a1 AS (SELECT __m, string_agg(<row JSON>, ',' ORDER BY __n) AS j, count(*) AS c
+            FROM r1 LEFT OUTER JOIN <its own a…> GROUP BY __m)
+SELECT '[' || string_agg(<row JSON>, ',' ORDER BY page.__n) || ']', ...
+FROM page LEFT OUTER JOIN a1 ON a1.__m = page.<local>
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from schema_builder.catalog import Catalog, Entity
+from schema_builder.operations.filters import LIKE_ESCAPE, OPERATORS
+from schema_builder.operations.ir import (
+    AllOf,
+    AnyOf,
+    ConstantOut,
+    FieldOut,
+    Filter,
+    Not,
+    SortKey,
+)
+from schema_builder.operations.json_text import (
+    Text,
+    UnsupportedShapeError,
+    concat,
+    constant,
+    renderer,
+)
+from schema_builder.operations.read import ordering
+
+_COMMA = sa.literal_column("','", sa.Text)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a request's value goes: the statement's parameter ``p<index>``."""
+
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelationTemplate:
+    """A :class:`RelationOut` with its filter's values, offset and limit as slots."""
+
+    key: str
+    name: str
+    where: tuple[Filter, ...]
+    sort: tuple[SortKey, ...]
+    offset: Slot | None
+    limit: Slot | None
+    shape: ShapeTemplate
+    omit_empty: bool
+
+
+ShapeTemplate = tuple[FieldOut | ConstantOut | RelationTemplate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListTemplate:
+    entity: Entity
+    where: tuple[Filter, ...]
+    sort: tuple[SortKey, ...]
+    offset: Slot
+    limit: Slot | None
+    count: bool
+    nested_count: bool
+    shapes: tuple[ShapeTemplate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GetTemplate:
+    entity: Entity
+    key: Slot
+    nested_count: bool
+    shape: ShapeTemplate
+
+
+def _param(slot: Slot, type_: Any) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"p{slot.index}", type_=type_)
+
+
+def _integer(slot: Slot) -> sa.BindParameter[Any]:
+    return _param(slot, sa.BigInteger())
+
+
+def where_clause(entity: Entity, filters: Sequence[Filter]) -> list[sa.ColumnElement[bool]]:
+    """The predicates of templated filters, as ``filters.compile_filter`` builds them from
+    values, except ``in``: ``= ANY(<one array parameter>)``, the same for any number of
+    values."""
+    return [_filter(entity, node) for node in filters]
+
+
+def _filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
+    if isinstance(node, AllOf):
+        return sa.and_(sa.true(), *(_filter(entity, part) for part in node.parts))
+    if isinstance(node, AnyOf):
+        return sa.or_(sa.false(), *(_filter(entity, part) for part in node.parts))
+    if isinstance(node, Not):
+        return sa.not_(_filter(entity, node.part))
+    field = entity.field_for_filter(node.field)
+    assert field is not None  # checked when the request was planned
+    column: sa.ColumnElement[Any] = field.column
+    if field.type == "decimal":
+        column = sa.type_coerce(column, sa.Numeric())
+    if node.operator == "isNull":
+        return OPERATORS["isNull"](column, node.value)
+    slot = node.value
+    assert isinstance(slot, Slot)
+    if node.operator == "in":
+        return column == sa.any_(_param(slot, postgresql.ARRAY(column.type)))
+    if node.operator == "like":
+        return column.like(_param(slot, column.type), escape=LIKE_ESCAPE)
+    return OPERATORS[node.operator](column, _param(slot, column.type))
+
+
+@dataclass
+class _Level:
+    """The JSON of one row of a level and what it needs joined."""
+
+    json: Text
+    joins: list[tuple[sa.CTE, sa.ColumnElement[bool]]]
+    counts: list[sa.ColumnElement[Any]]
+
+
+class _Builder:
+    def __init__(self, catalog: Catalog, *, counted: bool) -> None:
+        self.catalog = catalog
+        self.counted = counted  # whether related rows are counted (REST's row limit)
+        self.names = 0
+
+    def _name(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def columns(self, entity: Entity, shapes: Sequence[ShapeTemplate]) -> dict[str, str]:
+        """The columns the shapes read (fields, relationship keys), each with its label."""
+        needed: dict[str, str] = {}
+        for shape in shapes:
+            for entry in shape:
+                if isinstance(entry, FieldOut):
+                    field = entity.by_name.get(entry.field)
+                    if field is None:
+                        raise UnsupportedShapeError(entry.field)
+                    name = field.column_name
+                elif isinstance(entry, RelationTemplate):
+                    name = entity.relations[entry.name].local
+                else:
+                    continue
+                needed.setdefault(name, f"c{len(needed)}")
+        return needed
+
+    def level(
+        self, entity: Entity, shape: ShapeTemplate, rows: sa.CTE, labels: dict[str, str]
+    ) -> _Level:
+        parts: list[Text] = []
+        pending = ""  # constant text not written yet, merged into one literal
+        joins: list[tuple[sa.CTE, sa.ColumnElement[bool]]] = []
+        counts: list[sa.ColumnElement[Any]] = []
+
+        def flush() -> None:
+            nonlocal pending
+            if pending:
+                parts.append(constant(pending))
+                pending = ""
+
+        for position, entry in enumerate(shape):
+            lead = "{" if position == 0 else ","
+            name = f'"{entry.key}":'
+            if isinstance(entry, FieldOut):
+                field = entity.by_name[entry.field]
+                render = renderer(field)
+                if render is None:
+                    raise UnsupportedShapeError(f"field {field.name} ({field.type})")
+                pending += lead + name
+                flush()
+                parts.append(render(rows.c[labels[field.column_name]]))
+            elif isinstance(entry, ConstantOut):
+                pending += lead + name + entry.json
+            else:
+                relation = entity.relations[entry.name]
+                related = self.related(entity, entry, rows, labels)
+                joins.append((related, related.c["__m"] == rows.c[labels[relation.local]]))
+                if self.counted:
+                    counts.append(sa.func.coalesce(related.c["c"], sa.literal_column("0")))
+                text: Text = related.c["j"]
+                if relation.many:
+                    text = concat([constant("["), text, constant("]")])
+                if entry.omit_empty:
+                    if position == 0:
+                        raise UnsupportedShapeError("a relationship written first")
+                    flush()
+                    parts.append(
+                        sa.case(
+                            (related.c["j"].is_(None), constant("")),
+                            else_=concat([constant(lead + name), text]),
+                        )
+                    )
+                else:
+                    pending += lead + name
+                    flush()
+                    empty = "[]" if relation.many else "null"
+                    parts.append(sa.func.coalesce(text, constant(empty), type_=sa.Text))
+        if not shape:
+            raise UnsupportedShapeError("an empty object")
+        pending += "}"
+        flush()
+        return _Level(concat(parts), joins, counts)
+
+    def related(
+        self,
+        entity: Entity,
+        entry: RelationTemplate,
+        parent: sa.CTE,
+        parent_labels: dict[str, str],
+    ) -> sa.CTE:
+        """The related rows of every parent row, aggregated per parent key: ``__m`` (the key),
+        ``j`` (the rows' JSON, comma-separated, in order), ``c`` (how many)."""
+        relation = entity.relations[entry.name]
+        target = self.catalog.entities[relation.target]
+        remote = target.table.c[relation.remote]
+        labels = self.columns(target, [entry.shape])
+        number = sa.func.row_number().over(
+            partition_by=remote, order_by=ordering(target, entry.sort)
+        )
+        # ``= ANY(ARRAY(SELECT ...))`` rather than ``IN (SELECT ...)``: planned as the page's
+        # keys as one array, like the row-by-row path's ``= ANY($1)`` (an index scan of the
+        # keys where there is an index), where a semi-join is costed as a full scan.
+        keys = sa.func.array(sa.select(parent.c[parent_labels[relation.local]]).scalar_subquery())
+        selected = sa.select(
+            *(target.table.c[name].label(label) for name, label in labels.items()),
+            remote.label("__m"),
+            number.label("__n"),
+        ).where(remote == sa.any_(keys), *where_clause(target, entry.where))
+        windowed = not relation.many or entry.limit is not None or entry.offset is not None
+        if windowed:
+            inner = selected.subquery(self._name("w"))
+            position = inner.c["__n"]
+            bounds: list[sa.ColumnElement[bool]] = []
+            if not relation.many:
+                bounds.append(position == sa.literal_column("1"))
+            else:
+                first: sa.ColumnElement[Any] = sa.literal_column("0")
+                if entry.offset is not None:
+                    first = _integer(entry.offset)
+                    bounds.append(position > first)
+                if entry.limit is not None:
+                    bounds.append(position <= first + _integer(entry.limit))
+            selected = sa.select(*inner.c).where(*bounds)
+        rows = selected.cte(self._name("r"))
+        level = self.level(target, entry.shape, rows, labels)
+        source: sa.FromClause = rows
+        for joined, on in level.joins:
+            source = source.outerjoin(joined, on)
+        aggregated: list[sa.ColumnElement[Any]] = [
+            rows.c["__m"],
+            sa.func.string_agg(level.json, aggregate_order_by(_COMMA, rows.c["__n"])).label("j"),
+        ]
+        if self.counted:
+            aggregated.append(sa.func.count().label("c"))
+        return (
+            sa.select(*aggregated).select_from(source).group_by(rows.c["__m"]).cte(self._name("a"))
+        )
+
+
+def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
+    """One row: the JSON array of each shape, then the nested row count and the total when
+    asked for."""
+    builder = _Builder(catalog, counted=template.nested_count)
+    entity = template.entity
+    order = ordering(entity, template.sort)
+    where = where_clause(entity, template.where)
+    total = sa.select(sa.func.count()).select_from(entity.table).where(*where).scalar_subquery()
+    if not template.shapes:  # only the count: no page to read
+        return sa.select(total if template.count else sa.literal_column("NULL"))
+    labels = builder.columns(entity, template.shapes)
+    if not labels:  # only constants (__typename): a row still needs a column
+        labels[entity.identifier.column_name] = "c0"
+    page_select = (
+        sa.select(
+            *(entity.table.c[name].label(label) for name, label in labels.items()),
+            sa.func.row_number().over(order_by=order).label("__n"),
+        )
+        .where(*where)
+        .order_by(*order)
+        .offset(_integer(template.offset))
+    )
+    if template.limit is not None:
+        page_select = page_select.limit(_integer(template.limit))
+    page = page_select.cte("page")
+    source: sa.FromClause = page
+    columns: list[sa.ColumnElement[Any]] = []
+    counts: list[sa.ColumnElement[Any]] = []
+    for shape in template.shapes:
+        level = builder.level(entity, shape, page, labels)
+        for joined, on in level.joins:
+            source = source.outerjoin(joined, on)
+        counts += level.counts
+        items = sa.func.string_agg(level.json, aggregate_order_by(_COMMA, page.c["__n"]))
+        columns.append(
+            concat([constant("["), sa.func.coalesce(items, constant("")), constant("]")])
+        )
+    if template.nested_count:
+        columns.append(sa.func.coalesce(sa.func.sum(_row_count(counts)), sa.literal_column("0")))
+    if template.count:
+        columns.append(total)
+    return sa.select(*columns).select_from(source)
+
+
+def get_statement(catalog: Catalog, template: GetTemplate) -> sa.Select[Any]:
+    """The row's JSON, then its nested row count when asked for; no row when there is none."""
+    builder = _Builder(catalog, counted=template.nested_count)
+    entity = template.entity
+    labels = builder.columns(entity, [template.shape])
+    if not labels:  # only constants (__typename): a row still needs a column
+        labels[entity.identifier.column_name] = "c0"
+    identifier = entity.identifier.column
+    row = (
+        sa.select(*(entity.table.c[name].label(label) for name, label in labels.items()))
+        .where(identifier == _param(template.key, identifier.type))
+        .cte("page")
+    )
+    level = builder.level(entity, template.shape, row, labels)
+    source: sa.FromClause = row
+    for joined, on in level.joins:
+        source = source.outerjoin(joined, on)
+    columns: list[sa.ColumnElement[Any]] = [level.json]
+    if template.nested_count:
+        columns.append(_row_count(level.counts))
+    return sa.select(*columns).select_from(source)
+
+
+def _row_count(counts: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    total: sa.ColumnElement[Any] = sa.literal_column("1")
+    for count in counts:
+        total = total + count
+    return total

@@ -1,0 +1,211 @@
+"""Real ``dexgate serve`` processes on one PostgreSQL database.
+
+Each server runs the console script in a process group of its own, on a free port, with its
+output in a file; it counts as started when ``/health/ready`` answers. Teardown always ends the
+group: SIGTERM, then SIGKILL if it has not exited within a few seconds. Every wait is bounded.
+These tests need PostgreSQL (several processes on one SQLite file is not a setup we support):
+without it they are skipped, or fail under ``DEXGATE_REQUIRE_POSTGRES=1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEXGATE = Path(sys.executable).with_name("dexgate")
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+
+
+@pytest.fixture
+def backend() -> str:
+    """Several processes share a database only on PostgreSQL."""
+    return "postgresql"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@dataclass
+class Server:
+    """One ``dexgate serve`` process (with its workers, if any) and its output."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    log_path: Path
+    log: IO[bytes] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def signal(self, number: signal.Signals) -> None:
+        """Send ``number`` to the server process (not its workers: they hear it from it)."""
+        self.process.send_signal(number)
+
+    def kill_group(self) -> None:
+        """SIGKILL the server and every process it started."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    async def exited(self, within: float) -> int | None:
+        """The exit status once the process has exited, or None after ``within`` seconds."""
+        try:
+            return await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            return None
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.signal(signal.SIGTERM)
+            if await self.exited(STOP_TIMEOUT) is None:
+                self.kill_group()
+        else:
+            self.kill_group()  # workers left behind by a killed server
+        await asyncio.wait_for(self.process.wait(), STOP_TIMEOUT)
+        self.log.close()
+
+
+StartServer = Callable[..., Awaitable[Server]]
+
+
+def server_environment(database_url: str, **settings: str) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEXGATE_")}
+    environ.update(
+        DEXGATE_DATABASE_URL=database_url,
+        # uvicorn takes the client address from X-Forwarded-For sent from here, as it would
+        # from a proxy on this host: tests use that to speak for several addresses.
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+        **settings,
+    )
+    return environ
+
+
+async def _ready(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    async with httpx.AsyncClient(base_url=server.url, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if server.process.returncode is not None:
+                raise RuntimeError(f"dexgate serve exited early:\n{server.output()}")
+            try:
+                if (await client.get("/health/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"dexgate serve not ready within {START_TIMEOUT} s:\n{server.output()}")
+
+
+@pytest.fixture
+async def start_server(
+    database_url: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[Server]]]:
+    """``await start_server(*serve_args, **DEXGATE_settings)``: a running server on a free
+    port of this test's database; all of them are stopped after the test."""
+    servers: list[Server] = []
+
+    async def start(*args: str, **settings: str) -> Server:
+        for _attempt in range(3):  # another program may take the free port first
+            port = free_port()
+            log_path = tmp_path / f"server-{port}.log"
+            log = log_path.open("wb")
+            process = await asyncio.create_subprocess_exec(
+                *(str(DEXGATE), "serve", "--port", str(port), "--log-level", "warning", *args),
+                env=server_environment(database_url, **settings),
+                cwd=tmp_path,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            server = Server(process, port, log_path, log)
+            servers.append(server)
+            try:
+                await _ready(server)
+            except RuntimeError:
+                if "address already in use" in server.output().lower():
+                    await server.stop()
+                    servers.remove(server)
+                    continue
+                raise
+            return server
+        raise RuntimeError("no free port for dexgate serve after 3 attempts")
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            await server.stop()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database, for looking behind the servers' backs."""
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+async def wait_for_statement(
+    database: AsyncEngine, database_name: str, pattern: str, within: float = 30.0
+) -> str:
+    """Wait until a backend of another connection runs (or, in an open transaction, last ran)
+    a statement matching the SQL LIKE ``pattern``; return its state."""
+    query = sa.text(
+        "SELECT state FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid() "
+        "AND xact_start IS NOT NULL AND query LIKE :pattern "
+        "AND state IN ('active', 'idle in transaction')"
+    )
+    deadline = time.monotonic() + within
+    async with database.connect() as connection:
+        while time.monotonic() < deadline:
+            state = (
+                await connection.execute(query, {"name": database_name, "pattern": pattern})
+            ).scalar()
+            await connection.rollback()  # a fresh snapshot of the statistics each time
+            if state is not None:
+                return str(state)
+            await asyncio.sleep(0.005)
+    raise AssertionError(f"no statement like {pattern!r} within {within} s")
+
+
+async def wait_until_disconnected(
+    database: AsyncEngine, database_name: str, within: float = 15.0
+) -> None:
+    """Wait until no other connection to the database remains (the killed server's backends
+    have noticed and rolled back)."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + within
+    async with database.connect() as connection:
+        while time.monotonic() < deadline:
+            count = (await connection.execute(query, {"name": database_name})).scalar()
+            await connection.rollback()
+            if count == 0:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"connections to {database_name} still open after {within} s")
