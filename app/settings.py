@@ -107,30 +107,30 @@ class Settings:
         )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    """The integer setting ``name`` (``default`` when unset), at least ``minimum`` (0 or 1)."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a positive integer, got {raw!r}.") from None
-    if value < 1:
+        value = None
+    if minimum == 1 and (value is None or value < 1):
         raise SettingsError(f"{name} must be a positive integer, got {raw!r}.")
+    if value is None:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}.")
+    if value < minimum:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}.")
     return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _int(env, name, default, minimum=1)
 
 
 def _non_negative_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
-    if value < 0:
-        raise SettingsError(f"{name} must not be negative, got {raw!r}.")
-    return value
+    return _int(env, name, default, minimum=0)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

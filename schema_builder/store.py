@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth.store import aware
 from schema_builder.definition import (
     EntityConfiguration,
     RelationDefinition,
@@ -69,12 +70,7 @@ async def configuration_stamps(
     """Each stored configuration's version and last change (UTC), by alias."""
     t = entity_configuration
     rows = await connection.execute(sa.select(t.c.table_alias, t.c.version, t.c.updated_at))
-    return {row.table_alias: (int(row.version), _utc(row.updated_at)) for row in rows}
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything dexgate stores is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    return {row.table_alias: (int(row.version), aware(row.updated_at)) for row in rows}
 
 
 async def load_configurations(connection: AsyncConnection) -> list[EntityConfiguration]:

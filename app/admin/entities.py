@@ -57,7 +57,7 @@ async def _rows(gateway: Gateway, catalog: Catalog) -> list[EntityRow]:
     ]
 
 
-async def _configuration(gateway: Gateway, alias: str) -> EntityConfiguration:
+async def configuration_of(gateway: Gateway, alias: str) -> EntityConfiguration:
     for config in await gateway.registry.configurations():
         if config.alias == alias:
             return config
@@ -111,7 +111,7 @@ def _sample_query(config: EntityConfiguration) -> str:
 
 async def entity_detail(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    config = await _configuration(gateway, request.path_params["alias"])
+    config = await configuration_of(gateway, request.path_params["alias"])
     base = str(request.base_url).rstrip("/")
     query = _sample_query(config)
     return render(
@@ -129,7 +129,7 @@ async def entity_detail(request: Request) -> Response:
 async def _set_active(request: Request, active: bool) -> Response:
     gateway: Gateway = request.app.state.gateway
     alias = request.path_params["alias"]
-    config = await _configuration(gateway, alias)
+    config = await configuration_of(gateway, alias)
     try:
         await gateway.registry.apply(
             [dataclasses.replace(config, is_active=active)], actor=actor_of(request)

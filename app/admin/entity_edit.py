@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.endpoints import PageNotFoundError, action, actor_of, page
+from app.admin.endpoints import action, actor_of, page
+from app.admin.entities import configuration_of
 from app.admin.entity_form import (
     ENTITY_ERRORS,
     RELATION_KINDS,
@@ -127,14 +128,14 @@ async def create(request: Request, form: Form) -> Response:
 
 async def edit_entity(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    config = await _stored(gateway, request.path_params["alias"])
+    config = await configuration_of(gateway, request.path_params["alias"])
     entity = form_of(config, await _reflect(gateway, config.table_name))
     return await _editor(request, entity, creating=False)
 
 
 async def update(request: Request, form: Form) -> Response:
     gateway: Gateway = request.app.state.gateway
-    stored = await _stored(gateway, request.path_params["alias"])
+    stored = await configuration_of(gateway, request.path_params["alias"])
     column_types = column_types_of(await _reflect(gateway, stored.table_name))
     entity = read_form(form, stored.table_name, stored.alias, column_types)
     keep_stored(entity.fields, stored)
@@ -157,13 +158,6 @@ async def _save(
             verb = "created" if creating else "saved"
             return see_other(f"{LIST}/{config.alias}", f"{config.alias} is {verb}: {state}.")
     return await _editor(request, entity, creating=creating, errors=errors)
-
-
-async def _stored(gateway: Gateway, alias: str) -> EntityConfiguration:
-    for config in await gateway.registry.configurations():
-        if config.alias == alias:
-            return config
-    raise PageNotFoundError(f"There is no entity {alias!r}.")
 
 
 routes = [
