@@ -30,7 +30,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from bench import chart, config_change, dataset, peers, raw, report, scenarios, sql_capture, write
+from bench import (
+    chart,
+    config_change,
+    dataset,
+    peers,
+    raw,
+    replay,
+    report,
+    scenarios,
+    sql_capture,
+    write,
+)
 from bench.options import ROOT, Options, parse
 from bench.postgres import Postgres
 from bench.process import BenchError, require
@@ -122,18 +133,25 @@ def _raw(
         outcome.raw.append(
             RawRun(reference.name, "reference", reference.scenario, reference.statements, result)
         )
-    scripts: dict[str, PgbenchResult | Failure] = {}
+    scripts: dict[replay.Script, PgbenchResult | Failure] = {}
     for name, statements in captured.items():
         if not statements:
             outcome.notes.append(f"no SQL on the dataset's tables was captured for {name}")
             continue
-        text = sql_capture.pgbench_script(statements)
-        if text not in scripts:
+        try:
+            script = replay.script(statements)
+        except replay.NotReplayableError as exc:
+            failed = Failure(f"not replayed: {exc}")
+            outcome.raw.append(RawRun(name, "dexgate", name, len(statements), failed))
+            continue
+        if script not in scripts:
             progress(f"raw database: pgbench, dexgate's SQL for {name}")
             path = work / f"dexgate-{name.replace(' ', '-')}.sql"
-            path.write_text(text)
-            scripts[text] = raw.pgbench(postgres, options.database, path, options.load)
-        outcome.raw.append(RawRun(name, "dexgate", name, len(statements), scripts[text]))
+            path.write_text(script.text)
+            scripts[script] = raw.pgbench(
+                postgres, options.database, path, options.load, script.variables
+            )
+        outcome.raw.append(RawRun(name, "dexgate", name, len(statements), scripts[script]))
     for run in outcome.raw:
         if isinstance(run.result, Failure):
             outcome.notes.append(f"pgbench {run.name}: {run.result.error}")
@@ -145,6 +163,10 @@ def _capture(
     """The statements dexgate sends per scenario (none when capturing failed: see the notes)."""
     apis = {api for api in ("rest", "graphql") if options.runs(api)}
     if not apis:
+        outcome.notes.append(
+            "dexgate's SQL was not captured: it is captured from the rest and graphql scenarios,"
+            " both skipped"
+        )
         return {}
     progress("capturing the SQL dexgate sends for each scenario")
     capture_file = work / "statements.jsonl"

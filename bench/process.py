@@ -19,7 +19,11 @@ class BenchError(Exception):
 
 
 class CommandError(BenchError):
-    """A command exited with a non-zero status."""
+    """A command exited with a non-zero status; ``stderr`` is all it wrote there."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
 
 
 class MissingToolError(BenchError):
@@ -48,7 +52,9 @@ def run(
         raise CommandError(f"{_shown(argv)} did not finish within {timeout:.0f} s") from exc
     if completed.returncode != 0:
         tail = (completed.stderr.strip() or completed.stdout.strip())[-2000:]
-        raise CommandError(f"{_shown(argv)} exited with {completed.returncode}:\n{tail}")
+        raise CommandError(
+            f"{_shown(argv)} exited with {completed.returncode}:\n{tail}", completed.stderr
+        )
     return completed.stdout
 
 

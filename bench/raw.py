@@ -4,26 +4,34 @@ Two kinds of scripts, each one transaction per request:
 
 - the peer bed's reference statements (``pgbench/``, copied from it unchanged): the flat page
   (A), PostGraphile's single statement and Directus's three statements for B, the row by id (C);
-- the statements dexgate itself sent for each scenario (see ``sql_capture``).
+- the statements dexgate itself sent for each scenario (see ``sql_capture``), with their
+  parameters bound as pgbench variables (see ``replay``).
 
 pgbench runs with ``-M prepared`` (dexgate, through asyncpg, prepares its statements too),
 ``-c`` connections and ``-j`` threads as wrk, after a warm-up. It reports throughput and the mean
-latency only.
+latency only; when it fails, its first error on one line.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import LoadSettings
 from bench.postgres import Postgres
-from bench.process import BenchError, require, run
+from bench.process import BenchError, CommandError, require, run
 from bench.results import Failure, PgbenchResult
 
 SCRIPTS = Path(__file__).resolve().parent / "pgbench"
+
+_ERROR = re.compile(
+    r"^pgbench: error: (?:client \d+ script \d+ (?:aborted in )?command \d+ query \d+: )?(.*)$",
+    re.M,
+)
+_ABORTED_CLIENT = re.compile(r"^pgbench: error: client (\d+) script \d+ aborted", re.M)
 
 
 @dataclass(frozen=True)
@@ -49,25 +57,43 @@ REFERENCES = (
 
 
 def pgbench(
-    postgres: Postgres, database: str, script: Path, settings: LoadSettings
+    postgres: Postgres,
+    database: str,
+    script: Path,
+    settings: LoadSettings,
+    variables: Sequence[tuple[str, str]] = (),
 ) -> PgbenchResult | Failure:
-    """Warm up, then measure ``script`` with pgbench."""
+    """Warm up, then measure ``script`` with pgbench, its ``variables`` given with ``-D``."""
     try:
         executable = require("pgbench", "install PostgreSQL's client tools (pgbench)")
         if settings.warmup > 0:
             run(
-                _argv(executable, postgres, database, script, settings, settings.warmup),
+                _argv(executable, postgres, database, script, settings, settings.warmup, variables),
                 env=postgres.environ(),
                 timeout=settings.warmup + 60,
             )
         output = run(
-            _argv(executable, postgres, database, script, settings, settings.duration),
+            _argv(executable, postgres, database, script, settings, settings.duration, variables),
             env=postgres.environ(),
             timeout=settings.duration + 60,
         )
         return parse_pgbench_output(output)
+    except CommandError as exc:
+        lines = str(exc).splitlines()
+        return Failure(pgbench_error(exc.stderr) or " ".join(lines[:1] + lines[1:][-1:]))
     except BenchError as exc:
         return Failure(str(exc))
+
+
+def pgbench_error(stderr: str) -> str | None:
+    """pgbench's first error on one line, with the number of clients that stopped on an error
+    (it prints the same error once per client); None when it printed no error."""
+    errors = [e for e in _ERROR.findall(stderr) if not e.startswith("Run was aborted")]
+    if not errors:
+        return None
+    clients = len(set(_ABORTED_CLIENT.findall(stderr)))
+    aborted = f" ({clients} client{'' if clients == 1 else 's'} aborted)" if clients else ""
+    return " ".join(errors[0].split()) + aborted
 
 
 def parse_pgbench_output(output: str) -> PgbenchResult:
@@ -93,6 +119,7 @@ def _argv(
     script: Path,
     settings: LoadSettings,
     seconds: float,
+    variables: Sequence[tuple[str, str]],
 ) -> list[str]:
     return [
         executable,
@@ -103,6 +130,7 @@ def _argv(
         f"-T{max(1, math.ceil(seconds))}",
         "-M",
         "prepared",
+        *(f"-D{name}={value}" for name, value in variables),
         "-f",
         str(script),
         database,

@@ -1,12 +1,12 @@
-"""The SQL dexgate sends for each scenario, captured from its own log, as pgbench scripts.
+"""The SQL dexgate sends for each scenario, captured from its own log.
 
 dexgate is started once more under uvicorn with a logging configuration that sends SQLAlchemy's
 statement log (``sqlalchemy.engine.Engine`` at INFO) to :class:`CaptureHandler`. The handler
-pairs each statement with its parameters, renders the parameters as SQL literals and writes one
-JSON line per statement. The harness sends each scenario's request (twice: the second one is
-the steady state that is kept), reads the lines it caused and keeps those that read the
-dataset's tables. :func:`pgbench_script` inlines the literals, so pgbench can replay exactly
-what one request cost the database, at the same concurrency.
+pairs each statement with its parameters, writes each parameter in PostgreSQL's text form for
+it (:func:`pg_text`) and writes one JSON line per statement. The harness sends each scenario's
+request (twice: the second one is the steady state that is kept), reads the lines it caused and
+keeps those that read the dataset's tables; :mod:`bench.replay` turns them into a pgbench
+script that replays what one request cost the database, at the same concurrency.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import datetime
 import decimal
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -25,57 +26,72 @@ from typing import Any
 from bench.client import Client
 from bench.scenarios import Scenario, check, send
 
-_PLACEHOLDER = re.compile(r"\$(\d+)")
 _DATA_STATEMENT = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.I)
 _DATASET_TABLE = re.compile(r"\b(FROM|JOIN)\s+(\"?public\"?\.)?\"?(product|category|stock)\b", re.I)
+_INFINITY: dict[object, str] = {
+    datetime.datetime.max: "infinity",
+    datetime.datetime.min: "-infinity",
+    datetime.date.max: "infinity",
+    datetime.date.min: "-infinity",
+}
 
 
 @dataclass(frozen=True)
 class Captured:
-    """One statement as dexgate sent it, with its parameters as SQL literals."""
+    """One statement as dexgate sent it: its text and the text form of each parameter
+    (``$1`` first; None for NULL), or why the parameters could not be recorded."""
 
     statement: str
-    literals: tuple[str, ...]
+    parameters: tuple[str | None, ...]
+    error: str | None = None
 
 
-def sql_literal(value: object) -> str:
-    """``value`` as a PostgreSQL literal that pgbench passes through unchanged.
+def pg_text(value: object) -> str | None:
+    """``value`` as PostgreSQL's text input reads it (None for NULL); ValueError for a type
+    without one.
 
-    Strings holding ``:`` or ``\\`` become ``E''`` literals with the colon escaped, because
-    pgbench reads ``:name`` as one of its variables.
+    Bound without a type, such a text is read as the type PostgreSQL infers for the parameter,
+    the type asyncpg encodes the value for: ``100`` for an integer or a numeric, ``true``, an
+    ISO timestamp, ``{"1","2"}`` for an array (a list for ``= ANY($n)``). A naive datetime gets
+    this process's UTC offset, as asyncpg gives it for a ``timestamptz`` (a ``timestamp``
+    ignores the offset); ``datetime.max`` and ``min`` are infinity, as in asyncpg.
     """
     if value is None:
-        return "NULL"
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | decimal.Decimal):
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, decimal.Decimal | uuid.UUID | str):
         return str(value)
+    if isinstance(value, datetime.date) and value in _INFINITY:
+        return _INFINITY[value]
+    if isinstance(value, datetime.datetime):
+        return (value if value.tzinfo else value.astimezone()).isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
     if isinstance(value, list | tuple):
-        if not value:
-            return "'{}'"
-        return "ARRAY[" + ", ".join(sql_literal(v) for v in value) + "]"
-    if isinstance(value, datetime.date | datetime.time | uuid.UUID):
-        return sql_literal(str(value))
-    if isinstance(value, str):
-        if ":" in value or "\\" in value:
-            escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\x3a")
-            return f"E'{escaped}'"
-        return "'" + value.replace("'", "''") + "'"
-    raise ValueError(f"no SQL literal for a {type(value).__name__}")
+        return "{" + ",".join(_array_element(v) for v in value) + "}"
+    raise ValueError(f"no PostgreSQL text form for a {type(value).__name__}")
 
 
-def inline(captured: Captured) -> str:
-    """The statement with each ``$n`` replaced by its literal."""
-
-    def literal(match: re.Match[str]) -> str:
-        return captured.literals[int(match.group(1)) - 1]
-
-    return _PLACEHOLDER.sub(literal, captured.statement)
-
-
-def pgbench_script(statements: Sequence[Captured]) -> str:
-    """One pgbench transaction replaying ``statements`` in order."""
-    return "".join(inline(c).strip().rstrip(";") + ";\n" for c in statements)
+def _array_element(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return pg_text(value) or "{}"
+    text = pg_text(value)
+    if text is None:
+        return "NULL"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def reads_dataset(captured: Captured) -> bool:
@@ -84,13 +100,14 @@ def reads_dataset(captured: Captured) -> bool:
 
 
 def parse_lines(text: str) -> list[Captured]:
-    """The statements of the handler's JSON lines (lines naming an error are dropped)."""
+    """The statements of the handler's JSON lines, those whose parameters have no text form
+    with the reason in ``error``."""
     captured = []
     for line in text.splitlines():
         if line.strip():
             entry = json.loads(line)
-            if "literals" in entry:
-                captured.append(Captured(entry["statement"], tuple(entry["literals"])))
+            parameters = tuple(entry.get("parameters", ()))
+            captured.append(Captured(entry["statement"], parameters, entry.get("error")))
     return captured
 
 
@@ -115,15 +132,21 @@ class CaptureHandler(logging.Handler):
         if self._pending is None or len(args) != 2:
             return
         statement, self._pending = self._pending, None
-        params = getattr(args[1], "params", None)
         entry: dict[str, Any] = {"statement": statement}
         try:
-            values = params if isinstance(params, list | tuple) else ()
-            entry["literals"] = [sql_literal(v) for v in values]
+            entry["parameters"] = _parameters(args[1])
         except ValueError as exc:
             entry["error"] = str(exc)
         with self._path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(entry) + "\n")
+
+
+def _parameters(logged: object) -> list[str | None]:
+    if getattr(logged, "ismulti", False):
+        raise ValueError("an executemany (one statement, many parameter sets) is not replayed")
+    params = getattr(logged, "params", None)
+    values = params if isinstance(params, list | tuple) else ()
+    return [pg_text(v) for v in values]
 
 
 def log_config(capture_file: Path) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 
 from bench.load import parse_wrk_output
 from bench.process import BenchError
-from bench.raw import parse_pgbench_output
+from bench.raw import parse_pgbench_output, pgbench_error
 
 WRK_OUTPUT = """\
 Running 3s test @ http://127.0.0.1:8731/dynamic-entity/products?page%5Boffset%5D=0
@@ -65,3 +65,32 @@ def test_pgbench_summary_gives_tps_latency_and_counts() -> None:
 def test_pgbench_output_without_summary_is_an_error() -> None:
     with pytest.raises(BenchError, match="unreadable pgbench output"):
         parse_pgbench_output("pgbench: error: connection to server failed\n")
+
+
+PGBENCH_ERRORS = """\
+pgbench: error: ERROR:  relation "nowhere" does not exist
+LINE 2:  nowhere;
+         ^
+pgbench: error: ERROR:  relation "nowhere" does not exist
+LINE 2:  nowhere;
+         ^
+pgbench: error: client 2 script 0 aborted in command 0 query 0: ERROR:  prepared statement \
+"P_0" does not exist
+pgbench: error: client 0 script 0 aborted in command 0 query 0: ERROR:  prepared statement \
+"P_0" does not exist
+pgbench: error: Run was aborted; the above results are incomplete.
+"""
+
+
+def test_pgbench_errors_come_down_to_the_first_one_and_the_clients_it_stopped() -> None:
+    assert pgbench_error(PGBENCH_ERRORS) == (
+        'ERROR: relation "nowhere" does not exist (2 clients aborted)'
+    )
+
+
+def test_pgbench_error_of_one_client_and_of_none() -> None:
+    aborted = "pgbench: error: client 0 script 0 aborted in command 1 query 0: ERROR:  boom\n"
+    assert pgbench_error(aborted) == "ERROR: boom (1 client aborted)"
+    refused = 'pgbench: error: invalid variable definition: "a="\n'
+    assert pgbench_error(refused) == 'invalid variable definition: "a="'
+    assert pgbench_error("") is None

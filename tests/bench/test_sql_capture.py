@@ -1,76 +1,54 @@
-"""Turning dexgate's logged statements into pgbench scripts."""
+"""Capturing dexgate's logged statements with their parameters in PostgreSQL's text form."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 import json
-import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bench.sql_capture import (
-    Captured,
-    CaptureHandler,
-    inline,
-    parse_lines,
-    pgbench_script,
-    reads_dataset,
-    sql_literal,
-)
+from bench.sql_capture import Captured, parse_lines, pg_text, reads_dataset
+
+from .engine_log import EngineLog
+
+UTC = datetime.UTC
 
 
 @pytest.mark.parametrize(
-    ("value", "literal"),
+    ("value", "text"),
     [
-        (None, "NULL"),
+        (None, None),
         (True, "true"),
         (100, "100"),
+        (1.5, "1.5"),
+        (float("nan"), "NaN"),
         (decimal.Decimal("20.50"), "20.50"),
-        ("it's", "'it''s'"),
-        ([1, 10, 2], "ARRAY[1, 10, 2]"),
-        ([], "'{}'"),
-        ("12:30", "E'12\\x3a30'"),
-        ("a\\b", "E'a\\\\b'"),
-        (datetime.date(2024, 1, 2), "'2024-01-02'"),
+        ("it's 12:30", "it's 12:30"),
+        ([1, 10, 2], '{"1","10","2"}'),
+        ([], "{}"),
+        (['a"b', None, "c\\d", "x,y"], '{"a\\"b",NULL,"c\\\\d","x,y"}'),
+        ([[1, 2], [3, 4]], '{{"1","2"},{"3","4"}}'),
+        (datetime.date(2024, 1, 2), "2024-01-02"),
+        (datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=UTC), "2024-01-02 03:04:05.000006+00:00"),
+        (datetime.datetime.max, "infinity"),
+        (datetime.timedelta(days=1, seconds=2), "1 days 2 seconds 0 microseconds"),
+        (b"\x00\xff", "\\x00ff"),
     ],
 )
-def test_values_become_literals_pgbench_leaves_alone(value: object, literal: str) -> None:
-    assert sql_literal(value) == literal
+def test_values_are_written_as_postgresql_reads_them(value: object, text: str | None) -> None:
+    assert pg_text(value) == text
 
 
-def test_a_value_without_a_literal_form_is_refused() -> None:
-    with pytest.raises(ValueError, match="bytes"):
-        sql_literal(b"\x00")
+def test_a_naive_datetime_gets_the_offset_asyncpg_gives_it() -> None:
+    naive = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    assert pg_text(naive) == naive.astimezone().isoformat(sep=" ")
 
 
-def test_inline_replaces_each_placeholder_by_its_own_literal() -> None:
-    captured = Captured(
-        "SELECT p.id FROM product p WHERE p.id IN ($1::INTEGER, $10::INTEGER) LIMIT $2::INTEGER",
-        ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"),
-    )
-    assert inline(captured) == (
-        "SELECT p.id FROM product p WHERE p.id IN (1::INTEGER, 10::INTEGER) LIMIT 2::INTEGER"
-    )
-
-
-def test_script_holds_one_terminated_statement_per_request_statement() -> None:
-    script = pgbench_script(
-        [
-            Captured("SELECT product.id FROM product LIMIT $1::INTEGER", ("100",)),
-            Captured(
-                "SELECT stock.id FROM stock WHERE stock.product_id = ANY ($1::INTEGER[]);",
-                ("ARRAY[1, 2]",),
-            ),
-        ]
-    )
-    assert script == (
-        "SELECT product.id FROM product LIMIT 100::INTEGER;\n"
-        "SELECT stock.id FROM stock WHERE stock.product_id = ANY (ARRAY[1, 2]::INTEGER[]);\n"
-    )
+def test_a_value_without_a_text_form_is_refused() -> None:
+    with pytest.raises(ValueError, match="dict"):
+        pg_text({"a": 1})
 
 
 def test_only_statements_on_the_dataset_tables_are_kept() -> None:
@@ -82,35 +60,22 @@ def test_only_statements_on_the_dataset_tables_are_kept() -> None:
     assert not reads_dataset(Captured("SELECT products.id FROM product_copy AS products", ()))
 
 
-def test_lines_with_errors_are_dropped() -> None:
+def test_lines_with_errors_are_kept_with_the_reason() -> None:
     text = (
-        json.dumps({"statement": "SELECT 1 FROM product", "literals": ["1"]})
+        json.dumps({"statement": "SELECT 1 FROM product", "parameters": ["1", None]})
         + "\n"
-        + json.dumps({"statement": "SELECT 2 FROM product", "error": "no SQL literal for a bytes"})
+        + json.dumps({"statement": "SELECT 2 FROM product", "error": "no text form for a dict"})
         + "\n\n"
     )
-    assert parse_lines(text) == [Captured("SELECT 1 FROM product", ("1",))]
+    assert parse_lines(text) == [
+        Captured("SELECT 1 FROM product", ("1", None)),
+        Captured("SELECT 2 FROM product", (), "no text form for a dict"),
+    ]
 
 
-@pytest.fixture
-def engine_log(tmp_path: Path) -> Iterator[Path]:
-    """SQLAlchemy's statement log routed to a CaptureHandler writing ``tmp_path/sql.jsonl``."""
-    path = tmp_path / "sql.jsonl"
-    logger = logging.getLogger("sqlalchemy.engine.Engine")
-    handler = CaptureHandler(str(path))
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        yield path
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-def test_handler_records_sqlalchemy_statements_with_their_full_parameters(engine_log: Path) -> None:
+def test_handler_records_sqlalchemy_statements_with_their_full_parameters(
+    engine_log: EngineLog,
+) -> None:
     engine = sa.create_engine("sqlite://")
     ids = list(range(1, 151))  # printed parameters are cut at 300 characters; these are not
     with engine.connect() as connection:
@@ -121,7 +86,13 @@ def test_handler_records_sqlalchemy_statements_with_their_full_parameters(engine
             ),
             {"sku": "A:1", "ids": ids},
         )
+        connection.execute(
+            sa.text("INSERT INTO product (id, sku) VALUES (:id, :sku)"),
+            [{"id": 1000, "sku": "x"}, {"id": 1001, "sku": "y"}],
+        )
     engine.dispose()
-    captured = parse_lines(engine_log.read_text())
-    assert [c.statement.split()[0] for c in captured] == ["SELECT"]
-    assert captured[0].literals == ("E'A\\x3a1'", *(str(i) for i in ids))
+    captured = engine_log.statements()
+    assert [c.statement.split()[0] for c in captured] == ["SELECT", "INSERT"]
+    assert captured[0].parameters == ("A:1", *(str(i) for i in ids))
+    assert captured[1].error is not None
+    assert "executemany" in captured[1].error
