@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -16,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app import admin, graphiql, graphql, health, heap, openapi, redaction, rest, token
-from app.database import create_engine, create_read_engine
+from app.database import create_engine, create_read_engine, create_read_pool
+from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
 from app.guard import RequestGuard
@@ -33,6 +36,7 @@ from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_registry import SchemaRegistry
+from schema_builder.operations import read_json
 from schema_builder.registry import CatalogRegistry
 
 
@@ -80,6 +84,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 f"`dexgate migrate` first. ({exc.orig})"
             ) from exc
         await registry.start_listening()
+        reader = create_read_engine(db)
+        read_pool = await create_read_pool(db, settings)
+        read_json.use_pool(reader, read_pool)
         signer = TokenSigner(settings.secret_key or await store.signing_secret(db))
         counters = open_counters(settings.redis_url, settings.redis_prefix)
         if isinstance(counters, RedisCounters):
@@ -88,7 +95,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             settings,
             db,
             registry,
-            create_read_engine(db),
+            reader,
             SchemaRegistry(),
             Authenticator(db, signer, cache_seconds=settings.auth_cache_seconds),
             TokenService(
@@ -110,6 +117,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         finally:
             await registry.stop_listening()
             await counters.close()
+            if read_pool is not None:
+                read_json.use_pool(reader, None)
+                await _close(read_pool)
             if own_engine:
                 await db.dispose()
 
@@ -137,6 +147,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     )
 
 
+async def _close(pool: asyncpg.Pool) -> None:
+    """Close the pool once its connections are back (no request is left by then), or at
+    once after a few seconds."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout=5)
+    except TimeoutError:
+        pool.terminate()
+
+
 def _middleware(settings: Settings) -> list[Middleware]:
     stack = [
         Middleware(
@@ -145,6 +164,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
             timeout=settings.request_timeout,
         ),
         Middleware(AuthenticationMiddleware),
+        # Innermost: the API's requests go straight to their endpoints (see app.dispatch).
+        Middleware(ApiDispatch),
     ]
     if settings.cors_origins:
         # Outermost, so that preflight requests and refusals carry the CORS headers too.

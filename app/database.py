@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -129,3 +130,46 @@ def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine
+
+
+# Connection arguments of SQLAlchemy's asyncpg dialect that asyncpg itself does not take.
+_DIALECT_ONLY = (
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+    "async_creator_fn",
+)
+
+
+async def create_read_pool(engine: AsyncEngine, settings: Settings) -> asyncpg.Pool | None:
+    """A pool of asyncpg's own connections to ``engine``'s PostgreSQL database, for the reads
+    whose JSON the database writes (see schema_builder.operations.read_json); None for
+    other databases.
+
+    Those reads send one statement and return one value: handing them a connection through
+    SQLAlchemy's pool cost about twice as much as the rest of such a read's own work
+    (greenlet switches, checkout events, reset on return). Its connections are opened when
+    needed, up to ``DEXGATE_DATABASE_POOL_SIZE`` (in addition to the engine's), with the
+    engine's address and credentials, ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and
+    ``DEXGATE_REQUEST_TIMEOUT`` as their ``statement_timeout``. They are not reset when
+    returned, since nothing these reads do outlives the statement; one left in a transaction
+    is rolled back, and asyncpg replaces connections the server closed.
+    """
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
+        return None
+    _args, options = engine.dialect.create_connect_args(engine.url)
+    for name in _DIALECT_ONLY:
+        options.pop(name, None)
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        min_size=0,
+        max_size=settings.database_pool_size,
+        timeout=settings.database_connect_timeout,
+        server_settings={"statement_timeout": f"{round(settings.request_timeout * 1000)}ms"},
+        reset=_end_transaction,
+        **options,
+    )
+    return pool
+
+
+async def _end_transaction(connection: asyncpg.Connection) -> None:
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from graphql import (
@@ -36,6 +36,7 @@ from app.gateway import Gateway
 from app.graphql_limits import (
     MAX_TOKENS,
     GraphQLLimits,
+    LimitExceeded,
     execution_exceeded,
     length_exceeded,
     shape_rule,
@@ -47,7 +48,7 @@ from auth.principal import Principal
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_execution import SerialExecutionContext
 from schema_builder.graphql_fast import execute_query
-from schema_builder.graphql_json import execute_text
+from schema_builder.graphql_json import execute_text, variables_key
 from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
 
 logger = logging.getLogger("dexgate.graphql")
@@ -76,12 +77,15 @@ def _formatted(error: GraphQLError, code: str, status: int = 400) -> dict[str, A
 
 
 class _DocumentCache:
-    """Parsed documents by query text, and validation results by (schema, query text)."""
+    """Parsed documents by query text; validation results and the verdicts of the execution
+    limits by schema and query text (the latter also by the variables the limits depend on).
+    Entries hold the schema they were made with, so that an id is never taken for another's."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._valid: OrderedDict[tuple[int, str, bool, GraphQLLimits], list[GraphQLError]] = (
+        self._valid: OrderedDict[Hashable, tuple[GraphQLSchema, list[GraphQLError]]] = OrderedDict()
+        self._limits: OrderedDict[Hashable, tuple[GraphQLSchema, LimitExceeded | None]] = (
             OrderedDict()
         )
 
@@ -106,16 +110,44 @@ class _DocumentCache:
         limits: GraphQLLimits,
     ) -> list[GraphQLError]:
         key = (id(schema), query, introspection, limits)
-        errors = self._valid.get(key)
-        if errors is None:
-            rules = [*specified_rules, shape_rule(limits)]
-            if not introspection:
-                rules.append(NoSchemaIntrospectionCustomRule)
-            errors = validate(schema, document, rules)
-            self._valid[key] = errors
-            if len(self._valid) > self.size:
-                self._valid.popitem(last=False)
+        known = self._valid.get(key)
+        if known is not None and known[0] is schema:
+            return known[1]
+        rules = [*specified_rules, shape_rule(limits)]
+        if not introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        errors = validate(schema, document, rules)
+        _remember(self._valid, key, (schema, errors), self.size)
         return errors
+
+    def exceeded(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        operation: str | None,
+        variables: dict[str, Any] | None,
+        limits: GraphQLLimits,
+    ) -> LimitExceeded | None:
+        """:func:`execution_exceeded`, judged once per the values it depends on."""
+        try:
+            values = variables_key(schema, document, operation, variables or {})
+            key: Hashable = (id(schema), query, operation, limits, values)
+            known = self._limits.get(key)
+        except TypeError:  # a value that cannot be a key
+            return execution_exceeded(schema, document, operation, variables, limits)
+        if known is not None and known[0] is schema:
+            return known[1]
+        verdict = execution_exceeded(schema, document, operation, variables, limits)
+        _remember(self._limits, key, (schema, verdict), self.size)
+        return verdict
+
+
+def _remember(entries: OrderedDict[Hashable, Any], key: Hashable, value: Any, size: int) -> None:
+    entries[key] = value
+    entries.move_to_end(key)
+    if len(entries) > size:
+        entries.popitem(last=False)
 
 
 _cache = _DocumentCache()
@@ -269,7 +301,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 ],
                 405,
             )
-        exceeded = execution_exceeded(schema, document, operation, variables, limits)
+        exceeded = _cache.exceeded(schema, query, document, operation, variables, limits)
         if exceeded is not None:
             raise GraphQLRequestError(exceeded.message, exceeded.code, exceeded.status)
     except GraphQLRequestError as exc:

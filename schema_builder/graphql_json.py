@@ -12,7 +12,8 @@ returns None, and the endpoint tries :mod:`schema_builder.graphql_fast`, then gr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,13 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLObjectType,
     GraphQLSchema,
+    OperationDefinitionNode,
     OperationType,
+    VariableNode,
+    Visitor,
     get_named_type,
     get_operation_ast,
+    visit,
 )
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -102,13 +107,14 @@ class _Query:
                 raise _UnsupportedError(name)
         return tuple(entries)
 
-    async def list_text(
+    def list_part(
         self,
+        response_key: str,
         alias: str,
         list_type: GraphQLObjectType,
         nodes: list[FieldNode],
         args: Mapping[str, Any],
-    ) -> str | None:
+    ) -> _ListPart:
         context = self.context
         entity = context.catalog.entity(alias)
         item_type = get_named_type(list_type.fields["items"].type)
@@ -135,13 +141,39 @@ class _Query:
             limit=limit,
             count=any(value is None for _key, value in outputs),
         )
+        return _ListPart(response_key, request, tuple(shapes), tuple(outputs))
+
+    def one_part(
+        self,
+        response_key: str,
+        alias: str,
+        object_type: GraphQLObjectType,
+        nodes: list[FieldNode],
+        args: Mapping[str, Any],
+        free: frozenset[str],
+    ) -> _OnePart:
+        shape = self.shape(self.context.catalog.entity(alias), object_type, nodes)
+        variable = _identifier_variable(nodes[0])
+        if variable is not None and variable in free:
+            return _OnePart(response_key, alias, shape, variable, None)
+        return _OnePart(response_key, alias, shape, None, args["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class _ListPart:
+    key: str
+    request: ReadRequest
+    shapes: tuple[Shape, ...]
+    outputs: tuple[tuple[str, int | str | None], ...]  # items index, constant, or the count
+
+    async def text(self, context: GraphQLContext, _variables: Mapping[str, Any]) -> str | None:
         page = await read_json.list_json(
-            context.reader, context.catalog, request, context.access, tuple(shapes)
+            context.reader, context.catalog, self.request, context.access, self.shapes
         )
         if page is None:
             return None
         parts = []
-        for key, value in outputs:
+        for key, value in self.outputs:
             if isinstance(value, int):
                 text = page.arrays[value]
             elif value is None:
@@ -151,55 +183,180 @@ class _Query:
             parts.append(f'"{key}":{text}')
         return "{" + ",".join(parts) + "}"
 
-    async def one_text(
-        self, alias: str, object_type: GraphQLObjectType, nodes: list[FieldNode], identifier: Any
-    ) -> str | None:
-        context = self.context
-        entity = context.catalog.entity(alias)
-        shape = self.shape(entity, object_type, nodes)
+
+@dataclass(frozen=True, slots=True)
+class _OnePart:
+    key: str
+    alias: str
+    shape: Shape
+    variable: str | None  # the identifier's variable, read per request
+    identifier: Any  # else the identifier
+
+    async def text(self, context: GraphQLContext, variables: Mapping[str, Any]) -> str | None:
+        identifier = self.identifier if self.variable is None else variables[self.variable]
         try:
             return await read_json.get_json(
                 context.reader,
                 context.catalog,
-                GetRequest(alias, str(identifier)),
+                GetRequest(self.alias, str(identifier)),
                 context.access,
-                shape,
+                self.shape,
             )
         except EntityNotFoundError:
             return "null"
 
 
-async def execute_text(
+@dataclass(frozen=True, slots=True)
+class _ConstantPart:
+    key: str
+    json: str
+
+    async def text(self, _context: GraphQLContext, _variables: Mapping[str, Any]) -> str | None:
+        return self.json
+
+
+_Part = _ListPart | _OnePart | _ConstantPart
+_Plan = tuple[_Part, ...]
+
+
+def _identifier_variable(node: FieldNode) -> str | None:
+    for argument in node.arguments or ():
+        if argument.name.value == "id" and isinstance(argument.value, VariableNode):
+            return argument.value.name.value
+    return None
+
+
+class _VariableUses(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.uses: Counter[str] = Counter()
+
+    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
+        self.uses[node.name.value] += 1
+
+
+def _free_variables(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> frozenset[str]:
+    """The variables whose only use is the ``id`` of a by-id field at the root: the plan of
+    the operation does not depend on their values, which are read per request."""
+    query_type = schema.query_type
+    if query_type is None or not operation.variable_definitions:
+        return frozenset()
+    counted = _VariableUses()
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+            visit(definition.selection_set, counted)
+    as_identifier: Counter[str] = Counter()
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            continue
+        field = query_type.fields.get(selection.name.value)
+        marker = (field.extensions or {}).get(ENTITY_QUERY) if field is not None else None
+        variable = _identifier_variable(selection)
+        if marker is not None and marker[0] == "get" and variable is not None:
+            as_identifier[variable] += 1
+    return frozenset(v for v, n in as_identifier.items() if n == counted.uses[v])
+
+
+def _frozen(value: Any) -> Hashable:
+    """A variable's value as a key: equal only to the same value of the same type."""
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("[]", tuple(_frozen(v) for v in value))
+    return (type(value), value)
+
+
+@dataclass(slots=True)
+class _DocumentPlans:
+    """What is known of one operation of one document on one schema: its free variables and
+    its plans by the values of its other variables (None: the general executors answer)."""
+
+    schema: GraphQLSchema  # both held, so that the ids they are keyed by stay their own
+    document: DocumentNode
+    operation: OperationDefinitionNode | None  # None: not a query this path serves
+    free: frozenset[str]
+    plans: OrderedDict[Hashable, _Plan | None]
+
+
+class _Plans:
+    """Plans of the queries served, a bounded LRU over (schema, document, operation)."""
+
+    def __init__(self, size: int = 512, per_document: int = 64) -> None:
+        self.size, self.per_document = size, per_document
+        self._documents: OrderedDict[tuple[int, int, str | None], _DocumentPlans] = OrderedDict()
+
+    def of(
+        self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+    ) -> _DocumentPlans:
+        key = (id(schema), id(document), operation_name)
+        entry = self._documents.get(key)
+        if entry is not None and entry.schema is schema and entry.document is document:
+            self._documents.move_to_end(key)
+            return entry
+        operation = get_operation_ast(document, operation_name)
+        if (
+            operation is None
+            or operation.operation != OperationType.QUERY
+            or schema.query_type is None
+        ):
+            operation = None  # not a query: the general executors answer
+        made = _DocumentPlans(
+            schema,
+            document,
+            operation,
+            frozenset() if operation is None else _free_variables(schema, document, operation),
+            OrderedDict(),
+        )
+        self._documents[key] = made
+        if len(self._documents) > self.size:
+            self._documents.popitem(last=False)
+        return made
+
+
+_plans = _Plans()
+
+
+def variables_key(
     schema: GraphQLSchema,
     document: DocumentNode,
-    variables: Mapping[str, Any] | None,
     operation_name: str | None,
+    variables: Mapping[str, Any],
+) -> Hashable:
+    """The values of ``variables`` that what is known of the operation (its plan, its cost)
+    may depend on, as a key: all but the free ones (see :func:`_free_variables`). Raises
+    TypeError for values that cannot be a key (unhashable, or nested too deeply)."""
+    free = _plans.of(schema, document, operation_name).free
+    try:
+        key = tuple((k, _frozen(v)) for k, v in variables.items() if k not in free)
+    except RecursionError:  # nested too deeply to be worth a key
+        raise TypeError("variables nested too deeply") from None
+    hash(key)
+    return key
+
+
+def _plan(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    entry: _DocumentPlans,
+    operation: OperationDefinitionNode,
+    coerced: dict[str, Any],
     context: GraphQLContext,
-) -> bytes | None:
-    """The response body (``{"data": ...}``) of a query that only reads entities, written by
-    the database; None to use another executor."""
-    if not read_json.serves(context.reader):
-        return None
-    operation = get_operation_ast(document, operation_name)
+) -> _Plan | None:
     query_type = schema.query_type
-    if operation is None or operation.operation != OperationType.QUERY or query_type is None:
-        return None
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or (), dict(variables or {})
-    )
-    if isinstance(coerced, list):
-        return None
+    assert query_type is not None
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     query = _Query(schema, fragments, coerced, context)
-    parts: list[str] = []
+    parts: list[_Part] = []
     try:
         root = collect_fields(schema, fragments, coerced, query_type, operation.selection_set)
         for response_key, nodes in root.items():
             name = nodes[0].name.value
             if name == "__typename":
-                parts.append(f'"{response_key}":"{query_type.name}"')
+                parts.append(_ConstantPart(response_key, f'"{query_type.name}"'))
                 continue
             field = query_type.fields.get(name)
             marker = (field.extensions or {}).get(ENTITY_QUERY) if field is not None else None
@@ -210,12 +367,66 @@ async def execute_text(
             target = get_named_type(field.type)
             assert isinstance(target, GraphQLObjectType)
             if kind == "list":
-                text = await query.list_text(alias, target, nodes, args)
+                parts.append(query.list_part(response_key, alias, target, nodes, args))
             else:
-                text = await query.one_text(alias, target, nodes, args["id"])
-            if text is None:
-                return None
-            parts.append(f'"{response_key}":{text}')
+                parts.append(query.one_part(response_key, alias, target, nodes, args, entry.free))
     except Exception:  # the other executors report it as GraphQL errors
         return None
-    return ('{"data":{' + ",".join(parts) + "}}").encode()
+    return tuple(parts)
+
+
+async def execute_text(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    context: GraphQLContext,
+) -> bytes | None:
+    """The response body (``{"data": ...}``) of a query that only reads entities, written by
+    the database; None to use another executor.
+
+    The query's plan — its root fields as list and by-id reads with their shapes — is made
+    once per document, operation, catalog and values of the variables it depends on, and
+    kept: a by-id field's ``id`` variable is read per request (see :func:`_free_variables`).
+    Permissions are checked on every request, by the reads."""
+    if not read_json.serves(context.reader):
+        return None
+    entry = _plans.of(schema, document, operation_name)
+    operation = entry.operation
+    if operation is None:
+        return None
+    coerced: dict[str, Any] = {}
+    if operation.variable_definitions:
+        values = get_variable_values(schema, operation.variable_definitions, dict(variables or {}))
+        if isinstance(values, list):
+            return None
+        coerced = values
+    plans = entry.plans
+    try:
+        key = (
+            context.catalog,
+            context.max_page_size,
+            context.default_page_size,
+            variables_key(schema, document, operation_name, coerced),
+        )
+        plan = plans[key]
+        plans.move_to_end(key)
+    except KeyError:
+        plan = _plan(schema, document, entry, operation, coerced, context)
+        plans[key] = plan
+        if len(plans) > _plans.per_document:
+            plans.popitem(last=False)
+    except TypeError:  # a value that cannot be a key
+        plan = _plan(schema, document, entry, operation, coerced, context)
+    if plan is None:
+        return None
+    texts: list[str] = []
+    try:
+        for part in plan:
+            text = await part.text(context, coerced)
+            if text is None:
+                return None
+            texts.append(f'"{part.key}":{text}')
+    except Exception:  # the other executors report it as GraphQL errors
+        return None
+    return ('{"data":{' + ",".join(texts) + "}}").encode()

@@ -5,12 +5,14 @@ step aside (the row-by-row path answers) where they cannot promise that."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.graphql as endpoint
@@ -18,6 +20,7 @@ import app.rest as rest_endpoint
 from app import demo
 from app.gateway import Gateway
 from auth import store
+from schema_builder import graphql_json
 from schema_builder.catalog import build_catalog
 from schema_builder.definition import parse_entries
 from schema_builder.operations import read_json
@@ -484,3 +487,93 @@ def read_json_template(shape: Any) -> Any:
         )
         for entry in shape
     )
+
+
+async def test_a_plan_made_for_one_caller_grants_nothing_to_another(
+    paths: Paths, gateway: Gateway, gateway_app: Any
+) -> None:
+    """Plans are kept per request shape, not per caller: each request's permissions are
+    checked again, so a read planned for the admin is refused to a caller without the grant."""
+    include = "/dynamic-entity/products?include=stocks"
+    query = "{ products(limit: 2) { items { sku stocks { quantity } } } }"
+    await paths.compare("GET", include)
+    await paths.graphql(query)
+    await store.set_role(gateway.engine, "products-only", ["products:read"])
+    key = await store.create_api_key(gateway.engine, "products-only", ["products-only"])
+    transport = httpx.ASGITransport(app=gateway_app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": key}
+    ) as restricted:
+        limited = Paths(restricted, paths.monkeypatch)
+        refused = await limited.compare("GET", include, database=False)
+        assert refused.status_code == 403
+        answer = await limited.compare("POST", "/graphql", json={"query": query}, database=False)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "DX122"
+
+
+async def test_a_graphql_plan_reads_its_identifier_variable_per_request(paths: Paths) -> None:
+    """A by-id field's ``id`` variable is read per request from one plan; a variable the
+    plan depends on (a list's ``limit``) makes a plan per value."""
+    by_id = "query One($id: Int!) { product(id: $id) { id_product sku } }"
+    answers = [await paths.graphql(by_id, {"id": identifier}) for identifier in (1, 2, 3)]
+    assert [a["product"]["id_product"] for a in answers] == [1, 2, 3]
+    assert (await paths.graphql(by_id, {"id": 99999}))["product"] is None
+    document = endpoint._cache.document(by_id)
+    plans = [e for e in graphql_json._plans._documents.values() if e.document is document]
+    assert len(plans) == 1
+    assert plans[0].free == {"id"}
+    assert len(plans[0].plans) == 1  # one plan, whatever the identifier
+
+    limited = "query Few($n: Int) { products(limit: $n) { items { sku } } }"
+    assert len((await paths.graphql(limited, {"n": 1}))["products"]["items"]) == 1
+    assert len((await paths.graphql(limited, {"n": 2}))["products"]["items"]) == 2
+
+    both = (
+        "query Both($id: Int!) { product(id: $id) { sku } again: product(id: $id) { id_product } }"
+    )
+    data = await paths.graphql(both, {"id": 2})
+    assert data["again"]["id_product"] == 2
+    bad = await paths.compare(
+        "POST", "/graphql", json={"query": by_id, "variables": {"id": "x"}}, database=False
+    )
+    assert bad.json()["errors"][0]["extensions"]["code"] == "DX112"
+
+
+async def test_reads_borrow_the_drivers_own_connections(
+    client: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    """The reads written by the database take their connections from the read pool, not
+    from the engine's pool, and give them back."""
+    pool = read_json._pools[gateway.reader]
+    gateway.registry.check_interval = 3600  # no version check (a statement) per request
+    await client.get("/dynamic-entity/products/1")  # the key is looked up (and kept) once
+    checkouts: list[object] = []
+    listener = (gateway.engine.sync_engine.pool, "checkout", lambda *_args: checkouts.append(1))
+    sa.event.listen(*listener)
+    try:
+        answer = await client.get("/dynamic-entity/products?page[offset]=0&page[limit]=3")
+        one = await client.get("/dynamic-entity/products/2")
+    finally:
+        sa.event.remove(*listener)
+    assert answer.status_code == one.status_code == 200
+    assert len(answer.json()["data"]) == 3
+    assert checkouts == []
+    assert pool.get_size() >= 1
+    assert pool.get_idle_size() == pool.get_size()
+
+
+async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:
+    """A read cancelled while its statement runs (the request's deadline) does not hand
+    that connection to the next read."""
+    pool = read_json._pools[gateway.reader]
+    slow = read_json._Prepared("SELECT pg_sleep(10)", (), ())
+    await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 1", (), ()), ())
+    connected = pool.get_size()
+    task = asyncio.create_task(read_json._fetch(gateway.reader, slow, ()))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert pool.get_size() == connected - 1
+    row = await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 2", (), ()), ())
+    assert row[0] == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.permissions import Permissions
-from schema_builder.catalog import Catalog, Entity, Relation
+from schema_builder.catalog import Catalog, Entity, Field, Relation
 from schema_builder.errors import (
     EntityNotFoundError,
     InvalidQueryParameterError,
@@ -90,8 +90,15 @@ def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnEle
     ]
 
 
-def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[Any]]:
-    """ORDER BY for the sort keys, then the identifier so that pages are deterministic."""
+def ordering(
+    entity: Entity,
+    sort: Sequence[SortKey],
+    column: Callable[[Field], sa.ColumnElement[Any]] | None = None,
+) -> list[sa.ColumnElement[Any]]:
+    """ORDER BY for the sort keys, then the identifier so that pages are deterministic; over
+    the entity's table, or over the columns ``column`` gives for its fields."""
+    if column is None:
+        column = _table_column
     order: list[sa.ColumnElement[Any]] = []
     sorted_by: set[str] = set()
     for key in sort:
@@ -102,13 +109,17 @@ def ordering(entity: Entity, sort: Sequence[SortKey]) -> list[sa.ColumnElement[A
         if field.name in sorted_by:
             continue
         sorted_by.add(field.name)
-        term = field.column.desc() if key.descending else field.column.asc()
+        term = column(field).desc() if key.descending else column(field).asc()
         if field.column.nullable:
             # NULLs after every value, as PostgreSQL orders them; SQLite puts them first.
             term = term.nulls_first() if key.descending else term.nulls_last()
         order.append(term)
-    order.append(entity.identifier.column.asc())
+    order.append(column(entity.identifier).asc())
     return order
+
+
+def _table_column(field: Field) -> sa.ColumnElement[Any]:
+    return field.column
 
 
 async def get_row(

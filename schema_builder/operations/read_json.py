@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -214,39 +216,100 @@ class _Planner:
         return tuple(entries)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A read planned once: its statement, the values of its slots (a get's key, slot 0,
+    is bound per request) and what the request needs besides (permissions, bounds)."""
+
+    entity: Entity
+    reads: tuple[Include, ...]  # every relationship read, for the permission check
+    prepared: _Prepared
+    values: tuple[Any, ...]
+    arrays: int  # the JSON arrays a list returns before its counts
+    nested_limit: int | None  # rows a response may nest, checked against the nested count
+    count: bool
+
+    def parameters(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        prepared = self.prepared
+        return tuple(
+            values[slot] if process is None else process(values[slot])
+            for slot, process in zip(prepared.slots, prepared.processors, strict=True)
+        )
+
+
+_NO_PLAN = object()  # a request whose plan could not be made (refused, not writable in SQL)
+
+
+class _Plans:
+    """Plans by catalog and request, a bounded LRU, emptied when a newer catalog arrives
+    (one serving an older catalog meanwhile — GraphQL while its schema is rebuilt — has
+    keys of its own)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.version: int | None = None
+        self._plans: OrderedDict[Hashable, _Plan | object] = OrderedDict()
+
+    def get(
+        self, engine: AsyncEngine, catalog: Catalog, key: Hashable, make: Callable[[], _Plan | None]
+    ) -> _Plan | None:
+        if self.version is None or catalog.version > self.version:
+            self._plans.clear()
+            self.version = catalog.version
+        try:
+            hash(key)
+        except TypeError:  # a value that cannot key a plan (a list from an input)
+            return make()
+        key = (catalog, engine.dialect, key)
+        plan = self._plans.get(key, None)
+        if plan is None:
+            made = make()
+            plan = _NO_PLAN if made is None else made
+            self._plans[key] = plan
+            if len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan if isinstance(plan, _Plan) else None
+
+
+_plans = _Plans()
+
+
 def _checked_shapes(
     catalog: Catalog,
     entity: Entity,
     includes: tuple[Include, ...],
     shapes: tuple[Shape, ...] | None,
-    access: Permissions,
-) -> tuple[Shape, ...]:
+) -> tuple[tuple[Shape, ...], tuple[Include, ...]]:
+    """The shapes to write (REST's when none are given) and every relationship they read;
+    raises 1313 for a relationship that does not exist."""
     if shapes is None:
         check_includes(catalog, entity, includes)
-        require_read(access, catalog, entity, includes)
-        return (rest_shape(catalog, entity, includes),)
+        return (rest_shape(catalog, entity, includes),), includes
+    reads: list[Include] = []
     for shape in shapes:
         wanted = includes_of(shape)
         check_includes(catalog, entity, wanted)
-        require_read(access, catalog, entity, wanted)
-    return shapes
+        reads.extend(wanted)
+    return shapes, tuple(reads)
 
 
-async def list_json(
-    engine: AsyncEngine,
-    catalog: Catalog,
-    request: ReadRequest,
-    access: Permissions,
-    shapes: tuple[Shape, ...] | None = None,
-) -> JsonPage | None:
-    """A page as JSON text: REST's rows (all fields and ``request.include``) unless
-    ``shapes`` says what to write; None when the row-by-row path must answer."""
-    if not serves(engine) or (shapes is None and any(i.children for i in request.include)):
-        return None
+def _permitted(plan: _Plan, catalog: Catalog, access: Permissions) -> bool:
+    try:
+        require_read(access, catalog, plan.entity, plan.reads)
+    except DexgateError:
+        return False
+    return True
+
+
+def _list_plan(
+    engine: AsyncEngine, catalog: Catalog, request: ReadRequest, shapes: tuple[Shape, ...] | None
+) -> _Plan | None:
     planner = _Planner(catalog)
     try:
         entity = catalog.entity(request.alias)
-        chosen = _checked_shapes(catalog, entity, request.include, shapes, access)
+        chosen, reads = _checked_shapes(catalog, entity, request.include, shapes)
         nested_count = request.max_rows is not None and bool(request.include)
         where = planner.filters(entity, request.conditions)
         sort = planner.sort(entity, request.sort)
@@ -267,11 +330,75 @@ async def list_json(
     prepared = _statements.get(engine, catalog, template)
     if prepared is None:
         return None
-    row = await _fetch(engine, prepared, planner.values)
-    arrays = len(chosen)
-    if nested_count and request.max_rows is not None and int(row[arrays]) > request.max_rows:
-        raise too_many_rows(request.max_rows)
-    return JsonPage(tuple(row[:arrays]), int(row[-1]) if request.count else None)
+    return _Plan(
+        entity,
+        reads,
+        prepared,
+        tuple(planner.values),
+        len(chosen),
+        request.max_rows if nested_count else None,
+        request.count,
+    )
+
+
+def _get_plan(
+    engine: AsyncEngine,
+    catalog: Catalog,
+    alias: str,
+    includes: tuple[Include, ...],
+    max_rows: int | None,
+    shape: Shape | None,
+) -> _Plan | None:
+    planner = _Planner(catalog)
+    try:
+        entity = catalog.entity(alias)
+        chosen, reads = _checked_shapes(
+            catalog, entity, includes, None if shape is None else (shape,)
+        )
+        nested_count = max_rows is not None and bool(includes)
+        template = GetTemplate(
+            entity, planner.slot(None), nested_count, planner.shape(entity, chosen[0])
+        )
+    except (DexgateError, RecursionError):
+        return None
+    prepared = _statements.get(engine, catalog, template)
+    if prepared is None:
+        return None
+    return _Plan(
+        entity,
+        reads,
+        prepared,
+        tuple(planner.values),
+        1,
+        max_rows if nested_count else None,
+        False,
+    )
+
+
+async def list_json(
+    engine: AsyncEngine,
+    catalog: Catalog,
+    request: ReadRequest,
+    access: Permissions,
+    shapes: tuple[Shape, ...] | None = None,
+) -> JsonPage | None:
+    """A page as JSON text: REST's rows (all fields and ``request.include``) unless
+    ``shapes`` says what to write; None when the row-by-row path must answer."""
+    if not serves(engine) or (shapes is None and any(i.children for i in request.include)):
+        return None
+    plan = _plans.get(
+        engine,
+        catalog,
+        ("list", request, shapes),
+        lambda: _list_plan(engine, catalog, request, shapes),
+    )
+    if plan is None or not _permitted(plan, catalog, access):
+        return None
+    row = await _fetch(engine, plan.prepared, plan.parameters(plan.values))
+    arrays = plan.arrays
+    if plan.nested_limit is not None and int(row[arrays]) > plan.nested_limit:
+        raise too_many_rows(plan.nested_limit)
+    return JsonPage(tuple(row[:arrays]), int(row[-1]) if plan.count else None)
 
 
 async def get_json(
@@ -286,57 +413,73 @@ async def get_json(
     (:class:`EntityNotFoundError`) when there is no such row."""
     if not serves(engine) or (shape is None and any(i.children for i in request.include)):
         return None
-    planner = _Planner(catalog)
+    alias, includes, max_rows = request.alias, request.include, request.max_rows
+    plan = _plans.get(
+        engine,
+        catalog,
+        ("get", alias, includes, max_rows, shape),
+        lambda: _get_plan(engine, catalog, alias, includes, max_rows, shape),
+    )
+    if plan is None or not _permitted(plan, catalog, access):
+        return None
+    entity = plan.entity
     try:
-        entity = catalog.entity(request.alias)
-        chosen = _checked_shapes(
-            catalog, entity, request.include, None if shape is None else (shape,), access
-        )
         key = filter_value(entity.identifier, request.identifier, entity.alias)
-    except Exception:  # refused, or not a valid identifier (1303): the row-by-row path says
+    except DexgateError:  # not a valid identifier (1303): the row-by-row path says so
         return None
-    try:
-        nested_count = request.max_rows is not None and bool(request.include)
-        template = GetTemplate(
-            entity, planner.slot(key), nested_count, planner.shape(entity, chosen[0])
-        )
-    except (DexgateError, RecursionError):
-        return None
-    prepared = _statements.get(engine, catalog, template)
-    if prepared is None:
-        return None
-    row = await _fetch(engine, prepared, planner.values)
+    row = await _fetch(engine, plan.prepared, plan.parameters((key, *plan.values[1:])))
     if row is None:
         raise EntityNotFoundError(entity.alias)
-    if nested_count and request.max_rows is not None and int(row[1]) > request.max_rows:
-        raise too_many_rows(request.max_rows)
+    if plan.nested_limit is not None and int(row[1]) > plan.nested_limit:
+        raise too_many_rows(plan.nested_limit)
     text: str = row[0]
     return text
 
 
-async def _fetch(engine: AsyncEngine, prepared: _Prepared, values: list[Any]) -> Any:
+_pools: weakref.WeakKeyDictionary[AsyncEngine, asyncpg.Pool] = weakref.WeakKeyDictionary()
+
+
+def use_pool(engine: AsyncEngine, pool: asyncpg.Pool | None) -> None:
+    """Have the reads on ``engine`` take their connections from ``pool`` (of the driver's
+    own connections to the same database; see app.database.create_read_pool), or from the
+    engine's pool again when None."""
+    if pool is None:
+        _pools.pop(engine, None)
+    else:
+        _pools[engine] = pool
+
+
+async def _fetch(engine: AsyncEngine, prepared: _Prepared, parameters: tuple[Any, ...]) -> Any:
     """The first row the statement returns (None when there is none).
 
-    The statement goes from a pooled connection straight to the driver, unless the engine is
-    watched (statement events, or its log at INFO: tests counting statements, the benchmark
-    capturing them), when it goes through SQLAlchemy's execution so that it is seen."""
-    parameters = tuple(
-        values[slot] if process is None else process(values[slot])
-        for slot, process in zip(prepared.slots, prepared.processors, strict=True)
-    )
+    The statement goes straight to the driver on a connection of the engine's read pool (see
+    :func:`use_pool`), else of the engine's own pool, unless the engine is watched (statement
+    events, or its log at INFO: tests counting statements, the benchmark capturing them), when
+    it goes through SQLAlchemy's execution so that it is seen. A read cancelled (the request's
+    deadline) with its statement perhaps still running closes its connection rather than
+    hand it to the next request."""
     async with translating():
         if _watched(engine):
             async with engine.connect() as connection:
                 result = await connection.exec_driver_sql(prepared.sql, parameters)
                 return result.first()
+        pool = _pools.get(engine)
+        if pool is not None:
+            own = await pool.acquire()
+            try:
+                return await own.fetchrow(prepared.sql, *parameters)
+            except BaseException as exc:
+                if not isinstance(exc, Exception):
+                    own.terminate()
+                raise
+            finally:
+                await pool.release(own)
         pooled = await engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
             return await driver.fetchrow(prepared.sql, *parameters)
         except BaseException as exc:
             if not isinstance(exc, Exception):
-                # Cancelled (the request's deadline) with the statement perhaps still running:
-                # the connection is closed rather than handed to the next request.
                 await greenlet_spawn(pooled.invalidate)
             raise
         finally:

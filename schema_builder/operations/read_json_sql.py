@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from schema_builder.catalog import Catalog, Entity
+from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.operations.filters import LIKE_ESCAPE, OPERATORS
 from schema_builder.operations.ir import (
     AllOf,
@@ -286,7 +286,14 @@ class _Builder:
 
 def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
     """One row: the JSON array of each shape, then the nested row count and the total when
-    asked for."""
+    asked for.
+
+    The rows' JSON is written by a subquery in the page's order, which the arrays aggregate
+    as it comes: PostgreSQL aggregates a sorted subquery in its order when the aggregating
+    level neither joins nor groups, and an ``ORDER BY`` inside the aggregate would sort
+    every page again (a third of the statement's time for a page of 100 flat rows). The
+    subquery orders by the page's own columns, which the page is read in already, so that
+    PostgreSQL need not sort at all when the page is read once."""
     builder = _Builder(catalog, counted=template.nested_count)
     entity = template.entity
     order = ordering(entity, template.sort)
@@ -295,13 +302,10 @@ def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
     if not template.shapes:  # only the count: no page to read
         return sa.select(total if template.count else sa.literal_column("NULL"))
     labels = builder.columns(entity, template.shapes)
-    if not labels:  # only constants (__typename): a row still needs a column
-        labels[entity.identifier.column_name] = "c0"
+    for field in (*_sorted_fields(entity, template.sort), entity.identifier):
+        labels.setdefault(field.column_name, f"c{len(labels)}")
     page_select = (
-        sa.select(
-            *(entity.table.c[name].label(label) for name, label in labels.items()),
-            sa.func.row_number().over(order_by=order).label("__n"),
-        )
+        sa.select(*(entity.table.c[name].label(label) for name, label in labels.items()))
         .where(*where)
         .order_by(*order)
         .offset(_integer(template.offset))
@@ -310,22 +314,42 @@ def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
         page_select = page_select.limit(_integer(template.limit))
     page = page_select.cte("page")
     source: sa.FromClause = page
-    columns: list[sa.ColumnElement[Any]] = []
+    rows: list[sa.ColumnElement[Any]] = []
     counts: list[sa.ColumnElement[Any]] = []
-    for shape in template.shapes:
+    for position, shape in enumerate(template.shapes):
         level = builder.level(entity, shape, page, labels)
         for joined, on in level.joins:
             source = source.outerjoin(joined, on)
         counts += level.counts
-        items = sa.func.string_agg(level.json, aggregate_order_by(_COMMA, page.c["__n"]))
+        rows.append(level.json.label(f"j{position}"))
+    if template.nested_count:
+        rows.append(_row_count(counts).label("n"))
+    ordered = (
+        sa.select(*rows)
+        .select_from(source)
+        .order_by(*ordering(entity, template.sort, lambda f: page.c[labels[f.column_name]]))
+        .subquery("rows")
+    )
+    columns: list[sa.ColumnElement[Any]] = []
+    for position in range(len(template.shapes)):
+        items = sa.func.string_agg(ordered.c[f"j{position}"], _COMMA)
         columns.append(
             concat([constant("["), sa.func.coalesce(items, constant("")), constant("]")])
         )
     if template.nested_count:
-        columns.append(sa.func.coalesce(sa.func.sum(_row_count(counts)), sa.literal_column("0")))
+        columns.append(sa.func.coalesce(sa.func.sum(ordered.c["n"]), sa.literal_column("0")))
     if template.count:
         columns.append(total)
-    return sa.select(*columns).select_from(source)
+    return sa.select(*columns).select_from(ordered)
+
+
+def _sorted_fields(entity: Entity, sort: Sequence[SortKey]) -> list[Field]:
+    fields = []
+    for key in sort:
+        field = entity.field_for_filter(key.field)
+        if field is not None:  # ``ordering`` refuses the others
+            fields.append(field)
+    return fields
 
 
 def get_statement(catalog: Catalog, template: GetTemplate) -> sa.Select[Any]:
