@@ -43,6 +43,7 @@ from app.graphql_limits import (
 )
 from app.json_input import DuplicateKeyError, loads
 from app.responses import JSONResponse, json_text_response
+from app.settings import Settings
 from auth.errors import AdminRequiredError
 from auth.principal import Principal
 from schema_builder.errors import DexgateError
@@ -262,9 +263,20 @@ def _errors_of(result: ExecutionResult) -> list[dict[str, Any]]:
     return out
 
 
+_limits: tuple[Settings, GraphQLLimits] | None = None
+
+
+def _limits_of(settings: Settings) -> GraphQLLimits:
+    global _limits
+    known = _limits
+    if known is None or known[0] is not settings:
+        known = _limits = (settings, GraphQLLimits.of(settings))
+    return known[1]
+
+
 async def graphql_endpoint(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    limits = GraphQLLimits.of(gateway.settings)
+    limits = _limits_of(gateway.settings)
     try:
         query, variables, operation = await _read_request(request, limits)
         catalog = await gateway.registry.current()

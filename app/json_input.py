@@ -29,7 +29,18 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
 def loads(raw: str | bytes, **options: Any) -> Any:
     """``json.loads`` refusing duplicate keys with :class:`DuplicateKeyError` (a ValueError);
     ``options`` go to ``json.loads`` (``parse_float``, ``parse_constant``)."""
-    return json.loads(raw, object_pairs_hook=_unique_keys, **options)
+    if options:
+        return json.loads(raw, object_pairs_hook=_unique_keys, **options)
+    # json.loads without building a decoder per call: the same steps, one shared decoder.
+    if isinstance(raw, str):
+        if raw.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+    else:
+        raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    return _DECODER.decode(raw)

@@ -21,14 +21,18 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Undefined,
     VariableNode,
     Visitor,
     get_named_type,
     get_operation_ast,
+    type_from_ast,
     visit,
 )
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
@@ -259,6 +263,23 @@ def _free_variables(
     return frozenset(v for v, n in as_identifier.items() if n == counted.uses[v])
 
 
+def _scalar_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode
+) -> tuple[tuple[str, GraphQLScalarType], ...] | None:
+    scalars = []
+    for definition in operation.variable_definitions or ():
+        kind = type_from_ast(schema, definition.type)
+        if (
+            definition.default_value is not None
+            or definition.directives
+            or not isinstance(kind, GraphQLNonNull)
+            or not isinstance(kind.of_type, GraphQLScalarType)
+        ):
+            return None
+        scalars.append((definition.variable.name.value, kind.of_type))
+    return tuple(scalars)
+
+
 def _frozen(value: Any) -> Hashable:
     """A variable's value as a key: equal only to the same value of the same type."""
     if isinstance(value, dict):
@@ -278,6 +299,34 @@ class _DocumentPlans:
     operation: OperationDefinitionNode | None  # None: not a query this path serves
     free: frozenset[str]
     plans: OrderedDict[Hashable, _Plan | None]
+    # Each variable and its scalar type, when all are required scalars without a default
+    # (``$id: Int!``): their values are parsed directly, the others by graphql-core.
+    scalars: tuple[tuple[str, GraphQLScalarType], ...] | None = None
+
+    def coerce(self, variables: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The variables' values as graphql-core coerces them; None when they are not
+        valid (the executors report why)."""
+        operation = self.operation
+        assert operation is not None
+        if self.scalars is not None:
+            coerced: dict[str, Any] = {}
+            for name, scalar in self.scalars:
+                value = variables.get(name)
+                if value is None:
+                    break
+                try:
+                    parsed = scalar.parse_value(value)
+                except Exception:
+                    break
+                if parsed is Undefined:
+                    break
+                coerced[name] = parsed
+            else:
+                return coerced
+        values = get_variable_values(
+            self.schema, operation.variable_definitions or (), dict(variables)
+        )
+        return None if isinstance(values, list) else values
 
 
 class _Plans:
@@ -308,6 +357,7 @@ class _Plans:
             operation,
             frozenset() if operation is None else _free_variables(schema, document, operation),
             OrderedDict(),
+            None if operation is None else _scalar_variables(schema, operation),
         )
         self._documents[key] = made
         if len(self._documents) > self.size:
@@ -397,8 +447,8 @@ async def execute_text(
         return None
     coerced: dict[str, Any] = {}
     if operation.variable_definitions:
-        values = get_variable_values(schema, operation.variable_definitions, dict(variables or {}))
-        if isinstance(values, list):
+        values = entry.coerce(variables or {})
+        if values is None:
             return None
         coerced = values
     plans = entry.plans

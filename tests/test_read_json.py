@@ -533,10 +533,12 @@ async def test_a_graphql_plan_reads_its_identifier_variable_per_request(paths: P
     )
     data = await paths.graphql(both, {"id": 2})
     assert data["again"]["id_product"] == 2
-    bad = await paths.compare(
-        "POST", "/graphql", json={"query": by_id, "variables": {"id": "x"}}, database=False
-    )
-    assert bad.json()["errors"][0]["extensions"]["code"] == "DX112"
+    for variables in ({"id": "x"}, {"id": None}, {}, {"id": 1.5}, {"id": True}):
+        bad = await paths.compare(
+            "POST", "/graphql", json={"query": by_id, "variables": variables}, database=False
+        )
+        assert bad.json()["errors"][0]["extensions"]["code"] == "DX112", variables
+    assert (await paths.graphql(by_id, {"id": 3, "unused": [1]}))["product"]["id_product"] == 3
 
 
 async def test_reads_borrow_the_drivers_own_connections(
