@@ -51,6 +51,7 @@ from schema_builder.operations.ir import Condition, Include, ReadRequest, WriteR
 from schema_builder.operations.stream import stream_rows
 from schema_builder.registry import CatalogRegistry
 from tests.conftest import StatementLog
+from tests.entries import plain_entry
 
 DEXGATE = Path(sys.executable).with_name("dexgate")
 PRODUCTS_IN_DEMO = len(demo.CATEGORIES) * demo.PRODUCTS_PER_CATEGORY
@@ -155,25 +156,7 @@ ITEMS_CSV = (
 
 
 def item_entry(table: str, alias: str) -> dict[str, Any]:
-    return {
-        "tableName": table,
-        "tableAlias": alias,
-        "isActive": True,
-        "definition": {
-            "identifier": "id_item",
-            "fields": [
-                {
-                    "fieldName": name,
-                    "fieldVisibleName": name,
-                    "type": kind,
-                    "isCreatable": True,
-                    "isEditable": True,
-                    "validation": {"isRequired": False},
-                }
-                for name, kind in ITEM_FIELDS.items()
-            ],
-        },
-    }
+    return plain_entry(table, alias, "id_item", ITEM_FIELDS)
 
 
 def product_copy_entry() -> dict[str, Any]:

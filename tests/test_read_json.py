@@ -6,7 +6,9 @@ step aside (the row-by-row path answers) where they cannot promise that."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,7 @@ from schema_builder.operations.read_json_sql import (
     Slot,
     list_statement,
 )
+from tests.entries import plain_entry
 
 COLUMNS = {  # column: (SQL type, field type)
     "id_value": ("integer PRIMARY KEY", "integer"),
@@ -68,25 +71,9 @@ ROWS = [  # SQL literals, in the order of COLUMNS
 
 
 def entry(alias: str, columns: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    fields = {name: kind for name, (_sql, kind) in columns.items()}
     return {
-        "tableName": "json_value",
-        "tableAlias": alias,
-        "isActive": True,
-        "definition": {
-            "identifier": "id_value",
-            "isDeletable": True,
-            "fields": [
-                {
-                    "fieldName": name,
-                    "fieldVisibleName": name,
-                    "type": kind,
-                    "isCreatable": True,
-                    "isEditable": True,
-                    "validation": {"isRequired": False},
-                }
-                for name, (_sql, kind) in columns.items()
-            ],
-        },
+        **plain_entry("json_value", alias, "id_value", fields, deletable=True),
         "childRelations": [
             {
                 "name": "children",
@@ -334,25 +321,8 @@ async def test_deeper_includes_and_other_field_types_are_read_row_by_row(
         await connection.exec_driver_sql(
             'INSERT INTO json_other VALUES (1, 1e20, \'{"b": 1, "a": [1.5]}\'), (2, NULL, NULL)'
         )
-    other = {
-        "tableName": "json_other",
-        "tableAlias": "others",
-        "isActive": True,
-        "definition": {
-            "identifier": "id_other",
-            "fields": [
-                {
-                    "fieldName": name,
-                    "fieldVisibleName": name,
-                    "type": kind,
-                    "isCreatable": True,
-                    "isEditable": True,
-                    "validation": {"isRequired": False},
-                }
-                for name, kind in (("id_other", "integer"), ("ratio", "float"), ("payload", "json"))
-            ],
-        },
-    }
+    fields = {"id_other": "integer", "ratio": "float", "payload": "json"}
+    other = plain_entry("json_other", "others", "id_other", fields)
     await gateway.registry.apply(parse_entries([other]))
     await paths.compare("GET", "/dynamic-entity/others", database=False)
     await paths.graphql("{ others { items { id_other } } }")  # no float or json selected
@@ -374,16 +344,22 @@ async def test_the_row_limit_of_includes_holds(
     )
 
 
-async def test_a_refused_include_is_refused_as_row_by_row(
-    paths: Paths, gateway: Gateway, gateway_app: Any
-) -> None:
+@contextlib.asynccontextmanager
+async def products_only(paths: Paths, gateway: Gateway, gateway_app: Any) -> AsyncIterator[Paths]:
+    """Paths for a caller that may read products and nothing else."""
     await store.set_role(gateway.engine, "products-only", ["products:read"])
     key = await store.create_api_key(gateway.engine, "products-only", ["products-only"])
     transport = httpx.ASGITransport(app=gateway_app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": key}
     ) as restricted:
-        limited = Paths(restricted, paths.monkeypatch)
+        yield Paths(restricted, paths.monkeypatch)
+
+
+async def test_a_refused_include_is_refused_as_row_by_row(
+    paths: Paths, gateway: Gateway, gateway_app: Any
+) -> None:
+    async with products_only(paths, gateway, gateway_app) as limited:
         await limited.compare("GET", "/dynamic-entity/products?page[offset]=0&page[limit]=5")
         refused = await limited.compare(
             "GET", "/dynamic-entity/products?include=stocks", database=False
@@ -498,13 +474,7 @@ async def test_a_plan_made_for_one_caller_grants_nothing_to_another(
     query = "{ products(limit: 2) { items { sku stocks { quantity } } } }"
     await paths.compare("GET", include)
     await paths.graphql(query)
-    await store.set_role(gateway.engine, "products-only", ["products:read"])
-    key = await store.create_api_key(gateway.engine, "products-only", ["products-only"])
-    transport = httpx.ASGITransport(app=gateway_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": key}
-    ) as restricted:
-        limited = Paths(restricted, paths.monkeypatch)
+    async with products_only(paths, gateway, gateway_app) as limited:
         refused = await limited.compare("GET", include, database=False)
         assert refused.status_code == 403
         answer = await limited.compare("POST", "/graphql", json={"query": query}, database=False)

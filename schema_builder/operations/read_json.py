@@ -327,18 +327,8 @@ def _list_plan(
         )
     except (DexgateError, RecursionError):
         return None
-    prepared = _statements.get(engine, catalog, template)
-    if prepared is None:
-        return None
-    return _Plan(
-        entity,
-        reads,
-        prepared,
-        tuple(planner.values),
-        len(chosen),
-        request.max_rows if nested_count else None,
-        request.count,
-    )
+    nested_limit = request.max_rows if nested_count else None
+    return _planned(engine, catalog, template, reads, planner, len(chosen), nested_limit)
 
 
 def _get_plan(
@@ -361,17 +351,26 @@ def _get_plan(
         )
     except (DexgateError, RecursionError):
         return None
+    return _planned(
+        engine, catalog, template, reads, planner, 1, max_rows if nested_count else None
+    )
+
+
+def _planned(
+    engine: AsyncEngine,
+    catalog: Catalog,
+    template: Template,
+    reads: tuple[Include, ...],
+    planner: _Planner,
+    arrays: int,
+    nested_limit: int | None,
+) -> _Plan | None:
     prepared = _statements.get(engine, catalog, template)
     if prepared is None:
         return None
+    count = isinstance(template, ListTemplate) and template.count
     return _Plan(
-        entity,
-        reads,
-        prepared,
-        tuple(planner.values),
-        1,
-        max_rows if nested_count else None,
-        False,
+        template.entity, reads, prepared, tuple(planner.values), arrays, nested_limit, count
     )
 
 

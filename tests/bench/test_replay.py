@@ -24,6 +24,7 @@ from bench.replay import NotReplayableError, Script, script
 from bench.results import Failure, PgbenchResult
 from bench.sql_capture import Captured
 from schema_builder.definition import parse_entries
+from tests.entries import plain_entry
 
 from .engine_log import EngineLog
 
@@ -194,26 +195,7 @@ def entity(alias: str) -> dict[str, Any]:
         "moment": "datetime",
         "stamp": "datetime",
     }
-    return {
-        "tableName": "bench_value",
-        "tableAlias": alias,
-        "isActive": True,
-        "definition": {
-            "identifier": "id_value",
-            "isDeletable": True,
-            "fields": [
-                {
-                    "fieldName": name,
-                    "fieldVisibleName": name,
-                    "type": kind,
-                    "isCreatable": True,
-                    "isEditable": True,
-                    "validation": {"isRequired": False},
-                }
-                for name, kind in fields.items()
-            ],
-        },
-    }
+    return plain_entry("bench_value", alias, "id_value", fields, deletable=True)
 
 
 async def test_dexgate_reads_replayed_by_pgbench_return_what_dexgate_read(

@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.gateway import Gateway
 from schema_builder.definition import parse_entries
+from tests.entries import plain_entry
 
 EXAMPLES = 200
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -68,26 +69,13 @@ TYPES = {
     "flag": "boolean",
     "day": "date",
 }
-ENTRY = {
-    "tableName": "filter_sample",
-    "tableAlias": "samples",
-    "isActive": True,
-    "definition": {
-        "identifier": "id_sample",
-        "isDeletable": False,
-        "fields": [
-            {
-                "fieldName": name,
-                "fieldVisibleName": name,
-                "type": kind,
-                "isCreatable": True,
-                "isEditable": True,
-                "validation": {"isRequired": False},
-            }
-            for name, kind in {"id_sample": "integer", **TYPES}.items()
-        ],
-    },
-}
+ENTRY = plain_entry(
+    "filter_sample",
+    "samples",
+    "id_sample",
+    {"id_sample": "integer", **TYPES},
+    deletable=False,
+)
 
 NUMS = [None, 0, 1, -1, 2, 7, 42, 100, -100, INT_MAX, INT_MIN, INT_MAX - 1, INT_MIN + 1]
 LABELS = [
