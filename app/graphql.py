@@ -85,10 +85,12 @@ class _DocumentCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._valid: OrderedDict[Hashable, tuple[GraphQLSchema, list[GraphQLError]]] = OrderedDict()
-        self._limits: OrderedDict[Hashable, tuple[GraphQLSchema, LimitExceeded | None]] = (
-            OrderedDict()
-        )
+        self._valid: OrderedDict[
+            Hashable, tuple[GraphQLSchema, GraphQLLimits, list[GraphQLError]]
+        ] = OrderedDict()
+        self._limits: OrderedDict[
+            Hashable, tuple[GraphQLSchema, GraphQLLimits, LimitExceeded | None]
+        ] = OrderedDict()
 
     def document(self, query: str) -> DocumentNode:
         document = self._documents.get(query)
@@ -110,15 +112,15 @@ class _DocumentCache:
         introspection: bool,
         limits: GraphQLLimits,
     ) -> list[GraphQLError]:
-        key = (id(schema), query, introspection, limits)
+        key = (id(schema), query, introspection, id(limits))
         known = self._valid.get(key)
-        if known is not None and known[0] is schema:
-            return known[1]
+        if known is not None and known[0] is schema and known[1] is limits:
+            return known[2]
         rules = [*specified_rules, shape_rule(limits)]
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         errors = validate(schema, document, rules)
-        _remember(self._valid, key, (schema, errors), self.size)
+        _remember(self._valid, key, (schema, limits, errors), self.size)
         return errors
 
     def exceeded(
@@ -129,18 +131,18 @@ class _DocumentCache:
         operation: str | None,
         variables: dict[str, Any] | None,
         limits: GraphQLLimits,
+        values: Hashable | None,
     ) -> LimitExceeded | None:
-        """:func:`execution_exceeded`, judged once per the values it depends on."""
-        try:
-            values = variables_key(schema, document, operation, variables or {})
-            key: Hashable = (id(schema), query, operation, limits, values)
-            known = self._limits.get(key)
-        except TypeError:  # a value that cannot be a key
+        """:func:`execution_exceeded`, judged once per the ``values`` it depends on (see
+        :func:`variables_key`; None when they cannot be a key)."""
+        if values is None:
             return execution_exceeded(schema, document, operation, variables, limits)
-        if known is not None and known[0] is schema:
-            return known[1]
+        key: Hashable = (id(schema), query, operation, id(limits), values)
+        known = self._limits.get(key)
+        if known is not None and known[0] is schema and known[1] is limits:
+            return known[2]
         verdict = execution_exceeded(schema, document, operation, variables, limits)
-        _remember(self._limits, key, (schema, verdict), self.size)
+        _remember(self._limits, key, (schema, limits, verdict), self.size)
         return verdict
 
 
@@ -313,7 +315,11 @@ async def graphql_endpoint(request: Request) -> Response:
                 ],
                 405,
             )
-        exceeded = _cache.exceeded(schema, query, document, operation, variables, limits)
+        try:
+            values: Hashable | None = variables_key(schema, document, operation, variables or {})
+        except TypeError:  # values that cannot be a key
+            values = None
+        exceeded = _cache.exceeded(schema, query, document, operation, variables, limits, values)
         if exceeded is not None:
             raise GraphQLRequestError(exceeded.message, exceeded.code, exceeded.status)
     except GraphQLRequestError as exc:
@@ -329,7 +335,7 @@ async def graphql_endpoint(request: Request) -> Response:
         default_page_size=gateway.settings.default_page_size,
         access=principal.permissions,
     )
-    text = await execute_text(schema, document, variables, operation, context)
+    text = await execute_text(schema, document, variables, operation, context, values)
     if text is not None:
         return json_text_response(text)
     fast = await execute_query(schema, document, variables, operation, context)

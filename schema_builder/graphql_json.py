@@ -431,14 +431,16 @@ async def execute_text(
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
     context: GraphQLContext,
+    values: Hashable | None = None,
 ) -> bytes | None:
     """The response body (``{"data": ...}``) of a query that only reads entities, written by
     the database; None to use another executor.
 
     The query's plan — its root fields as list and by-id reads with their shapes — is made
-    once per document, operation, catalog and values of the variables it depends on, and
-    kept: a by-id field's ``id`` variable is read per request (see :func:`_free_variables`).
-    Permissions are checked on every request, by the reads."""
+    once per document, operation, catalog and values of the variables it depends on
+    (``values``, :func:`variables_key` of the request's variables, when the caller has it
+    already), and kept: a by-id field's ``id`` variable is read per request (see
+    :func:`_free_variables`). Permissions are checked on every request, by the reads."""
     if not read_json.serves(context.reader):
         return None
     entry = _plans.of(schema, document, operation_name)
@@ -447,18 +449,15 @@ async def execute_text(
         return None
     coerced: dict[str, Any] = {}
     if operation.variable_definitions:
-        values = entry.coerce(variables or {})
-        if values is None:
+        parsed = entry.coerce(variables or {})
+        if parsed is None:
             return None
-        coerced = values
+        coerced = parsed
     plans = entry.plans
     try:
-        key = (
-            context.catalog,
-            context.max_page_size,
-            context.default_page_size,
-            variables_key(schema, document, operation_name, coerced),
-        )
+        if values is None:
+            values = variables_key(schema, document, operation_name, variables or {})
+        key = (context.catalog, context.max_page_size, context.default_page_size, values)
         plan = plans[key]
         plans.move_to_end(key)
     except KeyError:
