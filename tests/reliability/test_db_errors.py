@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from asyncpg import exceptions as pg  # type: ignore[import-untyped]  # no type hints
+from asyncpg import exceptions as pg
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from schema_builder.errors import RequestTimeoutError, ServiceUnavailableError
