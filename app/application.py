@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -85,7 +83,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             ) from exc
         await registry.start_listening()
         reader = create_read_engine(db)
-        read_pool = await create_read_pool(db, settings)
+        read_pool = create_read_pool(db, settings)
         read_json.use_pool(reader, read_pool)
         signer = TokenSigner(settings.secret_key or await store.signing_secret(db))
         counters = open_counters(settings.redis_url, settings.redis_prefix)
@@ -119,7 +117,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             await counters.close()
             if read_pool is not None:
                 read_json.use_pool(reader, None)
-                await _close(read_pool)
+                await read_pool.close()
             if own_engine:
                 await db.dispose()
 
@@ -145,15 +143,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         middleware=_middleware(settings),
         lifespan=lifespan,
     )
-
-
-async def _close(pool: asyncpg.Pool) -> None:
-    """Close the pool once its connections are back (no request is left by then), or at
-    once after a few seconds."""
-    try:
-        await asyncio.wait_for(pool.close(), timeout=5)
-    except TimeoutError:
-        pool.terminate()
 
 
 def _middleware(settings: Settings) -> list[Middleware]:

@@ -13,6 +13,7 @@ from sqlalchemy.util import await_only
 
 from app.settings import Settings
 from schema_builder.operations.db_errors import request_deadline
+from schema_builder.operations.read_pool import ReadPool
 
 # Longest a SQLite statement waits for another writer's lock before "database is locked".
 SQLITE_BUSY_SECONDS = 5.0
@@ -140,36 +141,30 @@ _DIALECT_ONLY = (
 )
 
 
-async def create_read_pool(engine: AsyncEngine, settings: Settings) -> asyncpg.Pool | None:
+def create_read_pool(engine: AsyncEngine, settings: Settings) -> ReadPool | None:
     """A pool of asyncpg's own connections to ``engine``'s PostgreSQL database, for the reads
-    whose JSON the database writes (see schema_builder.operations.read_json); None for
-    other databases.
+    whose JSON the database writes (see schema_builder.operations.read_json and read_pool);
+    None for other databases.
 
     Those reads send one statement and return one value: handing them a connection through
     SQLAlchemy's pool cost about twice as much as the rest of such a read's own work
     (greenlet switches, checkout events, reset on return). Its connections are opened when
     needed, up to ``DEXGATE_DATABASE_POOL_SIZE`` (in addition to the engine's), with the
     engine's address and credentials, ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and
-    ``DEXGATE_REQUEST_TIMEOUT`` as their ``statement_timeout``. They are not reset when
-    returned, since nothing these reads do outlives the statement; one left in a transaction
-    is rolled back, and asyncpg replaces connections the server closed.
+    ``DEXGATE_REQUEST_TIMEOUT`` as their ``statement_timeout``.
     """
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
         return None
     _args, options = engine.dialect.create_connect_args(engine.url)
     for name in _DIALECT_ONLY:
         options.pop(name, None)
-    pool: asyncpg.Pool = await asyncpg.create_pool(
-        min_size=0,
-        max_size=settings.database_pool_size,
-        timeout=settings.database_connect_timeout,
-        server_settings={"statement_timeout": f"{round(settings.request_timeout * 1000)}ms"},
-        reset=_end_transaction,
-        **options,
-    )
-    return pool
+    options["timeout"] = settings.database_connect_timeout
+    options["server_settings"] = {
+        "statement_timeout": f"{round(settings.request_timeout * 1000)}ms"
+    }
 
+    async def connect() -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(**options)
+        return connection
 
-async def _end_transaction(connection: asyncpg.Connection) -> None:
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
+    return ReadPool(connect, settings.database_pool_size)

@@ -530,8 +530,8 @@ async def test_reads_borrow_the_drivers_own_connections(
     assert answer.status_code == one.status_code == 200
     assert len(answer.json()["data"]) == 3
     assert checkouts == []
-    assert pool.get_size() >= 1
-    assert pool.get_idle_size() == pool.get_size()
+    assert pool.open >= 1
+    assert pool.idle == pool.open
 
 
 async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:
@@ -540,12 +540,12 @@ async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:
     pool = read_json._pools[gateway.reader]
     slow = read_json._Prepared("SELECT pg_sleep(10)", (), ())
     await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 1", (), ()), ())
-    connected = pool.get_size()
+    connected = pool.open
     task = asyncio.create_task(read_json._fetch(gateway.reader, slow, ()))
     await asyncio.sleep(0.3)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert pool.get_size() == connected - 1
+    assert pool.open == connected - 1
     row = await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 2", (), ()), ())
     assert row[0] == 2

@@ -26,7 +26,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -61,6 +60,7 @@ from schema_builder.operations.read_json_sql import (
     get_statement,
     list_statement,
 )
+from schema_builder.operations.read_pool import ReadPool
 from schema_builder.operations.values import filter_value
 
 Template = ListTemplate | GetTemplate
@@ -435,10 +435,10 @@ async def get_json(
     return text
 
 
-_pools: weakref.WeakKeyDictionary[AsyncEngine, asyncpg.Pool] = weakref.WeakKeyDictionary()
+_pools: weakref.WeakKeyDictionary[AsyncEngine, ReadPool] = weakref.WeakKeyDictionary()
 
 
-def use_pool(engine: AsyncEngine, pool: asyncpg.Pool | None) -> None:
+def use_pool(engine: AsyncEngine, pool: ReadPool | None) -> None:
     """Have the reads on ``engine`` take their connections from ``pool`` (of the driver's
     own connections to the same database; see app.database.create_read_pool), or from the
     engine's pool again when None."""
@@ -472,7 +472,7 @@ async def _fetch(engine: AsyncEngine, prepared: _Prepared, parameters: tuple[Any
                     own.terminate()
                 raise
             finally:
-                await pool.release(own)
+                pool.release(own)
         pooled = await engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
