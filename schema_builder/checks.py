@@ -144,7 +144,9 @@ def _check_one(
 
 
 def check_graphql_names(configurations: Sequence[EntityConfiguration]) -> list[Problem]:
-    """Every active entity must get GraphQL names of its own (see graphql_names)."""
+    """Every active entity must get GraphQL names of its own (see graphql_names): none that
+    GraphQL reserves (``__`` prefix) or that a type every schema shares has, and none that
+    another entity gets too."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
     for config in configurations:
@@ -158,16 +160,18 @@ def check_graphql_names(configurations: Sequence[EntityConfiguration]) -> list[P
                 )
             )
             continue
-        for f in config.definition.fields:
-            if f.visible_name.startswith("__"):
-                problems.append(
-                    Problem(
-                        alias,
-                        f"`{f.visible_name}` starts with `__`, which GraphQL reserves.",
-                        f.visible_name,
-                        "Rename the field's visible name.",
-                    )
+        problems.extend(_introspection_names(config))
+        graphql_name = config.definition.graphql_name
+        if graphql_name is not None and graphql_name.startswith("__"):
+            problems.append(
+                Problem(
+                    alias,
+                    f"`graphqlName` `{graphql_name}` starts with `__`, which GraphQL reserves.",
+                    "graphqlName",
+                    "Use a name that does not start with `__`.",
                 )
+            )
+            continue
         names = entity_names(alias, config.definition.graphql_name)
         reserved = [n for n in names.all_type_names() if n in SHARED_TYPE_NAMES]
         if reserved:
@@ -191,4 +195,31 @@ def check_graphql_names(configurations: Sequence[EntityConfiguration]) -> list[P
             )
             continue
         owner.update(dict.fromkeys(mine, alias))
+    return problems
+
+
+def _introspection_names(config: EntityConfiguration) -> list[Problem]:
+    """The entity's field and relationship names that start with ``__``, which GraphQL keeps
+    for introspection."""
+    alias = config.alias
+    problems = [
+        Problem(
+            alias,
+            f"`{f.visible_name}` starts with `__`, which GraphQL reserves.",
+            f.visible_name,
+            "Rename the field's visible name.",
+        )
+        for f in config.definition.fields
+        if f.visible_name.startswith("__")
+    ]
+    problems.extend(
+        Problem(
+            alias,
+            f"Relation name `{r.name}` starts with `__`, which GraphQL reserves.",
+            f"relation {r.name}",
+            "Rename the relationship.",
+        )
+        for r in config.relations
+        if r.name.startswith("__")
+    )
     return problems

@@ -34,8 +34,9 @@ FIELD_TYPES: tuple[FieldType, ...] = (
 )
 TRANSFORMATIONS = ("trim", "lowercase", "uppercase", "default")
 CONSTRAINTS = ("url",)
-ALIAS_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
-GRAPHQL_NAME_PATTERN = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+# \Z, not $: $ also matches before a final newline, and "name\n" is no GraphQL name.
+ALIAS_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+\Z")
+GRAPHQL_NAME_PATTERN = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*\Z")
 RelationKind = Literal["hasMany", "belongsTo"]
 
 
@@ -217,8 +218,8 @@ def _read_definition(reader: _Reader, data: Any) -> EntityDefinition:
     if not isinstance(raw_fields, list) or not raw_fields:
         reader.problem("`definition.fields` must be a non-empty list.")
         raw_fields = []
-    fields = [f for f in (_read_field(reader, raw, i) for i, raw in enumerate(raw_fields)) if f]
-    fields = [f for f in fields if f.is_enabled]
+    parsed = [f for f in (_read_field(reader, raw, i) for i, raw in enumerate(raw_fields)) if f]
+    fields = [f for f in parsed if f.is_enabled]
     seen_columns: set[str] = set()
     seen_names: set[str] = set()
     for f in fields:
@@ -237,7 +238,7 @@ def _read_definition(reader: _Reader, data: Any) -> EntityDefinition:
             )
         seen_columns.add(f.field_name)
         seen_names.add(f.visible_name)
-    if identifier and fields and identifier not in seen_columns:
+    if identifier and parsed and identifier not in seen_columns:
         reader.problem(
             f"Identifier `{identifier}` is not one of the fields.",
             "identifier",

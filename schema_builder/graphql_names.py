@@ -37,7 +37,7 @@ def singular(word: str) -> str:
         return word[:-3] + ("Y" if word[-3].isupper() else "y")
     if lower.endswith(("sses", "xes", "zes", "ches", "shes")):
         return word[:-2]
-    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+    if lower.endswith("s") and len(word) > 1 and not lower.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 
@@ -119,6 +119,7 @@ SHARED_TYPE_NAMES = frozenset(
     {
         "Query",
         "Mutation",
+        "BigInt",
         "Decimal",
         "Date",
         "DateTime",
@@ -126,6 +127,7 @@ SHARED_TYPE_NAMES = frozenset(
         "MutationError",
         "DeleteResult",
         "IntFilter",
+        "BigIntFilter",
         "FloatFilter",
         "DecimalFilter",
         "StringFilter",

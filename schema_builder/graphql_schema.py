@@ -7,6 +7,23 @@ Fields, input fields, arguments and enum values that depend only on a scalar, a 
 field name are created once per build (or once per process) and shared by every type that has
 them: for 500 entities of 20 fields that is ~8,000 objects instead of ~84,000, and creating them
 and having the garbage collector walk them was most of the build time.
+
+What GraphQL cannot express is left out rather than failing the build (an input object needs a
+field and an enum a value); REST serves the whole entity either way:
+
+- An entity with nothing to create, no creatable field and no editable hasMany relationship to
+  an entity with something to create, has no create mutation and no ``CreateInput``, and the
+  relationships to it are left out of other entities' create inputs. Relationships that form a
+  cycle keep their fields: nested items can be created through them.
+- Update and upsert are always generated: their input always holds the identifier, which names
+  the row to change (upsert creates a missing one under the same rules as REST's PUT).
+- An entity without a sortable field (its only field is a ``json`` identifier) has no ``sort``
+  argument.
+- A field named ``and``, ``or`` or ``not`` is an object field like any other but no filter key:
+  those keys combine conditions.
+
+Names GraphQL reserves or that clash once derived are refused earlier, when a configuration is
+applied (:func:`schema_builder.checks.check_graphql_names`).
 """
 
 from __future__ import annotations
@@ -83,6 +100,7 @@ _MUTATION_ERRORS = GraphQLField(
 )
 _DELETE_RESULT = GraphQLNonNull(DeleteResultType)
 _FILTER_FIELDS = {name: GraphQLInputField(kind) for name, kind in FILTERS.items()}
+_COMBINATORS = ("and", "or", "not")
 _RELATION_MANY = relation_resolver(many=True)
 _RELATION_ONE = relation_resolver(many=False)
 
@@ -107,6 +125,7 @@ def _description(field: Field) -> str | None:
 class SchemaBuilder:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._nothing_to_create = nothing_to_create(catalog)
         self.names: dict[str, EntityNames] = {
             alias: entity_names(alias, entity.configuration.definition.graphql_name)
             for alias, entity in catalog.entities.items()
@@ -155,6 +174,8 @@ class SchemaBuilder:
                 ("upsert", names.upsert),
             )
             for mode, field_name in modes:
+                if mode == "create" and alias in self._nothing_to_create:
+                    continue
                 items = GraphQLNonNull(GraphQLList(GraphQLNonNull(self._write_input(entity, mode))))
                 mutation[field_name] = GraphQLField(
                     result,
@@ -258,12 +279,12 @@ class SchemaBuilder:
         existing = self._list_arguments.get(entity.alias)
         if existing is not None:
             return existing
-        created = {
-            "filter": GraphQLArgument(self._filter_type(entity)),
-            "sort": GraphQLArgument(GraphQLList(GraphQLNonNull(self._sort_type(entity)))),
-            "limit": _LIMIT,
-            "offset": _OFFSET,
-        }
+        created = {"filter": GraphQLArgument(self._filter_type(entity))}
+        sort = self._sort_type(entity)
+        if sort is not None:
+            created["sort"] = GraphQLArgument(GraphQLList(GraphQLNonNull(sort)))
+        created["limit"] = _LIMIT
+        created["offset"] = _OFFSET
         self._list_arguments[entity.alias] = created
         return created
 
@@ -281,7 +302,7 @@ class SchemaBuilder:
         result: dict[str, GraphQLInputField] = {}
         for field, scalar in zip(entity.fields, self._scalars(entity), strict=True):
             condition = _FILTER_FIELDS.get(scalar.name)
-            if condition is not None:
+            if condition is not None and field.name not in _COMBINATORS:
                 result[field.name] = condition
         self_type = self._filters[entity.alias]
         any_of = GraphQLInputField(GraphQLList(GraphQLNonNull(self_type)))
@@ -290,7 +311,8 @@ class SchemaBuilder:
         result["not"] = GraphQLInputField(self_type)
         return result
 
-    def _sort_type(self, entity: Entity) -> GraphQLEnumType:
+    def _sort_type(self, entity: Entity) -> GraphQLEnumType | None:
+        """The entity's sort enum; None when no field is sortable (an enum needs a value)."""
         existing = self._sorts.get(entity.alias)
         if existing is not None:
             return existing
@@ -298,6 +320,8 @@ class SchemaBuilder:
         for field in entity.fields:
             if field.type != "json":
                 values.update(self._sort_values_of(field.name))
+        if not values:
+            return None
         created = GraphQLEnumType(self.names[entity.alias].sort, values)
         self._sorts[entity.alias] = created
         return created
@@ -321,7 +345,8 @@ class SchemaBuilder:
     def _write_input_fields(self, entity: Entity, mode: str) -> dict[str, GraphQLInputField]:
         result = dict(self._scalar_inputs(entity, creating=mode == "create"))
         for relation in entity.relations.values():
-            if relation.many and relation.is_editable:
+            left_out = mode == "create" and relation.target in self._nothing_to_create
+            if relation.many and relation.is_editable and not left_out:
                 target = self.catalog.entities[relation.target]
                 result[relation.name] = GraphQLInputField(
                     GraphQLList(GraphQLNonNull(self._write_input(target, mode)))
@@ -402,6 +427,30 @@ class SchemaBuilder:
             }
             self._sort_values[name] = existing
         return existing
+
+
+def nothing_to_create(catalog: Catalog) -> frozenset[str]:
+    """The entities whose create input would have no field: no creatable field, and every
+    editable hasMany relationship (if any) leads to such an entity. Found backwards from the
+    entities that have neither, so a cycle of relationships keeps its inputs."""
+    remaining: dict[str, int] = {}  # editable hasMany relations to entities not (yet) found
+    owners: dict[str, list[str]] = {}
+    for alias, entity in catalog.entities.items():
+        if any(field.definition.is_creatable for field in entity.fields):
+            continue
+        targets = [r.target for r in entity.relations.values() if r.many and r.is_editable]
+        remaining[alias] = len(targets)
+        for target in targets:
+            owners.setdefault(target, []).append(alias)
+    pending = [alias for alias, count in remaining.items() if count == 0]
+    found = set(pending)
+    while pending:
+        for owner in owners.get(pending.pop(), ()):
+            remaining[owner] -= 1
+            if remaining[owner] == 0:
+                found.add(owner)
+                pending.append(owner)
+    return frozenset(found)
 
 
 def _memoize_name_checks() -> None:

@@ -450,6 +450,52 @@ def test_identifier_of_a_disabled_field_is_refused() -> None:
     assert problem.entity == "things"
 
 
+def test_identifier_of_an_entity_whose_fields_are_all_disabled_is_refused() -> None:
+    entry = with_fields()
+    entry["definition"]["fields"][0]["isEnabled"] = False
+
+    problem = only_problem(entry, "Identifier `id`")
+
+    assert (problem.entity, problem.field) == ("things", "identifier")
+
+
+def _name_with_newline(entry: dict[str, Any], where: str) -> None:
+    if where == "tableAlias":
+        entry["tableAlias"] = "things\n"
+    elif where == "fieldVisibleName":
+        entry["definition"]["fields"].append(field("name", visible="name\n"))
+    elif where == "graphqlName":
+        entry["definition"]["graphqlName"] = "Thing\n"
+    else:
+        entry["childRelations"] = [
+            {
+                "name": "parts\n",
+                "childDynamicEntityConfiguration": {"tableAlias": "parts"},
+                "relationFieldMappings": [{"childFieldName": "thing_id", "parentFieldName": "id"}],
+            }
+        ]
+
+
+@pytest.mark.parametrize(
+    ("where", "containing"),
+    [
+        ("tableAlias", "is invalid"),
+        ("fieldVisibleName", "cannot be used as an API key"),
+        ("graphqlName", "is not a valid GraphQL name"),
+        ("relation", "cannot be used as an API key"),
+    ],
+)
+def test_name_ending_in_a_newline_is_refused(where: str, containing: str) -> None:
+    """``$`` also matches before a final newline: such a name passed and then broke the
+    GraphQL schema (an alias only its REST path)."""
+    entry = with_fields()
+    _name_with_newline(entry, where)
+
+    problem = only_problem(entry, containing)
+
+    assert problem.fix is not None
+
+
 def test_duplicate_visible_names_are_refused() -> None:
     entry = with_fields(field("name"), field("title", visible="name"))
 

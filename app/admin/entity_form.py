@@ -413,8 +413,9 @@ def problem_key(problem: Problem, entity: EntityForm) -> str:
     where = problem.field
     if problem.entity != entity.alias or where is None:
         return "alias" if "alias" in problem.message.lower() else ENTITY_ERRORS
-    if where in ("tableAlias", "identifier"):
-        return "alias" if where == "tableAlias" else "identifier"
+    named = {"tableAlias": "alias", "identifier": "identifier", "graphqlName": "graphql_name"}
+    if where in named:
+        return named[where]
     included = [(i, row) for i, row in enumerate(entity.fields) if row.include]
     for position, (i, row) in enumerate(included):
         if where in (row.name, row.column, f"fields[{position}]"):

@@ -383,6 +383,18 @@ async def test_a_relationship_name_that_clashes_with_a_field_is_shown_on_its_row
     assert await registry_rows(gateway) == before
 
 
+async def test_a_graphql_type_name_graphql_reserves_is_shown_beside_its_input(
+    admin: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    before = await registry_rows(gateway)
+    data = form_data((await admin.get("/admin/entities/products/edit")).text)
+    data["graphql_name"] = "__Goods"
+    refused = await admin.post("/admin/entities/products/edit", data=data)
+    assert refused.status_code == 400
+    assert "GraphQL reserves" in (error_beside(refused, "graphql_name") or "")
+    assert await registry_rows(gateway) == before
+
+
 async def test_editing_without_the_csrf_token_changes_nothing(
     admin: httpx.AsyncClient, gateway: Gateway
 ) -> None:
