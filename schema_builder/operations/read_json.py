@@ -6,7 +6,11 @@ the transport write it as JSON. Here a read is planned into a template (the requ
 values as slots, see :mod:`schema_builder.operations.read_json_sql`) plus the values; the
 statement of a template is built and compiled once and kept (a bounded LRU), and a request only
 binds its values. PostgreSQL writes the JSON (see :mod:`schema_builder.operations.json_text`),
-so Python receives one text value, which the transport splices into its response.
+so Python receives one text value, which the transport splices into its response. A request
+shape's plan (its statement, the values of its slots, the relationships it reads) is kept too,
+so that a repeated request only checks the caller's permissions and binds its key; the
+statement goes to the driver on a connection of the read pool
+(:mod:`schema_builder.operations.read_pool`).
 
 The answers are byte for byte those of the row-by-row path. Where this path cannot promise that
 (SQLite, a field type whose text PostgreSQL cannot write the same way, REST includes more than
