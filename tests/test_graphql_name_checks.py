@@ -54,58 +54,58 @@ async def _stored(registry: CatalogRegistry) -> tuple[int, list[Entry]]:
     return version, [entry_to_dict(c) for c in await registry.configurations()]
 
 
-async def test_relation_name_starting_with_two_underscores_is_refused(
-    gateway: Gateway, client: httpx.AsyncClient
-) -> None:
-    entry = demo_entry("countries")
+def _rename_relation(entry: Entry) -> None:
     entry["childRelations"][0]["name"] = "__stocks"
 
-    problems = await refused(gateway, client, entry)
 
-    assert problems == [
-        Problem(
-            "countries",
-            "Relation name `__stocks` starts with `__`, which GraphQL reserves.",
-            "relation __stocks",
-            "Rename the relationship.",
-        )
-    ]
-
-
-async def test_graphql_name_starting_with_two_underscores_is_refused(
-    gateway: Gateway, client: httpx.AsyncClient
-) -> None:
-    entry = demo_entry("countries")
+def _rename_type(entry: Entry) -> None:
     entry["definition"]["graphqlName"] = "__Nation"
 
-    problems = await refused(gateway, client, entry)
 
-    assert problems == [
-        Problem(
-            "countries",
-            "`graphqlName` `__Nation` starts with `__`, which GraphQL reserves.",
-            "graphqlName",
-            "Use a name that does not start with `__`.",
-        )
-    ]
-
-
-async def test_visible_name_starting_with_two_underscores_is_refused(
-    gateway: Gateway, client: httpx.AsyncClient
-) -> None:
-    entry = demo_entry("countries")
+def _rename_field(entry: Entry) -> None:
     entry["definition"]["fields"][3]["fieldVisibleName"] = "__name"
 
-    problems = await refused(gateway, client, entry)
 
-    assert problems == [
-        Problem(
-            "countries",
-            "`__name` starts with `__`, which GraphQL reserves.",
-            "__name",
-            "Rename the field's visible name.",
-        )
-    ]
+@pytest.mark.parametrize(
+    ("rename", "problem"),
+    [
+        (
+            _rename_relation,
+            Problem(
+                "countries",
+                "Relation name `__stocks` starts with `__`, which GraphQL reserves.",
+                "relation __stocks",
+                "Rename the relationship.",
+            ),
+        ),
+        (
+            _rename_type,
+            Problem(
+                "countries",
+                "`graphqlName` `__Nation` starts with `__`, which GraphQL reserves.",
+                "graphqlName",
+                "Use a name that does not start with `__`.",
+            ),
+        ),
+        (
+            _rename_field,
+            Problem(
+                "countries",
+                "`__name` starts with `__`, which GraphQL reserves.",
+                "__name",
+                "Rename the field's visible name.",
+            ),
+        ),
+    ],
+)
+async def test_names_starting_with_two_underscores_are_refused(
+    gateway: Gateway, client: httpx.AsyncClient, rename: Any, problem: Problem
+) -> None:
+    """A relationship, a GraphQL type name or a field's visible name that GraphQL reserves."""
+    entry = demo_entry("countries")
+    rename(entry)
+
+    assert await refused(gateway, client, entry) == [problem]
 
 
 async def test_alias_named_like_a_shared_type_is_refused(
