@@ -20,12 +20,14 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    OperationDefinitionNode,
     OperationType,
     get_named_type,
     get_operation_ast,
@@ -43,10 +45,71 @@ class _UnsupportedError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Selection:
+class Selection:
+    """What graphql-core's collect functions read a selection with."""
+
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
     variable_values: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, schema: GraphQLSchema, document: DocumentNode, variable_values: dict[str, Any]
+    ) -> Selection:
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        return cls(schema, fragments, variable_values)
+
+
+def entity_query(field: GraphQLField | None) -> tuple[str, str] | None:
+    """``("list" | "get", alias)`` for a root field that reads an entity, else None."""
+    if field is None:
+        return None
+    marker: tuple[str, str] | None = (field.extensions or {}).get(ENTITY_QUERY)
+    return marker
+
+
+@dataclass(frozen=True, slots=True)
+class RootRead:
+    """A root field of a query that reads entities: ``kind`` is ``list``, ``get`` or
+    ``__typename`` (then ``target`` is the query type)."""
+
+    key: str
+    nodes: list[FieldNode]
+    kind: str
+    alias: str
+    args: dict[str, Any]
+    target: GraphQLObjectType
+    type: GraphQLOutputType
+
+
+def root_reads(selection: Selection, operation: OperationDefinitionNode) -> list[RootRead] | None:
+    """The root fields of ``operation`` (a query) by response key, or None when one of them
+    is not an entity's list or by-id field (nor ``__typename``)."""
+    schema = selection.schema
+    query_type = schema.query_type
+    assert query_type is not None
+    variables = selection.variable_values
+    reads = []
+    root = collect_fields(
+        schema, selection.fragments, variables, query_type, operation.selection_set
+    )
+    for key, nodes in root.items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            reads.append(RootRead(key, nodes, name, "", {}, query_type, query_type))
+            continue
+        field = query_type.fields.get(name)
+        marker = entity_query(field)
+        if field is None or marker is None:
+            return None
+        kind, alias = marker
+        target = get_named_type(field.type)
+        assert isinstance(target, GraphQLObjectType)
+        args = get_argument_values(field, nodes[0], variables)
+        reads.append(RootRead(key, nodes, kind, alias, args, target, field.type))
+    return reads
 
 
 Convert = Callable[[Any], Any]
@@ -67,7 +130,7 @@ class _Projector:
     Each selection is planned once (fields, fragments, directives resolved by graphql-core's own
     collect functions) into a converter per field, then applied to every row."""
 
-    def __init__(self, selection: _Selection) -> None:
+    def __init__(self, selection: Selection) -> None:
         self.selection = selection
 
     def converter(self, kind: GraphQLOutputType, nodes: list[FieldNode]) -> Convert:
@@ -147,33 +210,27 @@ async def execute_query(
     )
     if isinstance(coerced, list):
         return None
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    selection = _Selection(schema, fragments, coerced)
+    selection = Selection.of(schema, document, coerced)
     projector = _Projector(selection)
     data: dict[str, Any] = {}
     try:
-        root = collect_fields(schema, fragments, coerced, query_type, operation.selection_set)
-        for response_key, nodes in root.items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                data[response_key] = query_type.name
-                continue
-            field = query_type.fields.get(name)
-            marker = (field.extensions or {}).get(ENTITY_QUERY) if field is not None else None
-            if field is None or marker is None:
-                return None
-            kind, alias = marker
-            args = get_argument_values(field, nodes[0], coerced)
-            target = get_named_type(field.type)
-            assert isinstance(target, GraphQLObjectType)
+        reads = root_reads(selection, operation)
+        if reads is None:
+            return None
+        for read in reads:
             value: dict[str, Any] | None
-            if kind == "list":
-                value = await read_list(selection, context, alias, target, nodes, args)
+            if read.kind == "__typename":
+                data[read.key] = query_type.name
+                continue
+            if read.kind == "list":
+                value = await read_list(
+                    selection, context, read.alias, read.target, read.nodes, read.args
+                )
             else:
-                value = await read_one(selection, context, alias, target, nodes, args["id"])
-            data[response_key] = projector.converter(field.type, nodes)(value)
+                value = await read_one(
+                    selection, context, read.alias, read.target, read.nodes, read.args["id"]
+                )
+            data[read.key] = projector.converter(read.type, read.nodes)(value)
     except Exception:  # graphql-core reports it as GraphQL errors (DX500 for unknown ones)
         return None
     return data

@@ -35,12 +35,12 @@ from graphql import (
     type_from_ast,
     visit,
 )
-from graphql.execution.collect_fields import collect_fields, collect_sub_fields
+from graphql.execution.collect_fields import collect_sub_fields
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema_builder.catalog import Entity
 from schema_builder.errors import EntityNotFoundError
-from schema_builder.graphql_fast import ENTITY_QUERY
+from schema_builder.graphql_fast import Selection, entity_query, root_reads
 from schema_builder.graphql_resolvers import (
     GraphQLContext,
     filter_from_input,
@@ -65,15 +65,14 @@ class _UnsupportedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Query:
-    schema: GraphQLSchema
-    fragments: dict[str, FragmentDefinitionNode]
-    variables: dict[str, Any]
+    selection: Selection
     context: GraphQLContext
 
     def selected(
         self, object_type: GraphQLObjectType, nodes: list[FieldNode]
     ) -> dict[str, list[FieldNode]]:
-        return collect_sub_fields(self.schema, self.fragments, self.variables, object_type, nodes)
+        s = self.selection
+        return collect_sub_fields(s.schema, s.fragments, s.variable_values, object_type, nodes)
 
     def shape(
         self, entity: Entity, object_type: GraphQLObjectType, nodes: list[FieldNode]
@@ -94,7 +93,7 @@ class _Query:
                 shape = self.shape(target, target_type, sub)
                 include = Include(name, key=key)
                 if relation.many:
-                    args = get_argument_values(definition, sub[0], self.variables)
+                    args = get_argument_values(definition, sub[0], self.selection.variable_values)
                     offset, limit = page_bounds(self.context, args.get("limit"), args.get("offset"))
                     include = Include(
                         name,
@@ -255,8 +254,7 @@ def _free_variables(
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode):
             continue
-        field = query_type.fields.get(selection.name.value)
-        marker = (field.extensions or {}).get(ENTITY_QUERY) if field is not None else None
+        marker = entity_query(query_type.fields.get(selection.name.value))
         variable = _identifier_variable(selection)
         if marker is not None and marker[0] == "get" and variable is not None:
             as_identifier[variable] += 1
@@ -394,32 +392,21 @@ def _plan(
     coerced: dict[str, Any],
     context: GraphQLContext,
 ) -> _Plan | None:
-    query_type = schema.query_type
-    assert query_type is not None
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    query = _Query(schema, fragments, coerced, context)
+    selection = Selection.of(schema, document, coerced)
+    query = _Query(selection, context)
     parts: list[_Part] = []
     try:
-        root = collect_fields(schema, fragments, coerced, query_type, operation.selection_set)
-        for response_key, nodes in root.items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                parts.append(_ConstantPart(response_key, f'"{query_type.name}"'))
-                continue
-            field = query_type.fields.get(name)
-            marker = (field.extensions or {}).get(ENTITY_QUERY) if field is not None else None
-            if field is None or marker is None:
-                return None
-            kind, alias = marker
-            args = get_argument_values(field, nodes[0], coerced)
-            target = get_named_type(field.type)
-            assert isinstance(target, GraphQLObjectType)
-            if kind == "list":
-                parts.append(query.list_part(response_key, alias, target, nodes, args))
+        reads = root_reads(selection, operation)
+        if reads is None:
+            return None
+        for read in reads:
+            key, nodes, target = read.key, read.nodes, read.target
+            if read.kind == "__typename":
+                parts.append(_ConstantPart(key, f'"{target.name}"'))
+            elif read.kind == "list":
+                parts.append(query.list_part(key, read.alias, target, nodes, read.args))
             else:
-                parts.append(query.one_part(response_key, alias, target, nodes, args, entry.free))
+                parts.append(query.one_part(key, read.alias, target, nodes, read.args, entry.free))
     except Exception:  # the other executors report it as GraphQL errors
         return None
     return tuple(parts)
