@@ -10,6 +10,7 @@ when it is unreachable the PostgreSQL half is skipped with a message, unless
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -105,11 +106,14 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture
-async def database_url(backend: str, templates: Templates, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh database holding the migrated tables and the demo catalog."""
+@contextlib.asynccontextmanager
+async def template_copy(
+    backend: str, templates: Templates, directory: Path, label: str = ""
+) -> AsyncIterator[str]:
+    """The URL of a fresh copy of the template database (migrated tables, demo catalog) on
+    ``backend``, dropped afterwards; SQLite's file goes in ``directory``."""
     if backend == "sqlite":
-        path = tmp_path / "test.db"
+        path = directory / "test.db"
         shutil.copyfile(templates.sqlite, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
@@ -117,12 +121,19 @@ async def database_url(backend: str, templates: Templates, tmp_path: Path) -> As
         if REQUIRE_POSTGRES:
             pytest.fail(templates.postgres_reason)
         pytest.skip(templates.postgres_reason)
-    name = f"dexgate_test_{RUN_ID}_{next(_counter)}"
+    name = f"dexgate_test_{RUN_ID}_{label}{next(_counter)}"
     await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{templates.postgres}" STRATEGY FILE_COPY')
     try:
         yield _postgres_url(name)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database_url(backend: str, templates: Templates, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database holding the migrated tables and the demo catalog."""
+    async with template_copy(backend, templates, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

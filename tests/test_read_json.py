@@ -34,6 +34,7 @@ from schema_builder.operations.read_json_sql import (
     list_statement,
 )
 from tests.entries import plain_entry
+from tests.graphql.support import QUERIES
 
 COLUMNS = {  # column: (SQL type, field type)
     "id_value": ("integer PRIMARY KEY", "integer"),
@@ -368,19 +369,7 @@ async def test_a_refused_include_is_refused_as_row_by_row(
 
 
 GRAPHQL = [
-    "{ products(limit: 5, sort: [price_DESC]) { totalCount items { __typename sku price"
-    " is_active category { name __typename } stocks(limit: 1) { warehouse quantity"
-    " country { iso2_code } } } } }",
-    "{ __typename a: product(id: 3) { sku s2: stocks(sort: [quantity_DESC]) { quantity } }"
-    " b: product(id: 99999) { sku } }",
-    "query Q($n: Int) { countries(limit: $n) { items { ...C } } }"
-    " fragment C on Country { name iso2_code stocks(limit: 2) { quantity } }",
-    '{ categories { items { name products(filter: {price: {gt: "2000"}}, limit: 2)'
-    " { sku price category { url } } } } }",
-    "{ products(limit: 3) { items { sku @include(if: false) name @skip(if: false) } } }",
-    "{ productStocks(limit: 3, filter: {not: {quantity: {lt: 100}}})"
-    " { items { product { sku category { name } } } } }",
-    "{ products(limit: 2) { items { ... on Product { id_product } sku } } }",
+    *QUERIES,  # the direct executor's, and more
     "{ products(limit: 100) { items { sku category { name } stocks { warehouse quantity } } } }",
     "{ products(offset: 200, limit: 10) { totalCount __typename items { sku } } }",
     "{ categories(limit: 2) { first: items { name } again: items { url products(offset: 3,"

@@ -260,12 +260,11 @@ class _Plans:
         if self.version is None or catalog.version > self.version:
             self._plans.clear()
             self.version = catalog.version
+        key = (catalog, engine.dialect, key)
         try:
-            hash(key)
+            plan = self._plans.get(key, None)
         except TypeError:  # a value that cannot key a plan (a list from an input)
             return make()
-        key = (catalog, engine.dialect, key)
-        plan = self._plans.get(key, None)
         if plan is None:
             made = make()
             plan = _NO_PLAN if made is None else made

@@ -12,6 +12,24 @@ from tests.conftest import StatementLog
 
 Body = dict[str, Any]
 
+# Queries that read entities only, each executor must answer alike: lists, by-id fields,
+# aliases, fragments, directives, typename, filters and sorts on relationships.
+QUERIES = [
+    "{ products(limit: 5, sort: [price_DESC]) { totalCount items { __typename sku price"
+    " is_active category { name __typename } stocks(limit: 1) { warehouse quantity"
+    " country { iso2_code } } } } }",
+    "{ __typename a: product(id: 3) { sku s2: stocks(sort: [quantity_DESC]) { quantity } }"
+    " b: product(id: 99999) { sku } }",
+    "query Q($n: Int) { countries(limit: $n) { items { ...C } } }"
+    " fragment C on Country { name iso2_code stocks(limit: 2) { quantity } }",
+    '{ categories { items { name products(filter: {price: {gt: "2000"}}, limit: 2)'
+    " { sku price category { url } } } } }",
+    "{ products(limit: 3) { items { sku @include(if: false) name @skip(if: false) } } }",
+    "{ productStocks(limit: 3, filter: {not: {quantity: {lt: 100}}})"
+    " { items { product { sku category { name } } } } }",
+    "{ products(limit: 2) { items { ... on Product { id_product } sku } } }",
+]
+
 
 async def post(
     client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None

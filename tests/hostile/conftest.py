@@ -5,7 +5,6 @@ the function-scoped ``client`` of ``tests/conftest.py``."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,14 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.application import create_app
 from app.database import create_engine
 from app.settings import Settings
-from tests.conftest import (
-    REQUIRE_POSTGRES,
-    RUN_ID,
-    Templates,
-    _admin,
-    _counter,
-    _postgres_url,
-)
+from tests.conftest import Templates, template_copy
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -37,21 +29,9 @@ def shared_backend(request: pytest.FixtureRequest) -> str:
 async def shared_database_url(
     shared_backend: str, templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    if shared_backend == "sqlite":
-        path = tmp_path_factory.mktemp("hostile") / "shared.db"
-        shutil.copyfile(templates.sqlite, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    if templates.postgres is None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(templates.postgres_reason)
-        pytest.skip(templates.postgres_reason)
-    name = f"dexgate_test_{RUN_ID}_shared_{next(_counter)}"
-    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{templates.postgres}" STRATEGY FILE_COPY')
-    try:
-        yield _postgres_url(name)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    directory = tmp_path_factory.mktemp("hostile")
+    async with template_copy(shared_backend, templates, directory, "shared_") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
