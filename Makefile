@@ -13,16 +13,16 @@ $(BIN)/dexgate: pyproject.toml
 	touch $(BIN)/dexgate
 
 app/static/graphiql/manifest.json: app/graphiql_assets.py | $(BIN)/dexgate
-	$(BIN)/python -m app.graphiql_assets || echo "warning: GraphiQL assets not built (needs npm); /graphiql will say so"
+	$(BIN)/python -m app.assets.graphiql || echo "warning: GraphiQL assets not built (needs npm); /graphiql will say so"
 
 graphiql-assets: $(BIN)/dexgate
-	$(BIN)/python -m app.graphiql_assets
+	$(BIN)/python -m app.assets.graphiql
 
 app/static/swagger-ui/manifest.json: app/swagger_assets.py | $(BIN)/dexgate
-	$(BIN)/python -m app.swagger_assets || echo "warning: Swagger UI assets not built (needs npm); /dynamic-entity/docs will say so"
+	$(BIN)/python -m app.assets.swagger || echo "warning: Swagger UI assets not built (needs npm); /dynamic-entity/docs will say so"
 
 swagger-assets: $(BIN)/dexgate
-	$(BIN)/python -m app.swagger_assets
+	$(BIN)/python -m app.assets.swagger
 
 install: $(BIN)/dexgate app/static/graphiql/manifest.json app/static/swagger-ui/manifest.json
 

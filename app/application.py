@@ -15,14 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, graphiql, graphql, health, heap, openapi, redaction, rest, token
+from app import admin, health, heap, openapi, redaction, token
 from app.database import create_engine, create_read_engine, create_read_pool
 from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
+from app.graphql import endpoint as graphql
+from app.graphql import graphiql
 from app.guard import RequestGuard
 from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
+from app.rest import endpoints as rest
 from app.security import AuthenticationMiddleware
 from app.settings import Settings
 from auth import store
@@ -33,7 +36,7 @@ from auth.principal import Principal
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
 from schema_builder.errors import DexgateError
-from schema_builder.graphql_registry import SchemaRegistry
+from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations import read_json
 from schema_builder.registry import CatalogRegistry
 

@@ -20,8 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import graphql, openapi, rest
+from app import openapi
 from app.errors import handle_dexgate_error, handle_http_exception
+from app.graphql import endpoint as graphql
+from app.rest import endpoints as rest
 from schema_builder.errors import DexgateError
 
 Endpoint = Callable[[Request], Awaitable[Response]]

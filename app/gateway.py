@@ -10,7 +10,7 @@ from app.rate_limit import RateLimiter
 from app.settings import Settings
 from auth.authenticator import Authenticator
 from auth.oauth import TokenService
-from schema_builder.graphql_registry import SchemaRegistry
+from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.registry import CatalogRegistry
 
 

@@ -1,5 +1,5 @@
 """``GET /dynamic-entity/openapi.json``, the OpenAPI document of what the caller may read, and
-``GET /dynamic-entity/docs``, Swagger UI on it, its files served by dexgate (app.swagger_assets).
+``GET /dynamic-entity/docs``, Swagger UI on it, its files served by dexgate (app.assets.swagger).
 
 Both sit under ``/dynamic-entity``, so the authentication middleware wants credentials for
 them like for the entities: ``/dynamic-entity/docs?api_key=KEY`` opens the page, which hands
@@ -19,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from app import rest
+from app.assets.swagger import ASSETS_DIR, PINNED, assets_present
 from app.gateway import Gateway
-from app.graphiql import AssetFiles
-from app.swagger_assets import ASSETS_DIR, PINNED, assets_present
+from app.graphql.graphiql import AssetFiles
+from app.rest import endpoints as rest
 from auth.principal import Principal
 from schema_builder.catalog import Catalog
-from schema_builder.openapi import OpenAPIOptions, build_document
+from schema_builder.openapi.document import OpenAPIOptions, build_document
 
 DOCUMENT_PATH = "/dynamic-entity/openapi.json"
 DOCS_PATH = "/dynamic-entity/docs"
@@ -72,7 +72,7 @@ MISSING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>API page unavailable</title></head>
 <body><h1>Swagger UI's assets are not built</h1>
 <p>dexgate serves Swagger UI's scripts itself. Build them (needs npm and access to the npm
-registry) with <code>make swagger-assets</code> or <code>python -m app.swagger_assets</code>,
+registry) with <code>make swagger-assets</code> or <code>python -m app.assets.swagger</code>,
 then reload. The OpenAPI document at <a href="/dynamic-entity/openapi.json">
 /dynamic-entity/openapi.json</a> works without them.</p></body></html>
 """

@@ -36,7 +36,7 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 # which would hide what the command itself uses. Writing 5 to clear_refs resets the peak.
 RUN = (
     "import sys\n"
-    "from app.cli import main\n"
+    "from app.cli.main import main\n"
     "with open('/proc/self/clear_refs', 'w') as peak:\n"
     "    peak.write('5')\n"
     "sys.exit(main(sys.argv[1:]))\n"

@@ -23,7 +23,7 @@ from schema_builder.definition import (
     RelationDefinition,
     Validation,
 )
-from schema_builder.graphql_registry import build_valid_schema
+from schema_builder.graphql.registry import build_valid_schema
 
 TYPES: tuple[FieldType, ...] = ("integer", "string", "decimal", "boolean")
 SQL_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from schema_builder.definition import EntityConfiguration
 from schema_builder.errors import ConfigurationError, Problem
-from schema_builder.graphql_names import SHARED_TYPE_NAMES, entity_names
+from schema_builder.graphql.names import SHARED_TYPE_NAMES, entity_names
 from schema_builder.reflection import is_denied, is_key, natural_type, type_fits
 
 

@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
-from app.csv_types import CellError, item_of, text_of
-from app.data_formats import FileFormatError, format_for
-from app.data_import import error_field
-from app.data_readers import Record, csv_records, json_records, ndjson_records
-from app.data_writers import JsonWriter, csv_cell
-from app.progress import Progress
+from app.transfer.csv_types import CellError, item_of, text_of
+from app.transfer.formats import FileFormatError, format_for
+from app.transfer.importer import error_field
+from app.transfer.progress import Progress
+from app.transfer.readers import Record, csv_records, json_records, ndjson_records
+from app.transfer.writers import JsonWriter, csv_cell
 from auth.permissions import FULL_ACCESS, Permissions
 from schema_builder.catalog import Catalog, Entity, build_entity
 from schema_builder.definition import parse_entries

@@ -17,14 +17,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import app.graphql as endpoint
-import app.rest as rest_endpoint
+import app.graphql.endpoint as endpoint
+import app.rest.endpoints as rest_endpoint
 from app import demo
 from app.gateway import Gateway
 from auth import store
-from schema_builder import graphql_json
 from schema_builder.catalog import build_catalog
 from schema_builder.definition import parse_entries
+from schema_builder.graphql import json_plans as graphql_json
 from schema_builder.operations import read_json
 from schema_builder.operations.ir import Condition, Include, RelationOut
 from schema_builder.operations.read_json_sql import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from graphql import print_schema
 
 from app.gateway import Gateway
-from schema_builder.graphql_registry import build_valid_schema
+from schema_builder.graphql.registry import build_valid_schema
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "docs" / "schema.graphql"
 

@@ -27,8 +27,8 @@ from app.openapi import api_version
 from schema_builder.catalog import Catalog
 from schema_builder.definition import EntityConfiguration, entry_to_dict
 from schema_builder.errors import ConfigurationError
-from schema_builder.graphql_names import entity_names
-from schema_builder.openapi import OpenAPIOptions, build_document
+from schema_builder.graphql.names import entity_names
+from schema_builder.openapi.document import OpenAPIOptions, build_document
 from schema_builder.store import configuration_stamps
 
 LIST = "/admin/entities"

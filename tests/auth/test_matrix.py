@@ -35,8 +35,8 @@ from app.gateway import Gateway
 from auth import store
 from auth.permissions import ADMIN_ROLE, OPERATIONS, Operation, parse_grant
 from schema_builder.catalog import Catalog, Entity
-from schema_builder.graphql_names import entity_names
-from schema_builder.graphql_schema import scalar_for
+from schema_builder.graphql.names import entity_names
+from schema_builder.graphql.schema import scalar_for
 
 MATRIX_FILE = Path(__file__).with_name("matrix.json")
 

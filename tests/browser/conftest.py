@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from app.application import create_app
-from app.graphiql_assets import assets_present
+from app.assets.graphiql import assets_present
 from app.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -21,10 +21,10 @@ from playwright.async_api import async_playwright, expect
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-import app.graphiql
+import app.graphql.graphiql
+from app.assets.graphiql import assets_present
 from app.gateway import Gateway
-from app.graphiql import AssetFiles
-from app.graphiql_assets import assets_present
+from app.graphql.graphiql import AssetFiles
 from auth import store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
 
@@ -128,7 +128,7 @@ async def test_graphiql_is_refused_without_credentials_and_to_non_admins(
 async def test_graphiql_without_assets_answers_503_saying_how_to_build_them(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.graphiql, "assets_present", lambda: False)
+    monkeypatch.setattr(app.graphql.graphiql, "assets_present", lambda: False)
     page = await client.get("/graphiql")
     assert page.status_code == 503
     assert "make graphiql-assets" in page.text

@@ -1,7 +1,7 @@
 """One small client protocol over both transports, so each contract scenario is written once.
 
 ``RestApi`` speaks the Spryker-compatible REST API at ``/dynamic-entity``; ``GraphqlApi`` builds
-GraphQL documents from the live catalog's names (:mod:`schema_builder.graphql_names`) and sends
+GraphQL documents from the live catalog's names (:mod:`schema_builder.graphql.names`) and sends
 every argument as a variable. Both return an :class:`Outcome`:
 
 - ``rows``: plain dicts keyed by visible names, relations nested under their names. A requested
@@ -26,8 +26,8 @@ import httpx
 
 from app.gateway import Gateway
 from schema_builder.catalog import Catalog, Entity
-from schema_builder.graphql_names import EntityNames, entity_names
-from schema_builder.graphql_schema import scalar_for
+from schema_builder.graphql.names import EntityNames, entity_names
+from schema_builder.graphql.schema import scalar_for
 
 Row = dict[str, Any]
 Filter = Mapping[str, Mapping[str, Any]]

@@ -20,7 +20,7 @@ async def _dexgate(settings: Settings, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "app.cli",
+        "app.cli.main",
         *args,
         env={**os.environ, "DEXGATE_DATABASE_URL": settings.database_url},
         stdout=asyncio.subprocess.PIPE,

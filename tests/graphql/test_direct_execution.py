@@ -1,5 +1,5 @@
-"""Plain entity queries are answered by the direct executor (schema_builder.graphql_fast)
-when the database does not write their JSON (schema_builder.graphql_json, declined here; see
+"""Plain entity queries are answered by the direct executor (schema_builder.graphql.fast)
+when the database does not write their JSON (schema_builder.graphql.json_plans, declined here; see
 test_json_execution.py); its answers must be exactly those of graphql-core's executor, which
 serves everything else."""
 
@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-import app.graphql as endpoint
-from schema_builder import graphql_fast
+import app.graphql.endpoint as endpoint
+from schema_builder.graphql import fast as graphql_fast
 from tests.graphql.support import QUERIES
 
 

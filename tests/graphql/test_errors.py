@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app import demo
 from app.gateway import Gateway
-from app.graphql_limits import MAX_TOKENS
+from app.graphql.limits import MAX_TOKENS
 from app.settings import Settings
 from schema_builder.operations import read, read_json, write
 from tests.graphql.support import Body, post, rows

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from graphql import GraphQLSchema, print_type
 
-from schema_builder import graphql_registry, graphql_schema
 from schema_builder.catalog import build_catalog
 from schema_builder.definition import (
     EntityConfiguration,
@@ -19,7 +18,9 @@ from schema_builder.definition import (
     FieldDefinition,
     Validation,
 )
-from schema_builder.graphql_registry import build_valid_schema
+from schema_builder.graphql import registry as graphql_registry
+from schema_builder.graphql import schema as graphql_schema
+from schema_builder.graphql.registry import build_valid_schema
 
 
 def _schema() -> GraphQLSchema:

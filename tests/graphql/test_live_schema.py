@@ -18,9 +18,9 @@ from app import demo
 from app.database import create_engine
 from app.gateway import Gateway
 from app.settings import Settings
-from schema_builder import graphql_registry
 from schema_builder.catalog import Catalog
 from schema_builder.definition import parse_entries
+from schema_builder.graphql import registry as graphql_registry
 from schema_builder.registry import CatalogRegistry
 from tests.graphql.support import Body, data, post
 

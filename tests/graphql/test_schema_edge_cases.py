@@ -26,8 +26,8 @@ from schema_builder.definition import (
     RelationDefinition,
     parse_entries,
 )
-from schema_builder.graphql_names import SHARED_TYPE_NAMES, entity_names
-from schema_builder.graphql_registry import build_valid_schema
+from schema_builder.graphql.names import SHARED_TYPE_NAMES, entity_names
+from schema_builder.graphql.registry import build_valid_schema
 from tests.graphql.support import data, execute
 
 Entry = dict[str, Any]

@@ -1,7 +1,7 @@
 """No N+1 in GraphQL: one statement for the page and one per relationship level, whatever the
 number of rows; ``totalCount`` adds one statement only when selected. On PostgreSQL a query
 that only reads entities takes one statement per root field, which also writes the JSON
-(schema_builder.graphql_json); the general executor keeps one statement per level.
+(schema_builder.graphql.json_plans); the general executor keeps one statement per level.
 
 Counts exclude the registry's version check on ``dexgate_`` tables (see
 ``tests/graphql/support.py``); it is checked separately to run at most once.

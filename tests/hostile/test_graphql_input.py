@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
-from app.graphql_limits import ALIASES, COST, FIELDS, MAX_TOKENS
+from app.graphql.limits import ALIASES, COST, FIELDS, MAX_TOKENS
 from schema_builder.operations.filters import MAX_CONDITIONS, MAX_FILTER_VALUES, MAX_IN_VALUES
 from tests.hostile.support import (
     HOSTILE_NAMES,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from app.swagger_assets import assets_present
+from app.assets.swagger import assets_present
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
 from tests.browser.test_graphiql import LOCAL_HOSTS
 

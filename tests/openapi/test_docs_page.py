@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 import app.openapi
+from app.assets.swagger import ASSETS_DIR, MANIFEST, PINNED, assets_present
 from app.gateway import Gateway
-from app.swagger_assets import ASSETS_DIR, MANIFEST, PINNED, assets_present
 from schema_builder.definition import parse_entries
 
 DOCS = "/dynamic-entity/docs"

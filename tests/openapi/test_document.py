@@ -25,7 +25,7 @@ from app.settings import Settings
 from auth import store
 from schema_builder.catalog import Relation
 from schema_builder.definition import parse_entries
-from schema_builder.openapi import OpenAPIOptions, build_document, render
+from schema_builder.openapi.document import OpenAPIOptions, build_document, render
 from schema_builder.operations.filters import OPERATORS
 from tests.conftest import Templates, settings_with
 from tests.openapi.support import DOCUMENT, Document, operations, resolve

@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from app.errors import RETRY_AFTER
 from app.gateway import Gateway
-from app.graphql_limits import (
+from app.graphql.limits import (
     MAX_TOKENS,
     GraphQLLimits,
     LimitExceeded,
@@ -47,10 +47,10 @@ from app.settings import Settings
 from auth.errors import AdminRequiredError
 from auth.principal import Principal
 from schema_builder.errors import DexgateError
-from schema_builder.graphql_execution import SerialExecutionContext
-from schema_builder.graphql_fast import execute_query
-from schema_builder.graphql_json import execute_text, variables_key
-from schema_builder.graphql_resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
+from schema_builder.graphql.execution import SerialExecutionContext
+from schema_builder.graphql.fast import execute_query
+from schema_builder.graphql.json_plans import execute_text, variables_key
+from schema_builder.graphql.resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
 
 logger = logging.getLogger("dexgate.graphql")
 

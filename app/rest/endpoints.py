@@ -14,7 +14,7 @@ from app.errors import error_response
 from app.gateway import Gateway
 from app.json_input import loads
 from app.responses import JSONResponse, json_text_response
-from app.rest_query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
+from app.rest.query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
 from app.security import permissions_of
 from schema_builder.errors import (
     InvalidDataFormatError,

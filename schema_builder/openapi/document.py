@@ -5,7 +5,7 @@ active entity the caller may read gets its paths and verbs (DELETE only when del
 query parameters the REST layer reads, request bodies typed by the fields' rules, the success
 bodies and every error code the operation can answer, in Spryker's error array shape.
 
-Component schemas per entity, named after :mod:`schema_builder.graphql_names` (``Product`` for
+Component schemas per entity, named after :mod:`schema_builder.graphql.names` (``Product`` for
 ``products``; a name taken twice gets a number):
 
 | schema | what |
@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from schema_builder import openapi_errors
 from schema_builder.catalog import Catalog, Entity, Field, Relation
-from schema_builder.graphql_names import entity_names, pascal
-from schema_builder.openapi_fields import (
+from schema_builder.graphql.names import entity_names, pascal
+from schema_builder.openapi import errors as openapi_errors
+from schema_builder.openapi.fields import (
     TRANSACTIONAL_HEADER,
     field_schema,
     filter_parameter,

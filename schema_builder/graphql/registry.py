@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from graphql import GraphQLSchema, validate_schema
 
 from schema_builder.catalog import Catalog
-from schema_builder.graphql_schema import build_schema
+from schema_builder.graphql.schema import build_schema
 
 logger = logging.getLogger("dexgate.graphql")
 

@@ -13,7 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import cli_audit, cli_auth, cli_data, migrate
+from app import migrate
+from app.cli import audit as cli_audit
+from app.cli import auth as cli_auth
+from app.cli import data as cli_data
 from app.database import create_engine
 from app.settings import Settings, SettingsError
 from auth.audit import command_line_actor
@@ -192,7 +195,7 @@ def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_schema_print(settings: Settings, _args: argparse.Namespace) -> int:
     from graphql import print_schema
 
-    from schema_builder.graphql_registry import build_valid_schema
+    from schema_builder.graphql.registry import build_valid_schema
 
     async def work(engine: AsyncEngine) -> int:
         catalog = await _registry(engine, settings).refresh()
@@ -204,7 +207,7 @@ def cmd_schema_print(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_openapi_print(settings: Settings, _args: argparse.Namespace) -> int:
     from app.openapi import api_version
-    from schema_builder.openapi import OpenAPIOptions, build_document, render
+    from schema_builder.openapi.document import OpenAPIOptions, build_document, render
 
     async def work(engine: AsyncEngine) -> int:
         catalog = await _registry(engine, settings).refresh()

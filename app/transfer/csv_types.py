@@ -1,8 +1,8 @@
 """CSV cells typed by the entity's fields: what an export writes, and how an import reads it back.
 
 A CSV cell is text or null: ``None`` stands for an empty unquoted cell (SQL NULL), ``""`` for a
-quoted empty cell (an empty string); :mod:`app.data_readers` and :mod:`app.data_writers` keep the
-two apart in the file, as PostgreSQL's ``COPY ... CSV`` does.
+quoted empty cell (an empty string); :mod:`app.transfer.readers` and
+:mod:`app.transfer.writers` keep the two apart in the file, as PostgreSQL's ``COPY ... CSV`` does.
 
 Writing (a row as the API shows it → cells): decimals keep their exact text (``"20.00"``),
 booleans are ``true``/``false``, floats are written in plain notation (``0.00001``: the API's

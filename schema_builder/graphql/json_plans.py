@@ -7,7 +7,7 @@ becoming the shape of the JSON objects in selection order. The values are those 
 would write: the fields PostgreSQL can write exactly are the ones whose REST text is also their
 GraphQL text (Int, BigInt, String, Boolean, Decimal, Date, DateTime). Anything else — a
 mutation, introspection, a field type not written in SQL, a refused argument or permission —
-returns None, and the endpoint tries :mod:`schema_builder.graphql_fast`, then graphql-core.
+returns None, and the endpoint tries :mod:`schema_builder.graphql.fast`, then graphql-core.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema_builder.catalog import Entity
 from schema_builder.errors import EntityNotFoundError
-from schema_builder.graphql_fast import Selection, entity_query, root_reads
-from schema_builder.graphql_resolvers import (
+from schema_builder.graphql.fast import Selection, entity_query, root_reads
+from schema_builder.graphql.resolvers import (
     GraphQLContext,
     filter_from_input,
     page_bounds,

@@ -35,7 +35,7 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from schema_builder.graphql_resolvers import GraphQLContext, read_list, read_one
+from schema_builder.graphql.resolvers import GraphQLContext, read_list, read_one
 
 ENTITY_QUERY = "dexgate_query"
 

@@ -6,8 +6,8 @@ most a 64 KiB read-ahead) at a time, so a file of any size is read in flat memor
 position among the records (``number``, from 1).
 
 - **csv**: the header names fields of the entity (an unknown or repeated column, or a missing
-  header, is a :class:`~app.data_formats.FileFormatError`); cells are typed by
-  :mod:`app.csv_types`; an empty unquoted cell is null and a quoted one (``""``) the empty
+  header, is a :class:`~app.transfer.formats.FileFormatError`); cells are typed by
+  :mod:`app.transfer.csv_types`; an empty unquoted cell is null and a quoted one (``""``) the empty
   string; blank lines are skipped; malformed quoting stops the import.
 - **json**: one array of objects, read element by element; broken JSON syntax stops the import.
 - **ndjson**: one object per line; blank lines are skipped; a line that is not JSON is an
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
 
-from app.csv_types import Cell, CellError, item_of
-from app.data_formats import FileFormatError, Format
+from app.transfer.csv_types import Cell, CellError, item_of
+from app.transfer.formats import FileFormatError, Format
 from schema_builder.catalog import Entity
 from schema_builder.errors import DexgateError, EntityError, InvalidFieldTypeError
 

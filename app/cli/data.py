@@ -22,14 +22,14 @@ from typing import IO, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.data_formats import FORMATS, FileFormatError, Format, format_for
-from app.data_import import ErrorReport, ImportResult, import_records
-from app.data_readers import read_records
-from app.data_writers import IncludeNotSupportedError, writer_for
 from app.database import create_engine
-from app.progress import Progress
-from app.rest_query import parse_conditions, parse_include
+from app.rest.query import parse_conditions, parse_include
 from app.settings import Settings
+from app.transfer.formats import FORMATS, FileFormatError, Format, format_for
+from app.transfer.importer import ErrorReport, ImportResult, import_records
+from app.transfer.progress import Progress
+from app.transfer.readers import read_records
+from app.transfer.writers import IncludeNotSupportedError, writer_for
 from auth.permissions import FULL_ACCESS
 from schema_builder.catalog import Catalog
 from schema_builder.errors import DexgateError

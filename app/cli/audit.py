@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.cli_auth import Commands, print_table, run_with_engine
+from app.cli.auth import Commands, print_table, run_with_engine
 from app.settings import Settings
 from auth.audit import AuditEntry, entries
 

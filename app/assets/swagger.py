@@ -1,7 +1,7 @@
-"""Swagger UI's browser assets, pinned, in ``app/static/swagger-ui`` (see app.npm_assets), for
+"""Swagger UI's browser assets, pinned, in ``app/static/swagger-ui`` (see app.assets.npm), for
 the API page at ``/dynamic-entity/docs``.
 
-``make install`` builds them when they are missing: ``python -m app.swagger_assets``.
+``make install`` builds them when they are missing: ``python -m app.assets.swagger``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.npm_assets import MANIFEST, NpmAssets
+from app.assets.npm import MANIFEST, NpmAssets
 
 PINNED = {"swagger-ui-dist": "5.35.0"}
 FILES = {
@@ -23,7 +23,7 @@ FILES = {
         "package/swagger-ui-bundle.js.LICENSE.txt",
     ],
 }
-ASSETS_DIR = Path(__file__).resolve().parent / "static" / "swagger-ui"
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "static" / "swagger-ui"
 ASSETS = NpmAssets("Swagger UI assets", PINNED, FILES, ASSETS_DIR)
 
 __all__ = ["ASSETS", "ASSETS_DIR", "MANIFEST", "PINNED", "assets_present", "build"]

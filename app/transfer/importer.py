@@ -16,9 +16,9 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.data_formats import FileFormatError
-from app.data_readers import Record
-from app.progress import Progress
+from app.transfer.formats import FileFormatError
+from app.transfer.progress import Progress
+from app.transfer.readers import Record
 from auth.audit import command_line_actor
 from auth.permissions import Permissions
 from schema_builder.catalog import Catalog

@@ -1,4 +1,4 @@
-"""GraphiQL at ``/graphiql``, with its scripts served by dexgate (see app.graphiql_assets).
+"""GraphiQL at ``/graphiql``, with its scripts served by dexgate (see app.assets.graphiql).
 
 ``/graphiql?query=...`` opens with that query in the editor, so a link can show a query.
 Opened with ``?api_key=``, GraphiQL sends that key; opened from a Back Office session, it sends
@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.graphiql_assets import ASSETS_DIR, PINNED, assets_present
+from app.assets.graphiql import ASSETS_DIR, PINNED, assets_present
 
 DEFAULT_QUERY = """# Welcome to dexgate's GraphiQL. Press Ctrl+Enter to run.
 {
@@ -69,7 +69,7 @@ MISSING = """<!doctype html>
 <body><h1>GraphiQL's assets are not built</h1>
 <p>dexgate serves GraphiQL's scripts itself. Build them (needs npm and access to the npm
 registry) with <code>make graphiql-assets</code> or
-<code>python -m app.graphiql_assets</code>, then reload. The API at
+<code>python -m app.assets.graphiql</code>, then reload. The API at
 <a href="/graphql">/graphql</a> works without them.</p></body></html>
 """
 

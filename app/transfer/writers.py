@@ -1,7 +1,7 @@
 """Export formats: pages of rows (as the API shows them) turned into text, page by page.
 
 - **csv**: a header of the visible field names, then one record per row (typed by
-  :mod:`app.csv_types`). An empty unquoted cell is null; an empty string is written ``""``.
+  :mod:`app.transfer.csv_types`). An empty unquoted cell is null; an empty string is written ``""``.
   Cells holding a comma, a quote or a line break are quoted (RFC 4180); records end in ``\\n``.
   CSV holds one table: included relationships are refused (:class:`IncludeNotSupportedError`).
 - **json**: one JSON array, one row per line, written as the pages come.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from app.csv_types import Cell, cells_of
-from app.data_formats import Format
+from app.transfer.csv_types import Cell, cells_of
+from app.transfer.formats import Format
 from schema_builder.catalog import Entity
 
 Row = dict[str, Any]

@@ -52,15 +52,15 @@ from graphql import (
 )
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
-from schema_builder.graphql_names import EntityNames, entity_names
-from schema_builder.graphql_resolvers import (
+from schema_builder.graphql.names import EntityNames, entity_names
+from schema_builder.graphql.resolvers import (
     delete_resolver,
     get_resolver,
     list_resolver,
     relation_resolver,
     write_resolver,
 )
-from schema_builder.graphql_scalars import (
+from schema_builder.graphql.scalars import (
     FILTERS,
     BigIntScalar,
     DateScalar,
