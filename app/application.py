@@ -22,6 +22,7 @@ from app.errors import handle_dexgate_error, handle_http_exception, handle_unexp
 from app.gateway import Gateway
 from app.graphql import endpoint as graphql
 from app.graphql import graphiql
+from app.graphql.service import GraphQLService
 from app.guard import RequestGuard
 from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
@@ -37,7 +38,7 @@ from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql.registry import SchemaRegistry
-from schema_builder.operations import read_json
+from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
 
@@ -87,7 +88,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         await registry.start_listening()
         reader = create_read_engine(db)
         read_pool = create_read_pool(db, settings)
-        read_json.use_pool(reader, read_pool)
         signer = TokenSigner(settings.secret_key or await store.signing_secret(db))
         counters = open_counters(settings.redis_url, settings.redis_prefix)
         if isinstance(counters, RedisCounters):
@@ -112,6 +112,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 per_principal=settings.rate_limit,
                 per_address=settings.rate_limit_anonymous,
             ),
+            Reader(reader, read_pool),
+            GraphQLService.of(settings),
         )
         try:
             yield
@@ -119,7 +121,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             await registry.stop_listening()
             await counters.close()
             if read_pool is not None:
-                read_json.use_pool(reader, None)
                 await read_pool.close()
             if own_engine:
                 await db.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy.util import await_only
 
 from app.settings import Settings
 from schema_builder.operations.db_errors import request_deadline
-from schema_builder.operations.read_pool import ReadPool
+from schema_builder.operations.reads.pool import ReadPool
 
 # Longest a SQLite statement waits for another writer's lock before "database is locked".
 SQLITE_BUSY_SECONDS = 5.0

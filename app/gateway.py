@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.graphql.service import GraphQLService
 from app.rate_limit import RateLimiter
 from app.settings import Settings
 from auth.authenticator import Authenticator
 from auth.oauth import TokenService
 from schema_builder.graphql.registry import SchemaRegistry
+from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
 
@@ -24,3 +26,5 @@ class Gateway:
     authenticator: Authenticator
     tokens: TokenService
     limiter: RateLimiter
+    reads: Reader
+    graphql: GraphQLService

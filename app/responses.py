@@ -1,31 +1,19 @@
-"""JSON responses rendered with orjson."""
+"""JSON responses rendered with orjson (see schema_builder.json_output)."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+from schema_builder.json_output import dump_bytes
 
 
 class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        try:
-            return orjson.dumps(content, default=_default)
-        except orjson.JSONEncodeError:
-            # Text that is not valid UTF-8 (a client's JSON key with an unpaired surrogate,
-            # echoed in an error message): the standard encoder writes it as a \u escape.
-            return json.dumps(content, default=_default, separators=(",", ":")).encode()
+        return dump_bytes(content)
 
 
 def json_text_response(

@@ -232,6 +232,11 @@ class InvalidQueryParameterError(RequestError):
     code = "DX100"
 
 
+class InvalidArgumentError(InvalidQueryParameterError):
+    """A GraphQL argument out of its range (a negative ``limit`` or ``offset``): what
+    :class:`InvalidQueryParameterError` is for a REST query parameter."""
+
+
 class InvalidFilterError(RequestError):
     code = "DX101"
 

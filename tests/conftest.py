@@ -34,6 +34,7 @@ from app.gateway import Gateway
 from app.settings import Settings
 from auth import store
 from auth.permissions import ADMIN_ROLE
+from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -155,14 +156,20 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 class StatementLog:
-    """The SQL statements an engine ran, to assert that work does not grow with rows."""
+    """The SQL statements an engine ran, and those its application's reader sent on its own
+    connections, to assert that work does not grow with rows."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reads: Reader | None = None) -> None:
         self.statements: list[str] = []
         self.enabled = False
         sa.event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+        if reads is not None:
+            reads.listen(self._sent)
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self._sent(statement)
+
+    def _sent(self, statement: str) -> None:
         if self.enabled:
             self.statements.append(statement)
 
@@ -185,8 +192,8 @@ class StatementLog:
 
 
 @pytest.fixture
-def statements(engine: AsyncEngine) -> StatementLog:
-    return StatementLog(engine)
+def statements(engine: AsyncEngine, gateway_app: Any) -> StatementLog:
+    return StatementLog(engine, gateway_app.state.gateway.reads)
 
 
 @pytest.fixture

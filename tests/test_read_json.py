@@ -1,5 +1,5 @@
-"""Reads whose JSON PostgreSQL writes (schema_builder.operations.read_json, graphql_json) answer
-byte for byte what the row-by-row path answers, for every field type it writes, NULLs, unicode,
+"""Reads whose JSON PostgreSQL writes (schema_builder.operations.reads) answer byte for byte
+what reads as rows answer, for every field type it writes, NULLs, unicode,
 control characters, big and tiny decimals, dates and timestamps (infinity included); and they
 step aside (the row-by-row path answers) where they cannot promise that."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,15 +17,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import app.graphql.endpoint as endpoint
 import app.rest.endpoints as rest_endpoint
 from app import demo
 from app.gateway import Gateway
 from auth import store
 from schema_builder.catalog import build_catalog
 from schema_builder.definition import parse_entries
-from schema_builder.graphql import json_plans as graphql_json
-from schema_builder.operations import read_json
 from schema_builder.operations.ir import Condition, Include, RelationOut
 from schema_builder.operations.read_json_sql import (
     ListTemplate,
@@ -33,6 +30,9 @@ from schema_builder.operations.read_json_sql import (
     Slot,
     list_statement,
 )
+from schema_builder.operations.reads.compile import JsonStatement
+from schema_builder.operations.reads.plan import rest_shape
+from schema_builder.operations.reads.reader import Reader
 from tests.entries import plain_entry
 from tests.graphql.support import QUERIES
 
@@ -115,33 +115,44 @@ async def values(gateway: Gateway) -> None:
     await gateway.registry.apply(parse_entries([entry("json-values", COLUMNS)]))
 
 
-@dataclass
 class Paths:
-    """Sends a request with the database writing the JSON, then row by row."""
+    """Sends a request to the application as it is (the database writes the JSON where it
+    can), then to the same application with a reader that reads every plan as rows, and,
+    for GraphQL, with graphql-core executing every operation."""
 
-    client: httpx.AsyncClient
-    monkeypatch: pytest.MonkeyPatch
-    written: int = 0
+    def __init__(self, client: httpx.AsyncClient, app: Any) -> None:
+        self.client = client
+        self.app = app
+        self.gateway: Gateway = app.state.gateway
+        self.sent: list[str] = []
+        self.gateway.reads.listen(self.sent.append)
+        self.rows = dataclasses.replace(self.gateway, reads=Reader(self.gateway.reader, json=False))
+        self.general = dataclasses.replace(
+            self.gateway, graphql=dataclasses.replace(self.gateway.graphql, plans=False)
+        )
+
+    def for_client(self, client: httpx.AsyncClient) -> Paths:
+        other = Paths.__new__(Paths)
+        other.client, other.app, other.gateway = client, self.app, self.gateway
+        other.sent, other.rows, other.general = self.sent, self.rows, self.general
+        return other
+
+    async def _as(self, gateway: Gateway, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self.app.state.gateway = gateway
+        try:
+            return await self.client.request(method, url, **kwargs)
+        finally:
+            self.app.state.gateway = self.gateway
 
     async def compare(
         self, method: str, url: str, *, database: bool = True, **kwargs: Any
     ) -> httpx.Response:
-        """The answer, after checking that both paths give the same status, headers and
+        """The answer, after checking that both readers give the same status, headers and
         bytes, and that the database wrote it (or, ``database=False``, did not)."""
-        real = read_json._fetch
-        calls: list[int] = []
-
-        async def counting(*args: Any) -> Any:
-            calls.append(1)
-            return await real(*args)
-
-        with self.monkeypatch.context() as patch:
-            patch.setattr(read_json, "_fetch", counting)
-            written = await self.client.request(method, url, **kwargs)
-        assert bool(calls) is database, (url, kwargs)
-        with self.monkeypatch.context() as patch:
-            patch.setattr(read_json, "serves", lambda _engine: False)
-            rows = await self.client.request(method, url, **kwargs)
+        self.sent.clear()
+        written = await self.client.request(method, url, **kwargs)
+        assert bool(self.sent) is database, (url, kwargs)
+        rows = await self._as(self.rows, method, url, **kwargs)
         assert written.status_code == rows.status_code, written.text
         assert written.content == rows.content
         for header in ("content-type", "content-length", "x-total-count"):
@@ -151,17 +162,10 @@ class Paths:
     async def graphql(
         self, query: str, variables: dict[str, Any] | None = None, *, database: bool = True
     ) -> Any:
-        """The ``data`` of a query, the same bytes from every executor."""
+        """The ``data`` of a query, the same bytes from the plans and from graphql-core."""
         body = {"query": query, "variables": variables or {}}
         written = await self.compare("POST", "/graphql", json=body, database=database)
-
-        async def declined(*_args: Any) -> None:
-            return None
-
-        with self.monkeypatch.context() as patch:
-            patch.setattr(endpoint, "execute_text", declined)
-            patch.setattr(endpoint, "execute_query", declined)
-            general = await self.client.post("/graphql", json=body)
+        general = await self._as(self.general, "POST", "/graphql", json=body)
         assert written.content == general.content
         answer = written.json()
         assert "errors" not in answer, answer
@@ -169,8 +173,8 @@ class Paths:
 
 
 @pytest.fixture
-def paths(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    return Paths(client, monkeypatch)
+def paths(client: httpx.AsyncClient, gateway_app: Any) -> Paths:
+    return Paths(client, gateway_app)
 
 
 async def test_every_type_is_written_as_the_rows_are(values: None, paths: Paths) -> None:
@@ -354,7 +358,7 @@ async def products_only(paths: Paths, gateway: Gateway, gateway_app: Any) -> Asy
     async with httpx.AsyncClient(
         transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": key}
     ) as restricted:
-        yield Paths(restricted, paths.monkeypatch)
+        yield paths.for_client(restricted)
 
 
 async def test_a_refused_include_is_refused_as_row_by_row(
@@ -404,7 +408,7 @@ async def test_graphql_every_type_is_written_as_the_executors_write_it(
         await paths.graphql(f"{{ jsonValue(id: {identifier}) {{ {fields} }} }}")
 
 
-async def test_graphql_errors_are_left_to_the_executors(paths: Paths) -> None:
+async def test_graphql_errors_are_answered_without_a_statement(paths: Paths) -> None:
     body = {"query": "{ products(limit: 5000) { items { sku } } }"}
     response = await paths.compare("POST", "/graphql", json=body, database=False)
     assert response.json()["errors"][0]["extensions"]["code"] == "DX103"
@@ -414,7 +418,7 @@ def test_the_statement_reads_each_relationship_once_for_the_whole_page() -> None
     tables = {table.name: table for table in demo.metadata.sorted_tables}
     catalog = build_catalog(1, parse_entries(demo.demo_entries()), tables)
     products = catalog.entities["products"]
-    shape = read_json.rest_shape(catalog, products, (Include("category"), Include("stocks")))
+    shape = rest_shape(catalog, products, (Include("category"), Include("stocks")))
     template = ListTemplate(
         products,
         where=(Condition("price", "in", Slot(2)),),
@@ -477,11 +481,11 @@ async def test_a_graphql_plan_reads_its_identifier_variable_per_request(paths: P
     answers = [await paths.graphql(by_id, {"id": identifier}) for identifier in (1, 2, 3)]
     assert [a["product"]["id_product"] for a in answers] == [1, 2, 3]
     assert (await paths.graphql(by_id, {"id": 99999}))["product"] is None
-    document = endpoint._cache.document(by_id)
-    plans = [e for e in graphql_json._plans._documents.values() if e.document is document]
-    assert len(plans) == 1
-    assert plans[0].free == {"id"}
-    assert len(plans[0].plans) == 1  # one plan, whatever the identifier
+    gateway = paths.gateway
+    schema, _catalog = await gateway.schemas.serving(await gateway.registry.current())
+    entry = gateway.graphql.queries.of(schema, gateway.graphql.documents.document(by_id), None)
+    assert entry.free == {"id"}
+    assert len(entry.plans) == 1  # one plan, whatever the identifier
 
     limited = "query Few($n: Int) { products(limit: $n) { items { sku } } }"
     assert len((await paths.graphql(limited, {"n": 1}))["products"]["items"]) == 1
@@ -505,7 +509,8 @@ async def test_reads_borrow_the_drivers_own_connections(
 ) -> None:
     """The reads written by the database take their connections from the read pool, not
     from the engine's pool, and give them back."""
-    pool = read_json._pools[gateway.reader]
+    pool = gateway.reads.pool
+    assert pool is not None
     gateway.registry.check_interval = 3600  # no version check (a statement) per request
     await client.get("/dynamic-entity/products/1")  # the key is looked up (and kept) once
     checkouts: list[object] = []
@@ -526,15 +531,20 @@ async def test_reads_borrow_the_drivers_own_connections(
 async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:
     """A read cancelled while its statement runs (the request's deadline) does not hand
     that connection to the next read."""
-    pool = read_json._pools[gateway.reader]
-    slow = read_json._Prepared("SELECT pg_sleep(10)", (), ())
-    await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 1", (), ()), ())
+    reads = gateway.reads
+    pool = reads.pool
+    assert pool is not None
+    await reads.fetch(_statement("SELECT 1"), ())
     connected = pool.open
-    task = asyncio.create_task(read_json._fetch(gateway.reader, slow, ()))
+    task = asyncio.create_task(reads.fetch(_statement("SELECT pg_sleep(10)"), ()))
     await asyncio.sleep(0.3)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert pool.open == connected - 1
-    row = await read_json._fetch(gateway.reader, read_json._Prepared("SELECT 2", (), ()), ())
+    row = await reads.fetch(_statement("SELECT 2"), ())
     assert row[0] == 2
+
+
+def _statement(sql: str) -> JsonStatement:
+    return JsonStatement(sql, (), (), (), 1)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from schema_builder.operations.read_pool import PoolClosedError, ReadPool
+from schema_builder.operations.reads.pool import PoolClosedError, ReadPool
 
 
 class FakeConnection:

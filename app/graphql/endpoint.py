@@ -9,7 +9,6 @@ reported as a generic ``DX500`` error; its text never reaches the client.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Hashable
 from typing import Any
 
@@ -17,54 +16,37 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
-    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     execute,
-    parse,
     print_schema,
-    specified_rules,
-    validate,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.errors import RETRY_AFTER
 from app.gateway import Gateway
-from app.graphql.limits import (
-    MAX_TOKENS,
-    GraphQLLimits,
-    LimitExceeded,
-    execution_exceeded,
-    length_exceeded,
-    shape_rule,
+from app.graphql.limits import GraphQLLimits, length_exceeded
+from app.graphql.request_errors import (
+    INTERNAL,
+    MALFORMED,
+    SYNTAX,
+    VALIDATION,
+    VARIABLES,
+    GraphQLRequestError,
 )
 from app.json_input import DuplicateKeyError, loads
 from app.responses import JSONResponse, json_text_response
-from app.settings import Settings
 from auth.errors import AdminRequiredError
 from auth.principal import Principal
 from schema_builder.errors import DexgateError
+from schema_builder.graphql.answer import answer, answer_body
 from schema_builder.graphql.execution import SerialExecutionContext
-from schema_builder.graphql.fast import execute_query
-from schema_builder.graphql.json_plans import execute_text, variables_key
-from schema_builder.graphql.resolvers import GraphQLContext, ManyErrorsError, to_graphql_error
+from schema_builder.graphql.resolvers import ManyErrorsError, to_graphql_error
+from schema_builder.graphql.selection import GraphQLContext
 
 logger = logging.getLogger("dexgate.graphql")
-
-SYNTAX = "DX110"
-VALIDATION = "DX111"
-VARIABLES = "DX112"
-MALFORMED = "DX113"
-INTERNAL = "DX500"
-
-
-class GraphQLRequestError(Exception):
-    def __init__(self, message: str, code: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
 
 
 def _error_body(errors: list[dict[str, Any]], status: int) -> Response:
@@ -75,85 +57,6 @@ def _formatted(error: GraphQLError, code: str, status: int = 400) -> dict[str, A
     out: dict[str, Any] = dict(error.formatted)
     out["extensions"] = {"code": code, "status": status, **(out.get("extensions") or {})}
     return out
-
-
-class _DocumentCache:
-    """Parsed documents by query text; validation results and the verdicts of the execution
-    limits by schema and query text (the latter also by the variables the limits depend on).
-    Entries hold the schema they were made with, so that an id is never taken for another's."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._valid: OrderedDict[
-            Hashable, tuple[GraphQLSchema, GraphQLLimits, list[GraphQLError]]
-        ] = OrderedDict()
-        self._limits: OrderedDict[
-            Hashable, tuple[GraphQLSchema, GraphQLLimits, LimitExceeded | None]
-        ] = OrderedDict()
-
-    def document(self, query: str) -> DocumentNode:
-        document = self._documents.get(query)
-        if document is None:
-            try:
-                document = parse(query, max_tokens=MAX_TOKENS)
-            except RecursionError:
-                raise GraphQLRequestError("The query is nested too deeply.", SYNTAX) from None
-            self._documents[query] = document
-            if len(self._documents) > self.size:
-                self._documents.popitem(last=False)
-        return document
-
-    def validation(
-        self,
-        schema: GraphQLSchema,
-        query: str,
-        document: DocumentNode,
-        introspection: bool,
-        limits: GraphQLLimits,
-    ) -> list[GraphQLError]:
-        key = (id(schema), query, introspection, id(limits))
-        known = self._valid.get(key)
-        if known is not None and known[0] is schema and known[1] is limits:
-            return known[2]
-        rules = [*specified_rules, shape_rule(limits)]
-        if not introspection:
-            rules.append(NoSchemaIntrospectionCustomRule)
-        errors = validate(schema, document, rules)
-        _remember(self._valid, key, (schema, limits, errors), self.size)
-        return errors
-
-    def exceeded(
-        self,
-        schema: GraphQLSchema,
-        query: str,
-        document: DocumentNode,
-        operation: str | None,
-        variables: dict[str, Any] | None,
-        limits: GraphQLLimits,
-        values: Hashable | None,
-    ) -> LimitExceeded | None:
-        """:func:`execution_exceeded`, judged once per the ``values`` it depends on (see
-        :func:`variables_key`; None when they cannot be a key)."""
-        if values is None:
-            return execution_exceeded(schema, document, operation, variables, limits)
-        key: Hashable = (id(schema), query, operation, id(limits), values)
-        known = self._limits.get(key)
-        if known is not None and known[0] is schema and known[1] is limits:
-            return known[2]
-        verdict = execution_exceeded(schema, document, operation, variables, limits)
-        _remember(self._limits, key, (schema, limits, verdict), self.size)
-        return verdict
-
-
-def _remember(entries: OrderedDict[Hashable, Any], key: Hashable, value: Any, size: int) -> None:
-    entries[key] = value
-    entries.move_to_end(key)
-    if len(entries) > size:
-        entries.popitem(last=False)
-
-
-_cache = _DocumentCache()
 
 
 async def _read_request(
@@ -265,31 +168,33 @@ def _errors_of(result: ExecutionResult) -> list[dict[str, Any]]:
     return out
 
 
-_limits: tuple[Settings, GraphQLLimits] | None = None
-
-
-def _limits_of(settings: Settings) -> GraphQLLimits:
-    global _limits
-    known = _limits
-    if known is None or known[0] is not settings:
-        known = _limits = (settings, GraphQLLimits.of(settings))
-    return known[1]
+def _failed_status(errors: list[dict[str, Any]]) -> tuple[int, dict[str, str]]:
+    """200, unless the database was unavailable or out of time: the whole request failed for
+    a reason of the server's, which clients and load balancers should see in the status."""
+    failed = {e.get("extensions", {}).get("status") for e in errors} & {503, 504}
+    if not failed:
+        return 200, {}
+    status = max(failed)
+    logger.error("GraphQL request answered %s: %s", status, errors[0]["message"])
+    return status, {"Retry-After": RETRY_AFTER} if 503 in failed else {}
 
 
 async def graphql_endpoint(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    limits = _limits_of(gateway.settings)
+    service = gateway.graphql
+    limits = service.limits
+    cache = service.documents
     try:
         query, variables, operation = await _read_request(request, limits)
         catalog = await gateway.registry.current()
         schema, catalog = await gateway.schemas.serving(catalog)
         try:
-            document = _cache.document(query)
+            document = cache.document(query)
         except GraphQLError as exc:
             return _error_body([_formatted(exc, SYNTAX)], 400)
         principal: Principal = request.state.principal
         introspection = principal.is_admin or gateway.settings.open_introspection
-        errors = _cache.validation(schema, query, document, introspection, limits)
+        errors = cache.validation(schema, query, document, introspection, limits)
         if errors:
             if not introspection and any(_is_introspection_error(e) for e in errors):
                 denied = AdminRequiredError(
@@ -315,11 +220,12 @@ async def graphql_endpoint(request: Request) -> Response:
                 ],
                 405,
             )
+        entry = service.queries.of(schema, document, operation)
         try:
-            values: Hashable | None = variables_key(schema, document, operation, variables or {})
+            values: Hashable | None = entry.key(variables or {})
         except TypeError:  # values that cannot be a key
             values = None
-        exceeded = _cache.exceeded(schema, query, document, operation, variables, limits, values)
+        exceeded = cache.exceeded(schema, query, document, operation, variables, limits, values)
         if exceeded is not None:
             raise GraphQLRequestError(exceeded.message, exceeded.code, exceeded.status)
     except GraphQLRequestError as exc:
@@ -329,18 +235,18 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     context = GraphQLContext(
         engine=gateway.engine,
-        reader=gateway.reader,
+        reads=gateway.reads,
         catalog=catalog,
         max_page_size=gateway.settings.max_page_size,
         default_page_size=gateway.settings.default_page_size,
         access=principal.permissions,
     )
-    text = await execute_text(schema, document, variables, operation, context, values)
-    if text is not None:
-        return json_text_response(text)
-    fast = await execute_query(schema, document, variables, operation, context)
-    if fast is not None:
-        return JSONResponse({"data": fast})
+    if service.plans and entry.operation is not None:
+        answered = await answer(entry, variables, context, values)
+        if not isinstance(answered, list):
+            status, headers = _failed_status(answered.errors)
+            return json_text_response(answer_body(answered), status, headers)
+        return _result_response(ExecutionResult(None, answered))
     outcome = execute(
         schema,
         document,
@@ -350,6 +256,10 @@ async def graphql_endpoint(request: Request) -> Response:
         execution_context_class=SerialExecutionContext,
     )
     result = await outcome if isinstance(outcome, Awaitable) else outcome
+    return _result_response(result)
+
+
+def _result_response(result: ExecutionResult) -> Response:
     body: dict[str, Any] = {}
     status = 200
     headers: dict[str, str] = {}
@@ -357,14 +267,9 @@ async def graphql_endpoint(request: Request) -> Response:
         body["errors"] = _errors_of(result)
         if result.data is None and all(e.path is None for e in result.errors):
             status = 400
-        # The database unavailable or out of time: the whole request failed for a reason of
-        # the server's, which clients and load balancers should see in the status.
-        failed = {e.get("extensions", {}).get("status") for e in body["errors"]} & {503, 504}
-        if failed:
-            status = max(failed)
-            logger.error("GraphQL request answered %s: %s", status, body["errors"][0]["message"])
-            if 503 in failed:
-                headers["Retry-After"] = RETRY_AFTER
+        failed, headers = _failed_status(body["errors"])
+        if failed != 200:
+            status = failed
     if result.data is not None or status == 200:
         body["data"] = result.data
     return JSONResponse(body, status_code=status, headers=headers)

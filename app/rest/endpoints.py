@@ -23,16 +23,15 @@ from schema_builder.errors import (
     UnsupportedMediaTypeError,
 )
 from schema_builder.operations import delete as delete_op
-from schema_builder.operations import read, read_json, write
+from schema_builder.operations import write
 from schema_builder.operations.access import WRITE_OPERATIONS, require
 from schema_builder.operations.ir import (
     MAX_RESPONSE_ROWS,
     DeleteRequest,
-    GetRequest,
-    ReadRequest,
     WriteMode,
     WriteRequest,
 )
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, rest_shape_of
 
 _MODES: dict[str, WriteMode] = {"POST": "create", "PATCH": "update", "PUT": "upsert"}
 _SUCCESS = {"POST": 201, "PATCH": 200, "PUT": 200}
@@ -65,18 +64,13 @@ async def entity(request: Request) -> Response:
     if method in ("GET", "HEAD"):
         gateway = _gateway(request)
         catalog = await gateway.registry.current()
-        get_request = GetRequest(
+        plan = GetPlan(
             alias,
-            identifier,
-            parse_include(request.query_params.get("include")),
+            rest_shape_of(catalog, alias, parse_include(request.query_params.get("include"))),
             max_rows=MAX_RESPONSE_ROWS,
         )
-        access = permissions_of(request)
-        text = await read_json.get_json(gateway.reader, catalog, get_request, access)
-        if text is not None:
-            return json_text_response(b'{"data":' + text.encode() + b"}")
-        row = await read.get_row(gateway.reader, catalog, get_request, access)
-        return JSONResponse({"data": row})
+        text = await gateway.reads.get(catalog, plan, identifier, permissions_of(request))
+        return json_text_response(b'{"data":' + text.encode() + b"}")
     if method in ("PATCH", "PUT"):
         return await _write(request, alias, identifier)
     if method == "DELETE":
@@ -97,33 +91,27 @@ async def _list(request: Request, alias: str) -> Response:
         settings.max_page_size,
     )
     want_count = parse_flag("count", params.get("count"))
-    read_request = ReadRequest(
-        alias=alias,
-        conditions=parse_conditions(params.multi_items()),
-        sort=parse_sort(params.get("sort")),
+    conditions = parse_conditions(params.multi_items())
+    sort = parse_sort(params.get("sort"))
+    includes = parse_include(params.get("include"))
+    catalog = await gateway.registry.current()
+    plan = ListPlan(
+        alias,
+        (rest_shape_of(catalog, alias, includes),),
+        conditions=conditions,
+        sort=sort,
         offset=offset,
         limit=limit,
-        include=parse_include(params.get("include")),
         count=want_count,
         max_rows=MAX_RESPONSE_ROWS,
     )
-    catalog = await gateway.registry.current()
-    access = permissions_of(request)
-    page = await read_json.list_json(gateway.reader, catalog, read_request, access)
-    if page is not None:
-        body = b'{"data":' + page.arrays[0].encode()
-        if page.total is None:
-            return json_text_response(body + b"}")
-        return json_text_response(
-            body + b',"meta":{"totalCount":%d}}' % page.total,
-            headers={"X-Total-Count": str(page.total)},
-        )
-    result = await read.list_rows(gateway.reader, catalog, read_request, access)
-    if result.total is None:
-        return JSONResponse({"data": result.rows})
-    return JSONResponse(
-        {"data": result.rows, "meta": {"totalCount": result.total}},
-        headers={"X-Total-Count": str(result.total)},
+    page = await gateway.reads.list(catalog, plan, permissions_of(request))
+    body = b'{"data":' + page.arrays[0].encode()
+    if page.total is None:
+        return json_text_response(body + b"}")
+    return json_text_response(
+        body + b',"meta":{"totalCount":%d}}' % page.total,
+        headers={"X-Total-Count": str(page.total)},
     )
 
 

@@ -1,10 +1,14 @@
-"""graphql-core's executor, with mutation fields started one at a time.
+"""graphql-core's executor, with root fields started one at a time.
 
 graphql-core 3.2 calls the resolver of every mutation field up front and awaits them in turn:
 the coroutines are created at once, run in order. When one fails and nulls the result, the
 coroutines of the fields after it are dropped without ever running — correctly, nothing of
 theirs is written — but each is reported as "coroutine ... was never awaited". Here each field
 is started only once the one before it has finished.
+
+A query's root fields run one after another too, as the plan executor
+(schema_builder.graphql.answer) runs them: graphql-core would start them all at once and, when
+a non-null one fails, stop waiting for the others while they still hold connections.
 """
 
 from __future__ import annotations
@@ -36,3 +40,14 @@ class SerialExecutionContext(ExecutionContext):
             return results
 
         return one_after_another()
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        fields: dict[str, list[FieldNode]],
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if path is None:  # the root
+            return self.execute_fields_serially(parent_type, source_value, path, fields)
+        return super().execute_fields(parent_type, source_value, path, fields)

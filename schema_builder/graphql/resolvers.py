@@ -1,74 +1,46 @@
-"""GraphQL resolvers: thin adapters from arguments and selections to the operations layer.
+"""GraphQL resolvers: thin adapters from arguments and selections to the operations layer,
+for what graphql-core executes (mutations, and queries that are not answered from their plans
+by :mod:`schema_builder.graphql.answer`).
 
-A list or by-id query reads its whole selection at once: relationship fields in the selection
-become includes, loaded one statement per level for the whole page, and nested results are
-plain dicts read by graphql-core's default resolvers. Errors from the operations carry their
-REST code and status in ``extensions``.
+A list or by-id field plans its whole selection with the same walk as the plan executor
+(:mod:`schema_builder.graphql.selection`), reads it through the application's reader, and hands
+graphql-core plain dicts: each field under its name, each relationship under its response key
+(read by :func:`relation_resolver`). Errors from the operations carry their REST code and
+status in ``extensions``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from graphql import (
-    FragmentDefinitionNode,
-    GraphQLError,
-    GraphQLObjectType,
-    GraphQLResolveInfo,
-    GraphQLSchema,
-    get_named_type,
-)
-from graphql.execution.collect_fields import collect_sub_fields
-from graphql.execution.values import get_argument_values
+import orjson
+from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from graphql.language import FieldNode
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.permissions import Permissions
-from schema_builder.catalog import Catalog, Entity
-from schema_builder.errors import (
-    DexgateError,
-    EntityNotFoundError,
-    PageLimitExceededError,
-    RequestError,
+from schema_builder.catalog import Entity
+from schema_builder.errors import DexgateError, EntityNotFoundError
+from schema_builder.graphql.selection import (
+    GraphQLContext,
+    Selection,
+    Walk,
+    filter_from_input,
 )
 from schema_builder.operations import delete as delete_op
-from schema_builder.operations import read, write
+from schema_builder.operations import write
 from schema_builder.operations.access import require_read
 from schema_builder.operations.ir import (
-    AllOf,
-    AnyOf,
     Condition,
     DeleteRequest,
-    Filter,
-    GetRequest,
-    Include,
-    Not,
-    ReadRequest,
-    SortKey,
+    FieldOut,
+    RelationOut,
+    Shape,
     WriteMode,
     WriteRequest,
 )
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, includes_of
 
 Resolver = Callable[..., Awaitable[Any]]
-
-
-@dataclass(slots=True)
-class GraphQLContext:
-    """What resolvers need from the application, per request."""
-
-    engine: AsyncEngine
-    reader: AsyncEngine
-    catalog: Catalog
-    max_page_size: int
-    default_page_size: int
-    access: Permissions
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidArgumentError(RequestError):
-    code = "DX100"
 
 
 class ManyErrorsError(Exception):
@@ -83,172 +55,94 @@ def to_graphql_error(error: DexgateError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code, "status": error.status})
 
 
-def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
-    """An entity filter input (``{price: {gte: "10"}, or: [...]}``) as operation filters."""
-    if not value:
-        return ()
-    parts: list[Filter] = []
-    for key, operand in value.items():
-        if operand is None:
-            continue
-        if key == "and":
-            parts.append(AllOf(tuple(f for item in operand for f in filter_from_input(item))))
-        elif key == "or":
-            parts.append(AnyOf(tuple(AllOf(filter_from_input(item)) for item in operand)))
-        elif key == "not":
-            parts.append(Not(AllOf(filter_from_input(operand))))
-        else:
-            for operator, argument in operand.items():
-                if argument is None and operator != "isNull":
-                    continue
-                parts.append(Condition(key, operator, argument))
-    return tuple(parts)
-
-
-def sort_keys(value: Sequence[tuple[str, bool]] | None) -> tuple[SortKey, ...]:
-    """A ``sort`` argument (its enum values are (field, descending) pairs) as sort keys."""
-    return tuple(SortKey(name, descending) for name, descending in value or ())
-
-
-def page_bounds(context: GraphQLContext, limit: int | None, offset: int | None) -> tuple[int, int]:
-    """``offset`` and ``limit`` checked, the limit defaulting to the page size (DX100, DX103)."""
-    if offset is not None and offset < 0:
-        raise InvalidArgumentError(f"`offset` must not be negative, got {offset}.")
-    if limit is None:
-        return offset or 0, context.default_page_size
-    if limit < 0:
-        raise InvalidArgumentError(f"`limit` must not be negative, got {limit}.")
-    if limit > context.max_page_size:
-        raise PageLimitExceededError(limit, context.max_page_size)
-    return offset or 0, limit
-
-
-class Selection(Protocol):
-    """What reading a selection needs; a GraphQLResolveInfo is one."""
-
-    @property
-    def schema(self) -> GraphQLSchema: ...
-    @property
-    def fragments(self) -> dict[str, FragmentDefinitionNode]: ...
-    @property
-    def variable_values(self) -> dict[str, Any]: ...
-
-
-def _includes(
-    info: Selection,
-    context: GraphQLContext,
-    entity: Entity,
-    object_type: GraphQLObjectType,
-    field_nodes: list[FieldNode],
-) -> tuple[Include, ...]:
-    """The relationships selected under ``field_nodes``, with their arguments, as includes."""
-    selected = collect_sub_fields(
-        info.schema, info.fragments, info.variable_values, object_type, field_nodes
-    )
-    includes: list[Include] = []
-    for key, nodes in selected.items():
-        name = nodes[0].name.value
-        relation = entity.relations.get(name)
-        if relation is None:
-            continue
-        target = context.catalog.entities[relation.target]
-        field_def = object_type.fields[name]
-        target_type = get_named_type(field_def.type)
-        assert isinstance(target_type, GraphQLObjectType)
-        children = _includes(info, context, target, target_type, nodes)
-        if relation.many:
-            args = get_argument_values(field_def, nodes[0], info.variable_values)
-            offset, limit = page_bounds(context, args.get("limit"), args.get("offset"))
-            includes.append(
-                Include(
-                    name,
-                    children,
-                    key=key,
-                    conditions=filter_from_input(args.get("filter")),
-                    sort=sort_keys(args.get("sort")),
-                    # Without a limit, each parent's list is still capped at the page size.
-                    limit=limit,
-                    offset=offset,
-                )
-            )
-        else:
-            includes.append(Include(name, children, key=key))
-    return tuple(includes)
-
-
 def _context(info: GraphQLResolveInfo) -> GraphQLContext:
     context: GraphQLContext = info.context
     return context
 
 
-async def read_list(
-    selection: Selection,
-    context: GraphQLContext,
-    alias: str,
-    list_type: GraphQLObjectType,
-    field_nodes: list[FieldNode],
-    args: Mapping[str, Any],
-) -> dict[str, Any]:
-    """A list query's result, ``{"items": [...], "totalCount": n or None}``, read with its
-    whole selection at once. Raises :class:`DexgateError`."""
-    entity = context.catalog.entity(alias)
-    selected = collect_sub_fields(
-        selection.schema, selection.fragments, selection.variable_values, list_type, field_nodes
-    )
-    includes: tuple[Include, ...] = ()
+def _walk(info: GraphQLResolveInfo, context: GraphQLContext) -> Walk:
+    return Walk(Selection(info.schema, info.fragments, info.variable_values), context)
+
+
+def _rows_shape(
+    walk: Walk, entity: Entity, object_type: GraphQLObjectType, nodes: Sequence[FieldNode]
+) -> Shape:
+    """The shape graphql-core reads objects of: every field under its name (its default
+    resolver reads fields by name), each selected relationship under its response key."""
+    planned = walk.shape(entity, object_type, nodes)
+    entries: list[FieldOut | RelationOut] = [FieldOut(f.name, f.name) for f in entity.fields]
+    catalog = walk.context.catalog
+    selected = walk.selection.selected(object_type, nodes)
+    for entry in planned:
+        if isinstance(entry, RelationOut):
+            relation = entity.relations[entry.include.name]
+            target_type = get_named_type(object_type.fields[entry.include.name].type)
+            assert isinstance(target_type, GraphQLObjectType)
+            target = catalog.entities[relation.target]
+            shape = _rows_shape(walk, target, target_type, selected[entry.key])
+            entries.append(RelationOut(entry.key, entry.include, shape, omit_empty=False))
+    return tuple(entries)
+
+
+def _items_nodes(
+    walk: Walk, list_type: GraphQLObjectType, nodes: Sequence[FieldNode]
+) -> tuple[GraphQLObjectType, list[FieldNode]]:
+    """The item type and the nodes of every ``items`` selection under ``nodes``."""
     item_type = get_named_type(list_type.fields["items"].type)
     assert isinstance(item_type, GraphQLObjectType)
-    for nodes in (v for v in selected.values() if v[0].name.value == "items"):
-        includes += _includes(selection, context, entity, item_type, nodes)
-    want_count = any(v[0].name.value == "totalCount" for v in selected.values())
-    page_offset, page_limit = page_bounds(context, args.get("limit"), args.get("offset"))
-    result = await read.list_rows(
-        context.reader,
-        context.catalog,
-        ReadRequest(
-            alias=alias,
-            conditions=filter_from_input(args.get("filter")),
-            sort=sort_keys(args.get("sort")),
-            offset=page_offset,
-            limit=page_limit,
-            include=includes,
-            count=want_count,
-        ),
-        context.access,
-    )
-    return {"items": result.rows, "totalCount": result.total}
+    selected = walk.selection.selected(list_type, nodes)
+    items = [n for sub in selected.values() if sub[0].name.value == "items" for n in sub]
+    return item_type, items
 
 
-async def read_one(
-    selection: Selection,
-    context: GraphQLContext,
-    alias: str,
-    object_type: GraphQLObjectType,
-    field_nodes: list[FieldNode],
-    identifier: Any,
-) -> dict[str, Any] | None:
-    """A by-id query's row with its selected relationships, or None when there is none."""
+async def read_list(
+    info: GraphQLResolveInfo, alias: str, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A list field's value, ``{"items": [...], "totalCount": n or None}``, read with its
+    whole selection at once. Raises :class:`DexgateError`."""
+    context = _context(info)
+    list_type = get_named_type(info.return_type)
+    assert isinstance(list_type, GraphQLObjectType)
+    walk = _walk(info, context)
+    plan, _outputs = walk.list_plan(alias, list_type, info.field_nodes, args)
     entity = context.catalog.entity(alias)
-    includes = _includes(selection, context, entity, object_type, field_nodes)
+    item_type, items = _items_nodes(walk, list_type, info.field_nodes)
+    shapes = (_rows_shape(walk, entity, item_type, items),) if items else ()
+    plan = ListPlan(
+        alias,
+        shapes,
+        conditions=plan.conditions,
+        sort=plan.sort,
+        offset=plan.offset,
+        limit=plan.limit,
+        count=plan.count,
+    )
+    page = await context.reads.list(context.catalog, plan, context.access)
+    return {
+        "items": orjson.loads(page.arrays[0]) if shapes else [],
+        "totalCount": page.total,
+    }
+
+
+async def read_one(info: GraphQLResolveInfo, alias: str, identifier: Any) -> Any:
+    """A by-id field's row with its selected relationships, or None when there is none."""
+    context = _context(info)
+    object_type = get_named_type(info.return_type)
+    assert isinstance(object_type, GraphQLObjectType)
+    walk = _walk(info, context)
+    entity = context.catalog.entity(alias)
+    plan = GetPlan(alias, _rows_shape(walk, entity, object_type, info.field_nodes))
     try:
-        return await read.get_row(
-            context.reader,
-            context.catalog,
-            GetRequest(alias, str(identifier), includes),
-            context.access,
-        )
+        text = await context.reads.get(context.catalog, plan, str(identifier), context.access)
     except EntityNotFoundError:
         return None
+    return orjson.loads(text)
 
 
 def list_resolver(alias: str) -> Resolver:
     async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-        list_type = get_named_type(info.return_type)
-        assert isinstance(list_type, GraphQLObjectType)
         try:
-            return await read_list(
-                info, _context(info), alias, list_type, list(info.field_nodes), args
-            )
+            return await read_list(info, alias, args)
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
 
@@ -257,12 +151,8 @@ def list_resolver(alias: str) -> Resolver:
 
 def get_resolver(alias: str) -> Resolver:
     async def resolve(_root: Any, info: GraphQLResolveInfo, id: Any) -> Any:
-        object_type = get_named_type(info.return_type)
-        assert isinstance(object_type, GraphQLObjectType)
         try:
-            return await read_one(
-                info, _context(info), alias, object_type, list(info.field_nodes), id
-            )
+            return await read_one(info, alias, id)
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
 
@@ -279,50 +169,42 @@ def relation_resolver(*, many: bool) -> Callable[..., Any]:
     return resolve
 
 
-def _written_includes(
-    info: GraphQLResolveInfo, context: GraphQLContext, alias: str
-) -> tuple[Include, ...]:
-    """The relationships selected under a mutation result's ``items``. Selecting any needs
-    read access, checked before the write so that a refusal leaves nothing written."""
+def _written_shape(info: GraphQLResolveInfo, context: GraphQLContext, alias: str) -> Shape | None:
+    """What a mutation result's ``items`` select, when they select relationships (None
+    otherwise: the saved rows answer). Selecting any needs read access, checked before the
+    write so that a refusal leaves nothing written."""
     entity = context.catalog.entity(alias)
     result_type = get_named_type(info.return_type)
     assert isinstance(result_type, GraphQLObjectType)
-    selected = collect_sub_fields(
-        info.schema, info.fragments, info.variable_values, result_type, list(info.field_nodes)
-    )
-    item_type = get_named_type(result_type.fields["items"].type)
-    assert isinstance(item_type, GraphQLObjectType)
-    includes: tuple[Include, ...] = ()
-    for nodes in (v for v in selected.values() if v[0].name.value == "items"):
-        includes += _includes(info, context, entity, item_type, nodes)
-    if includes:
-        require_read(context.access, context.catalog, entity, includes)
-    return includes
+    walk = _walk(info, context)
+    item_type, items = _items_nodes(walk, result_type, info.field_nodes)
+    shape = _rows_shape(walk, entity, item_type, items)
+    includes = includes_of(shape)
+    if not includes:
+        return None
+    require_read(context.access, context.catalog, entity, includes)
+    return shape
 
 
 async def _with_relations(
     context: GraphQLContext,
     alias: str,
     rows: list[dict[str, Any]],
-    includes: tuple[Include, ...],
+    shape: Shape | None,
 ) -> list[dict[str, Any]]:
     """The saved rows with their selected relationships read back (one statement per level)."""
-    if not includes or not rows:
+    if shape is None or not rows:
         return rows
     entity = context.catalog.entity(alias)
     key = entity.identifier.name
-    result = await read.list_rows(
-        context.engine,
-        context.catalog,
-        ReadRequest(
-            alias=alias,
-            conditions=(Condition(key, "in", [row[key] for row in rows]),),
-            limit=len(rows),
-            include=includes,
-        ),
-        context.access,
+    plan = ListPlan(
+        alias,
+        (shape,),
+        conditions=(Condition(key, "in", [row[key] for row in rows]),),
+        limit=len(rows),
     )
-    by_key = {row[key]: row for row in result.rows}
+    page = await context.reads.list(context.catalog, plan, context.access)
+    by_key = {row[key]: row for row in orjson.loads(page.arrays[0])}
     return [{**row, **by_key.get(row[key], {})} for row in rows]
 
 
@@ -332,14 +214,14 @@ def write_resolver(alias: str, mode: WriteMode) -> Resolver:
     ) -> dict[str, Any]:
         context = _context(info)
         try:
-            includes = _written_includes(info, context, alias)
+            shape = _written_shape(info, context, alias)
             result = await write.write(
                 context.engine,
                 context.catalog,
                 WriteRequest(alias, mode, items, transactional is not False),
                 context.access,
             )
-            saved = await _with_relations(context, alias, result.data, includes)
+            saved = await _with_relations(context, alias, result.data, shape)
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
         if transactional is not False and result.errors:

@@ -45,6 +45,11 @@ class UnsupportedShapeError(Exception):
     """The JSON cannot be written in SQL exactly as the Python path writes it."""
 
 
+def constant_is_safe(text: str) -> bool:
+    """Whether ``text`` can be written as a constant piece of JSON text."""
+    return _SAFE_TEXT.match(text) is not None
+
+
 def constant(text: str) -> Text:
     """A constant piece of JSON text (keys, punctuation) as an SQL string literal."""
     if not _SAFE_TEXT.match(text):

@@ -48,7 +48,7 @@ from schema_builder.operations.json_text import (
     constant,
     renderer,
 )
-from schema_builder.operations.read import ordering
+from schema_builder.operations.rows import ordering
 
 _COMMA = sa.literal_column("','", sa.Text)
 

@@ -24,7 +24,7 @@ from schema_builder.operations.access import require_read
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import Include, ReadRequest
-from schema_builder.operations.read import Row, check_includes, select_columns, shape_rows
+from schema_builder.operations.rows import Row, check_includes, select_columns, shape_rows
 
 DEFAULT_PAGE_SIZE = 1000
 

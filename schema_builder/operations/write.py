@@ -36,7 +36,7 @@ from schema_builder.operations.audit import record_saved
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, Plan, plan_write
-from schema_builder.operations.read import local_position, select_columns
+from schema_builder.operations.rows import local_position, select_columns
 
 # A refused group this small is retried item by item rather than halved.
 _ONE_BY_ONE = 8

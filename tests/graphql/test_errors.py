@@ -4,6 +4,7 @@ a 500 or a traceback; operation errors carry REST's codes; unexpected failures s
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
@@ -14,7 +15,8 @@ from app import demo
 from app.gateway import Gateway
 from app.graphql.limits import MAX_TOKENS
 from app.settings import Settings
-from schema_builder.operations import read, read_json, write
+from schema_builder.operations import write
+from schema_builder.operations.reads.reader import Reader
 from tests.graphql.support import Body, post, rows
 
 PRODUCTS_IN_DEMO = len(demo.CATEGORIES) * demo.PRODUCTS_PER_CATEGORY
@@ -245,14 +247,20 @@ async def test_invalid_filter_value_is_dx101(client: httpx.AsyncClient) -> None:
     assert "cheap" in body["errors"][0]["message"]
 
 
-async def test_unexpected_failure_in_a_query_is_dx500_without_details(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+class _BrokenReader(Reader):
+    async def list(self, *_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("connection string postgres://secret@db")
 
-    monkeypatch.setattr(read, "list_rows", broken)
-    monkeypatch.setattr(read_json, "list_json", broken)
+
+@pytest.mark.parametrize("plans", [True, False], ids=["plans", "graphql-core"])
+async def test_unexpected_failure_in_a_query_is_dx500_without_details(
+    client: httpx.AsyncClient, gateway_app: Any, gateway: Gateway, plans: bool
+) -> None:
+    gateway_app.state.gateway = dataclasses.replace(
+        gateway,
+        reads=_BrokenReader(gateway.reader),
+        graphql=dataclasses.replace(gateway.graphql, plans=plans),
+    )
     response = await post(client, "{ products(limit: 2) { items { sku } } }")
     body = field_error(response, "DX500", 500, ["products"])
     assert body["data"] is None

@@ -1,4 +1,6 @@
-"""List and get: one statement for the page, one per included relationship level."""
+"""Rows of an entity as the API shows them: the page's statement, ordering, and related rows
+loaded one statement per relationship level for the whole page (reads written in Python, the
+export stream, writes reading back what they saved)."""
 
 from __future__ import annotations
 
@@ -7,21 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity, Field, Relation
 from schema_builder.errors import (
-    EntityNotFoundError,
     InvalidQueryParameterError,
     RelationNotFoundError,
     UnknownSortFieldError,
 )
-from schema_builder.operations.access import require_read
-from schema_builder.operations.db_errors import translating
 from schema_builder.operations.filters import compile_conditions
-from schema_builder.operations.ir import GetRequest, Include, ReadRequest, ReadResult, SortKey
-from schema_builder.operations.values import filter_value
+from schema_builder.operations.ir import Include, SortKey
 
 Row = dict[str, Any]
 
@@ -50,34 +47,6 @@ def local_position(entity: Entity, relation: Relation) -> int:
     if field is not None:
         return entity.fields.index(field)
     return len(entity.fields) + _relation_columns(entity).index(relation.local)
-
-
-async def list_rows(
-    engine: AsyncEngine, catalog: Catalog, request: ReadRequest, access: Permissions
-) -> ReadResult:
-    """Rows of one page, ordered deterministically (requested keys, then the identifier)."""
-    entity = catalog.entity(request.alias)
-    check_includes(catalog, entity, request.include)
-    require_read(access, catalog, entity, request.include)
-    where = compile_conditions(entity, request.conditions)
-    order = ordering(entity, request.sort)
-    statement = (
-        sa.select(*select_columns(entity, request.include))
-        .where(*where)
-        .order_by(*order)
-        .offset(request.offset)
-    )
-    if request.limit is not None:
-        statement = statement.limit(request.limit)
-    async with translating(), engine.connect() as connection:
-        rows = (await connection.execute(statement)).all()
-        total = None
-        if request.count:
-            count = sa.select(sa.func.count()).select_from(entity.table).where(*where)
-            total = int(await connection.scalar(count) or 0)
-        shaped = await shape_rows(connection, catalog, entity, rows, request.include)
-    check_row_count(shaped, request.include, request.max_rows)
-    return ReadResult(shaped, total)
 
 
 def select_columns(entity: Entity, includes: Sequence[Any]) -> list[sa.ColumnElement[Any]]:
@@ -120,29 +89,6 @@ def ordering(
 
 def _table_column(field: Field) -> sa.ColumnElement[Any]:
     return field.column
-
-
-async def get_row(
-    engine: AsyncEngine, catalog: Catalog, request: GetRequest, access: Permissions
-) -> Row:
-    """The row whose identifier is ``request.identifier``; 1303 when there is none."""
-    entity = catalog.entity(request.alias)
-    check_includes(catalog, entity, request.include)
-    require_read(access, catalog, entity, request.include)
-    try:
-        key = filter_value(entity.identifier, request.identifier, entity.alias)
-    except Exception:
-        raise EntityNotFoundError(entity.alias) from None
-    statement = sa.select(*select_columns(entity, request.include)).where(
-        entity.identifier.column == key
-    )
-    async with translating(), engine.connect() as connection:
-        rows = (await connection.execute(statement)).all()
-        if not rows:
-            raise EntityNotFoundError(entity.alias)
-        shaped = await shape_rows(connection, catalog, entity, rows, request.include)
-    check_row_count(shaped, request.include, request.max_rows)
-    return shaped[0]
 
 
 def check_row_count(rows: Sequence[Row], includes: Sequence[Include], limit: int | None) -> None:

@@ -1,0 +1,181 @@
+"""A plan compiled, once per request shape, into what executes it.
+
+The choice is made here, from the dialect, the field types and the features the plan uses,
+and never changes at execution:
+
+- :class:`JsonStatement`: one statement in which the database writes the response's JSON
+  (:mod:`schema_builder.operations.read_json_sql`); Python receives one text value. Taken
+  when the database has a JSON writer (:func:`json_dialect`) and every value of the plan can
+  be written by it byte for byte as Python writes it (:func:`writable`).
+- :class:`RowStatement`: rows read with SQLAlchemy statements, one per relationship level
+  for the whole page, and written as JSON by Python
+  (:mod:`schema_builder.operations.reads.rows`). Taken for the rest: a field type the
+  database cannot write exactly, and REST includes nested more than one level (their size,
+  which grows with every level of an include chain that loops back, is bounded by counting
+  shared rows before anything is written).
+
+Both answer the same text for the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from schema_builder.catalog import Catalog, Entity
+from schema_builder.operations.filters import compile_conditions
+from schema_builder.operations.ir import ConstantOut, FieldOut, Include, Shape
+from schema_builder.operations.json_text import constant_is_safe, renderer
+from schema_builder.operations.read_json_sql import get_statement, list_statement
+from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of
+from schema_builder.operations.reads.template import Planner
+from schema_builder.operations.rows import ordering, select_columns
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class JsonStatement:
+    """SQL text whose first row holds the answer: for a list, the JSON array of each shape,
+    then the nested row count (when bounded) and the total (when counted); for a get, the
+    object, then the nested row count; no row when there is none."""
+
+    sql: str
+    slots: tuple[int, ...]  # the value slot of each positional parameter
+    processors: tuple[Processor, ...]
+    values: tuple[Any, ...]  # the plan's values; a get's slot 0 is its identifier
+    arrays: int
+
+    def parameters(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            values[slot] if process is None else process(values[slot])
+            for slot, process in zip(self.slots, self.processors, strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RowStatement:
+    """The page's statement (a list's; a get's is made per identifier), the count's, and the
+    relationships each shape reads."""
+
+    page: sa.Select[Any] | None
+    count: sa.Select[Any] | None
+    includes: tuple[tuple[Include, ...], ...]  # per shape
+    shapes: tuple[Shape, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A plan ready to execute: the entity, the relationships it reads (for the permission
+    check made on every execution) and how it runs."""
+
+    plan: Plan
+    entity: Entity
+    reads: tuple[Include, ...]
+    runs: JsonStatement | RowStatement
+    nested_limit: int | None  # rows the response may nest, when bounded
+
+
+def json_dialect(dialect: Dialect) -> bool:
+    """Whether the database writes JSON for reads on this dialect and driver."""
+    return dialect.name == "postgresql" and dialect.driver == "asyncpg"
+
+
+def writable(entity: Entity, shape: Shape, catalog: Catalog) -> bool:
+    """Whether the database can write every value of ``shape`` exactly as Python does."""
+    if not shape:
+        return False
+    for position, entry in enumerate(shape):
+        if not constant_is_safe(entry.key):
+            return False
+        if isinstance(entry, FieldOut):
+            field = entity.by_name.get(entry.field)
+            if field is None or renderer(field) is None:
+                return False
+        elif isinstance(entry, ConstantOut):
+            if not constant_is_safe(entry.json):
+                return False
+        else:
+            if entry.omit_empty and position == 0:
+                return False
+            relation = entity.relations[entry.include.name]
+            if not writable(catalog.entities[relation.target], entry.shape, catalog):
+                return False
+    return True
+
+
+def _reads(shapes: tuple[Shape, ...]) -> tuple[Include, ...]:
+    reads: list[Include] = []
+    for shape in shapes:
+        reads.extend(includes_of(shape))
+    return tuple(reads)
+
+
+def compile_plan(
+    catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect, *, json: bool = True
+) -> Compiled:
+    """``plan`` compiled for ``dialect`` (as rows whatever the dialect when not ``json``);
+    raises what executing it would refuse (filters, sort fields, values)."""
+    shapes = plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
+    reads = _reads(shapes)
+    rest_limited = plan.max_rows is not None and any(depth(shape) > 1 for shape in shapes)
+    use_json = (
+        json
+        and json_dialect(dialect)
+        and not rest_limited
+        and all(writable(entity, shape, catalog) for shape in shapes)
+    )
+    nested_limit = plan.max_rows if reads else None
+    runs: JsonStatement | RowStatement
+    runs = _json(catalog, entity, plan, dialect) if use_json else _rows(entity, plan, shapes)
+    return Compiled(plan, entity, reads, runs, nested_limit)
+
+
+def _json(catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect) -> JsonStatement:
+    planner = Planner(catalog)
+    statement: sa.Select[Any]
+    if isinstance(plan, ListPlan):
+        statement = list_statement(catalog, planner.list(entity, plan))
+        arrays = len(plan.shapes)
+    else:
+        statement = get_statement(catalog, planner.get(entity, plan))
+        arrays = 1
+    compiled = statement.compile(dialect=dialect)
+    names = list(compiled.positiontup or ())
+    processors = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    return JsonStatement(
+        compiled.string,
+        tuple(int(name[1:]) for name in names),
+        processors,
+        tuple(planner.values),
+        arrays,
+    )
+
+
+def _rows(entity: Entity, plan: Plan, shapes: tuple[Shape, ...]) -> RowStatement:
+    includes = tuple(includes_of(shape) for shape in shapes)
+    every = tuple(include for per_shape in includes for include in per_shape)
+    if not isinstance(plan, ListPlan):
+        return RowStatement(None, None, includes, shapes)
+    where = compile_conditions(entity, plan.conditions)
+    order = ordering(entity, plan.sort)
+    page = None
+    if shapes:
+        page = (
+            sa.select(*select_columns(entity, every))
+            .where(*where)
+            .order_by(*order)
+            .offset(plan.offset)
+        )
+        if plan.limit is not None:
+            page = page.limit(plan.limit)
+    count = None
+    if plan.count:
+        count = sa.select(sa.func.count()).select_from(entity.table).where(*where)
+    return RowStatement(page, count, includes, shapes)

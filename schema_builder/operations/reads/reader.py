@@ -1,0 +1,209 @@
+"""The read operation: every list and by-id read of REST and GraphQL, from a plan.
+
+A :class:`Reader` belongs to one application (``create_app`` builds it with the engine reads
+use and, on PostgreSQL, a pool of the driver's own connections). For each plan it keeps the
+compiled form (:mod:`schema_builder.operations.reads.compile`) in a bounded cache keyed by the
+catalog and the plan, so that a repeated request only checks the caller's permissions, binds
+its values and executes. Planning errors are kept too: the same plan is refused the same way.
+
+What every read does, in this order (the order of the refusals a caller sees):
+
+1. the entity (1302 without it) and the relationships its shapes read (1313);
+2. the caller's ``read`` grant on each (403);
+3. the plan compiled (filters, sort fields and values checked: 1310, DX101…);
+4. one statement (the database writes the JSON) or the rows' statements, on one connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import LRUCache
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.permissions import Permissions
+from schema_builder.catalog import Catalog, Entity
+from schema_builder.errors import DexgateError, EntityNotFoundError, InvalidQueryParameterError
+from schema_builder.operations.access import require_read
+from schema_builder.operations.db_errors import translating
+from schema_builder.operations.ir import Include
+from schema_builder.operations.reads import row_json
+from schema_builder.operations.reads.compile import (
+    Compiled,
+    JsonStatement,
+    RowStatement,
+    compile_plan,
+)
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, Plan, includes_of
+from schema_builder.operations.reads.pool import ReadPool
+from schema_builder.operations.rows import check_includes, too_many_rows
+from schema_builder.operations.values import filter_value
+
+logger = logging.getLogger("dexgate.sql")
+
+StatementListener = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A list's answer: the JSON array of each of the plan's shapes, and the total when
+    counted."""
+
+    arrays: tuple[str, ...]
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What is known of a plan on one catalog: what it reads, and its compiled form or the
+    error that refuses it."""
+
+    entity: Entity | None
+    reads: tuple[Include, ...]
+    early: DexgateError | None  # refused before permissions are checked
+    compiled: Compiled | None
+    late: DexgateError | None  # refused after
+
+
+class Reader:
+    """Executes read plans on ``engine`` (the JSON statements on ``pool`` when there is one).
+
+    ``json`` off makes every plan run as rows: the reader tests compare both with."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        pool: ReadPool | None = None,
+        *,
+        size: int = 512,
+        json: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.pool = pool
+        self.json = json
+        self._entries: LRUCache[Hashable, _Entry] = LRUCache(maxsize=size)
+        self._version: int | None = None
+        self._listeners: list[StatementListener] = []
+
+    def listen(self, listener: StatementListener) -> None:
+        """Call ``listener`` with the SQL of every JSON statement this reader sends (the rows'
+        statements go through the engine, whose events see them)."""
+        self._listeners.append(listener)
+
+    # -- planning --------------------------------------------------------------------------
+
+    def _entry(self, catalog: Catalog, plan: Plan) -> _Entry:
+        if self._version is None or catalog.version > self._version:
+            self._entries.clear()  # plans of older catalogs are served no more
+            self._version = catalog.version
+        key = (catalog, plan)
+        try:
+            entry = self._entries.get(key)
+        except TypeError:  # a value that cannot key a plan (a list in a filter)
+            return self._make(catalog, plan)
+        if entry is None:
+            entry = self._entries[key] = self._make(catalog, plan)
+        return entry
+
+    def _make(self, catalog: Catalog, plan: Plan) -> _Entry:
+        try:
+            entity = catalog.entity(plan.alias)
+            shapes = plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
+            reads = tuple(include for shape in shapes for include in includes_of(shape))
+            check_includes(catalog, entity, reads)
+        except DexgateError as exc:
+            return _Entry(None, (), exc, None, None)
+        dialect = self.engine.dialect
+        try:
+            compiled = compile_plan(catalog, entity, plan, dialect, json=self.json)
+        except DexgateError as exc:
+            return _Entry(entity, reads, None, None, exc)
+        except RecursionError:
+            return _Entry(entity, reads, None, None, _too_deep())
+        return _Entry(entity, reads, None, compiled, None)
+
+    def _compiled(self, catalog: Catalog, plan: Plan, access: Permissions) -> Compiled:
+        entry = self._entry(catalog, plan)
+        if entry.early is not None:
+            raise entry.early
+        assert entry.entity is not None
+        require_read(access, catalog, entry.entity, entry.reads)
+        if entry.late is not None:
+            raise entry.late
+        assert entry.compiled is not None
+        return entry.compiled
+
+    # -- execution -------------------------------------------------------------------------
+
+    async def list(self, catalog: Catalog, plan: ListPlan, access: Permissions) -> Page:
+        compiled = self._compiled(catalog, plan, access)
+        runs = compiled.runs
+        if isinstance(runs, JsonStatement):
+            row = await self.fetch(runs, runs.parameters(runs.values))
+            arrays = runs.arrays
+            if compiled.nested_limit is not None and int(row[arrays]) > compiled.nested_limit:
+                raise too_many_rows(compiled.nested_limit)
+            return Page(tuple(row[:arrays]), int(row[-1]) if plan.count else None)
+        async with translating(), self.engine.connect() as connection:
+            arrays_, total = await row_json.list_page(
+                connection, catalog, compiled.entity, runs, compiled.nested_limit
+            )
+        return Page(arrays_, total)
+
+    async def get(
+        self, catalog: Catalog, plan: GetPlan, identifier: Any, access: Permissions
+    ) -> str:
+        """The row's JSON object; 1303 when there is none (or the identifier cannot be one)."""
+        compiled = self._compiled(catalog, plan, access)
+        entity = compiled.entity
+        try:
+            key = filter_value(entity.identifier, identifier, entity.alias)
+        except DexgateError:
+            raise EntityNotFoundError(entity.alias) from None
+        runs = compiled.runs
+        if isinstance(runs, JsonStatement):
+            row = await self.fetch(runs, runs.parameters((key, *runs.values[1:])))
+            if row is None:
+                raise EntityNotFoundError(entity.alias)
+            if compiled.nested_limit is not None and int(row[1]) > compiled.nested_limit:
+                raise too_many_rows(compiled.nested_limit)
+            text: str = row[0]
+            return text
+        assert isinstance(runs, RowStatement)
+        async with translating(), self.engine.connect() as connection:
+            return await row_json.get_object(
+                connection, catalog, entity, runs, key, compiled.nested_limit
+            )
+
+    async def fetch(self, statement: JsonStatement, parameters: tuple[Any, ...]) -> Any:
+        """The first row the statement returns (None when there is none), from a connection
+        of the pool when there is one, else of the engine. A read cancelled (the request's
+        deadline) with its statement perhaps still running closes its connection rather than
+        hand it to the next request."""
+        sql = statement.sql
+        for listener in self._listeners:
+            listener(sql)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %r", sql, parameters)
+        async with translating():
+            pool = self.pool
+            if pool is not None:
+                own = await pool.acquire()
+                try:
+                    return await own.fetchrow(sql, *parameters)
+                except BaseException as exc:
+                    if not isinstance(exc, Exception):
+                        own.terminate()
+                    raise
+                finally:
+                    pool.release(own)
+            async with self.engine.connect() as connection:
+                result = await connection.exec_driver_sql(sql, parameters)
+                return result.first()
+
+
+def _too_deep() -> DexgateError:
+    return InvalidQueryParameterError("The request is nested too deeply.")
