@@ -14,13 +14,16 @@ import json
 import sys
 from pathlib import Path
 
-import uvicorn
-
 SETTINGS = {"suggest_facets": False}
+HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str]) -> None:
-    from datasette.app import Datasette  # type: ignore[import-not-found,unused-ignore]
+    # Run as a script, this file's folder comes first on sys.path: the bench's own modules
+    # must not stand in for datasette's imports.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    import uvicorn
+    from datasette.app import Datasette  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     path, port, metadata = argv
     datasette = Datasette(

@@ -39,13 +39,13 @@ from bench import (
     chart,
     config_change,
     dataset,
-    datasette,
     peers,
     raw,
     replay,
     report,
     scenarios,
     sql_capture,
+    sqlite_peers,
     write,
 )
 from bench.configurations import DEXGATE
@@ -287,14 +287,14 @@ def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome:
 
 
 def _datasette(options: Options, built: dataset.SqliteDataset, work: Path, outcome: Report) -> None:
-    statuses = datasette.detect()
+    statuses = sqlite_peers.detect()
     outcome.peers.extend(statuses)
     installed = {s.system for s in statuses if s.installed}
     if not installed:
         progress("SQLite peers: datasette is not installed, skipped")
         return
     progress(f"SQLite peers: {', '.join(sorted(installed))} on a copy of the same file")
-    results, errors = datasette.measure(installed, built.peer_copy, options.load, work)
+    results, errors = sqlite_peers.measure(installed, built.peer_copy, options.load, work)
     outcome.peer_results.extend(results)
     outcome.notes.extend(f"SQLite peers: {error}" for error in errors)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from statistics import median
 
 from bench.configurations import DEXGATE
-from bench.datasette import LABELS as SQLITE_LABELS
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     ConfigChangeResult,
@@ -29,6 +28,7 @@ from bench.results import (
     WriteResult,
 )
 from bench.scenarios import ALL_SCENARIOS, SCENARIOS, Scenario
+from bench.sqlite_peers import LABELS as SQLITE_LABELS
 from bench.targets import API_LABELS, SQLITE_PEERS, Verdict, ratio, times
 
 NOT_AVAILABLE = "-"

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bench.configurations import CONFIGURATIONS, DEXGATE, SPRYKER
-from bench.datasette import DATASETTE, DATASETTE_GRAPHQL
-from bench.datasette import LABELS as SQLITE_LABELS
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     ConfigChangeResult,
@@ -39,6 +37,8 @@ from bench.results import (
     SchemaBuildResult,
     WriteResult,
 )
+from bench.sqlite_peers import DATASETTE, DATASETTE_GRAPHQL
+from bench.sqlite_peers import LABELS as SQLITE_LABELS
 
 Status = Literal["pass", "fail", "n/a"]
 API_LABELS = {"rest": "REST", "graphql": "GraphQL"}
