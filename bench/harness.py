@@ -55,6 +55,7 @@ from bench.process import BenchError, require
 from bench.results import (
     DexgateRun,
     Failure,
+    LoadResult,
     Machine,
     PgbenchResult,
     RawRun,
@@ -62,7 +63,7 @@ from bench.results import (
     SchemaBuildResult,
     StatementCount,
 )
-from bench.server import free_port, running, serve_command, uvicorn_command
+from bench.server import free_port, last_error, running, serve_command, uvicorn_command
 from bench.targets import evaluate
 
 _STARTED = time.monotonic()
@@ -262,6 +263,7 @@ def _dexgate(
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
     for name, failed in _failures(run):
         outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
+    _note_refusals(run, label, log, outcome)
     return run
 
 
@@ -281,6 +283,7 @@ def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome:
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
     for name, failed in _failures(run):
         outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
+    _note_refusals(run, label, log, outcome)
     outcome.sqlite = run
     if options.runs("peers"):
         _datasette(options, built, work, outcome)
@@ -356,6 +359,21 @@ def _peers(options: Options, work: Path, outcome: Report) -> None:
     outcome.peer_results[:0] = results
     if error is not None:
         outcome.notes.append(f"peers: {error}")
+
+
+def _note_refusals(run: DexgateRun, label: str, log: Path, outcome: Report) -> None:
+    """Which scenarios had non-2xx answers (not judged), and the last error in the log."""
+    refused = [
+        f"{name} {result.non2xx}"
+        for name, result in run.http.items()
+        if isinstance(result, LoadResult) and result.non2xx
+    ]
+    if refused:
+        error = last_error(log)
+        cause = f"; the last error in the server's log: {error}" if error else ""
+        outcome.notes.append(
+            f"{label}: non-2xx answers under load ({', '.join(refused)}), not judged{cause}"
+        )
 
 
 def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:

@@ -72,6 +72,8 @@ def load_cell(result: LoadResult | Failure | None) -> str:
         return NOT_AVAILABLE
     if isinstance(result, Failure):
         return "failed"
+    if result.requests == 0:
+        return "no request completed"
     cell = f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
     if result.non2xx or result.socket_errors:
         cell += f" ⚠ {result.non2xx} non-2xx, {result.socket_errors} socket errors"
@@ -79,7 +81,7 @@ def load_cell(result: LoadResult | Failure | None) -> str:
 
 
 def ratio_cell(ours: LoadResult | Failure | None, theirs: float | None) -> str:
-    if not isinstance(ours, LoadResult) or theirs is None:
+    if not isinstance(ours, LoadResult) or theirs is None or theirs <= 0:
         return NOT_AVAILABLE
     return times(ratio(ours.rps, theirs))
 

@@ -8,6 +8,7 @@ harness never ends a process it did not start.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -127,6 +128,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     # the server was started in, so it holds only processes the harness started.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*$")
+
+
+def last_error(log: Path) -> str | None:
+    """The last exception line (``sqlite3.OperationalError: ...``) of a server's log, if any."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return None
+    found = [line.strip() for line in text.splitlines() if _ERROR_LINE.match(line.strip())]
+    return found[-1][:300] if found else None
 
 
 def _tail(log: Path) -> str:

@@ -86,6 +86,8 @@ def judge_ratio(
         return Verdict(target, missing or "not measured", "n/a")
     if theirs is None:
         return Verdict(target, f"no figure for {what}", "n/a")
+    if theirs <= 0:
+        return Verdict(target, f"no request of {what} completed in the run", "n/a")
     value = ratio(ours.rps, theirs)
     measured = f"{times(value)} ({ours.rps:,.0f} / {theirs:,.0f})"
     return Verdict(target, measured, "pass" if value >= minimum else "fail")
@@ -284,6 +286,8 @@ def _missing(ours: LoadResult | Failure | None) -> str | None:
         return "not measured"
     if isinstance(ours, Failure):
         return "failed (see notes)"
+    if ours.requests == 0:
+        return "invalid: no request completed"
     if ours.non2xx or ours.socket_errors:
         return f"invalid: {ours.non2xx} non-2xx answers, {ours.socket_errors} socket errors"
     return None

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bench import report
+from bench.results import LoadResult
 from bench.targets import evaluate
 
 from .reports import make_report
@@ -141,3 +142,9 @@ def test_json_holds_the_sqlite_run_and_the_statement_counts(tmp_path: Path) -> N
     document = json.loads(paths[0].read_text())
     assert document["sqlite"]["http"]["rest A"]["rps"] == 1800
     assert {"database": "sqlite", "scenario": "rest A", "statements": 1} in document["statements"]
+
+
+def test_a_run_in_which_no_request_completed_says_so() -> None:
+    nothing = LoadResult(0.0, 0, 0.0, 0.0, 0.0)
+    assert report.load_cell(nothing) == "no request completed"
+    assert report.ratio_cell(LoadResult(10.0, 100, 1.0, 1.0, 1.0), 0.0) == "-"

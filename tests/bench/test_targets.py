@@ -152,3 +152,14 @@ def test_statements_not_captured_are_not_judged() -> None:
     verdicts = {v.target: v for v in evaluate(report)}
     sqlite = verdicts["SQLite, entities.json: ≤ 1 statement per request (A, B, C)"]
     assert (sqlite.measured, sqlite.status) == ("not captured", "n/a")
+
+
+def test_a_run_in_which_no_request_completed_is_not_judged_on_either_side() -> None:
+    nothing = LoadResult(0.0, 0, 0.0, 0.0, 0.0)
+    ours = judge_ratio("t", nothing, 100.0, 2.0, "peer")
+    assert (ours.measured, ours.status) == ("invalid: no request completed", "n/a")
+    theirs = judge_ratio("t", load(100), 0.0, 2.0, "datasette-graphql")
+    assert (theirs.measured, theirs.status) == (
+        "no request of datasette-graphql completed in the run",
+        "n/a",
+    )
