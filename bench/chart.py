@@ -23,6 +23,13 @@ def charted(report: Report) -> list[Scenario]:
     return [s for s in ALL_SCENARIOS if any(s.name in run.http for run in report.dexgate)]
 
 
+def label(scenario: Scenario) -> str:
+    """``REST A``, or ``Spryker-style`` above it for that configuration's scenarios."""
+    name = f"{API_LABELS[scenario.api]} {scenario.key}"
+    configuration = scenario.configuration
+    return f"{configuration.label}\n{name}" if configuration.prefix else name
+
+
 def series(report: Report) -> list[Series]:
     """One bar series per dexgate run and per measured peer, a value (or None) per scenario."""
     drawn: list[Series] = []
@@ -51,7 +58,7 @@ def draw(report: Report, path: Path) -> Path | None:
     from matplotlib import pyplot  # type: ignore[import-not-found,unused-ignore]
 
     drawn = series(report)
-    labels = [f"{s.configuration.prefix}{API_LABELS[s.api]} {s.key}" for s in charted(report)]
+    labels = [label(s) for s in charted(report)]
     figure, (rates, latencies) = pyplot.subplots(2, 1, figsize=(14, 8), sharex=True)
     width = 0.8 / max(1, len(drawn))
     for index, (name, values) in enumerate(drawn):
