@@ -41,7 +41,7 @@ test: install lint
 
 # make bench [BENCH_ARGS='--quick --workers 1,2']: see bench/README.md
 bench: install
-	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -c 'import matplotlib, datasette, datasette_graphql' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

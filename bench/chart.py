@@ -12,24 +12,37 @@ from pathlib import Path
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.report import workers
 from bench.results import Failure, LoadResult, Report
-from bench.scenarios import SCENARIOS
+from bench.scenarios import ALL_SCENARIOS, Scenario
 from bench.targets import API_LABELS
 
 Series = tuple[str, list[LoadResult | None]]
 
 
+def charted(report: Report) -> list[Scenario]:
+    """The PostgreSQL scenarios measured: entities.json's, and the Spryker-style ones when run."""
+    return [s for s in ALL_SCENARIOS if any(s.name in run.http for run in report.dexgate)]
+
+
+def label(scenario: Scenario) -> str:
+    """``REST A``, or ``Spryker-style`` above it for that configuration's scenarios."""
+    name = f"{API_LABELS[scenario.api]} {scenario.key}"
+    configuration = scenario.configuration
+    return f"{configuration.label}\n{name}" if configuration.prefix else name
+
+
 def series(report: Report) -> list[Series]:
     """One bar series per dexgate run and per measured peer, a value (or None) per scenario."""
     drawn: list[Series] = []
+    scenarios = charted(report)
     for run in report.dexgate:
-        values = [_loaded(report.http(s.name, run)) for s in SCENARIOS]
+        values = [_loaded(report.http(s.name, run)) for s in scenarios]
         drawn.append((f"dexgate, {workers(run.workers)}", values))
     peers: list[tuple[str, Callable[[str, str], LoadResult | None]]] = [
         (LABELS[POSTGRAPHILE], lambda _api, key: report.peer(POSTGRAPHILE, "graphql", key)),
         (LABELS[DIRECTUS], lambda api, key: report.peer(DIRECTUS, api, key)),
     ]
     for label, find in peers:
-        values = [find(s.api, s.key) for s in SCENARIOS]
+        values = [find(s.api, s.key) for s in scenarios]
         if any(v is not None for v in values):
             drawn.append((label, values))
     return drawn
@@ -45,8 +58,8 @@ def draw(report: Report, path: Path) -> Path | None:
     from matplotlib import pyplot  # type: ignore[import-not-found,unused-ignore]
 
     drawn = series(report)
-    labels = [f"{API_LABELS[s.api]} {s.key}" for s in SCENARIOS]
-    figure, (rates, latencies) = pyplot.subplots(2, 1, figsize=(11, 8), sharex=True)
+    labels = [label(s) for s in charted(report)]
+    figure, (rates, latencies) = pyplot.subplots(2, 1, figsize=(14, 8), sharex=True)
     width = 0.8 / max(1, len(drawn))
     for index, (name, values) in enumerate(drawn):
         offsets = [x + (index - (len(drawn) - 1) / 2) * width for x in range(len(labels))]

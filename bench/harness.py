@@ -1,12 +1,16 @@
 """``python -m bench``: the whole run, in order, and what it writes.
 
-1. build the database (the peer bed's data, entities, a role and an API key);
-2. capture the SQL dexgate sends per scenario, and replay it and the peer bed's reference SQL
-   with pgbench (the raw database rate), while nothing else runs;
-3. for each worker count: serve, then A, B, C over REST and GraphQL with wrk, D (writes) and
-   the configuration change of E;
-4. E's schema build, in memory; 5. the peers, when their bed is installed;
-6. drop the database, judge the targets, write JSON, Markdown and PNG into ``bench/results/``
+1. build the database (the peer bed's data and its Spryker-style copy, both configurations'
+   entities, a role and an API key), and a SQLite file with the same rows;
+2. capture the SQL dexgate sends per scenario (its statement count per request), and replay it
+   and the peer bed's reference SQL with pgbench (the raw database rate), while nothing else
+   runs;
+3. for each worker count: serve, then A, B, C over REST and GraphQL with wrk for both
+   configurations, D (writes) and the configuration change of E;
+4. SQLite: capture dexgate's statements, serve the SQLite file, A, B, C over REST and GraphQL;
+   then datasette and datasette-graphql on a copy of the same file, when installed;
+5. E's schema build, in memory; 6. the peers, when their bed is installed;
+7. drop the database, judge the targets, write JSON, Markdown and PNG into ``bench/results/``
    (a time-stamped set and ``latest.*``) and print the Markdown.
 
 The exit status is 1 when a dexgate measurement failed (the report says which and why), not
@@ -22,6 +26,7 @@ import os
 import platform
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,24 +45,31 @@ from bench import (
     report,
     scenarios,
     sql_capture,
+    sqlite_peers,
     write,
 )
+from bench.configurations import DEXGATE
 from bench.options import ROOT, Options, parse
 from bench.postgres import Postgres
 from bench.process import BenchError, require
 from bench.results import (
     DexgateRun,
     Failure,
+    LoadResult,
     Machine,
     PgbenchResult,
     RawRun,
     Report,
     SchemaBuildResult,
+    StatementCount,
 )
-from bench.server import free_port, running, serve_command, uvicorn_command
+from bench.server import free_port, last_error, running, serve_command, uvicorn_command
 from bench.targets import evaluate
 
 _STARTED = time.monotonic()
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+DATABASE_LABELS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,10 +109,14 @@ def execute(options: Options) -> Report:
         try:
             progress(f"building {options.database} (the peer bed's dataset) and registering it")
             built = dataset.build(postgres, options.database, work)
+            sqlite = _build_sqlite(options, postgres, work, outcome)
+            captured = _capture(options, built, work, outcome, POSTGRESQL, pg_scenarios(options))
             if options.runs("raw"):
-                _raw(options, postgres, built, work, outcome)
+                _raw(options, postgres, captured, work, outcome)
             for workers in options.workers:
                 outcome.dexgate.append(_dexgate(options, postgres, built, workers, work, outcome))
+            if sqlite is not None:
+                _sqlite(options, sqlite, work, outcome)
         finally:
             if not options.keep_database:
                 postgres.drop_database(options.database)
@@ -118,13 +134,45 @@ def progress(message: str) -> None:
     print(f"bench [{time.monotonic() - _STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
+def pg_scenarios(options: Options) -> list[scenarios.Scenario]:
+    """The scenarios measured on PostgreSQL: both configurations', unless ``spryker`` is
+    skipped, over the APIs not skipped."""
+    apis = {api for api in ("rest", "graphql") if options.runs(api)}
+    return [
+        s
+        for s in scenarios.selected(apis, scenarios.ALL_SCENARIOS)
+        if s.configuration is DEXGATE or options.runs("spryker")
+    ]
+
+
+def sqlite_scenarios(options: Options) -> list[scenarios.Scenario]:
+    """The scenarios measured on SQLite: entities.json's, over the APIs not skipped."""
+    return scenarios.selected({api for api in ("rest", "graphql") if options.runs(api)})
+
+
+def _build_sqlite(
+    options: Options, postgres: Postgres, work: Path, outcome: Report
+) -> dataset.SqliteDataset | None:
+    if not options.runs("sqlite"):
+        return None
+    progress("SQLite: copying the rows into a SQLite file and registering it")
+    try:
+        return dataset.build_sqlite(postgres, options.database, work)
+    except BenchError as exc:
+        outcome.notes.append(f"dexgate, SQLite: the SQLite copy could not be built: {exc}")
+        return None
+
+
 def _raw(
-    options: Options, postgres: Postgres, built: dataset.Dataset, work: Path, outcome: Report
+    options: Options,
+    postgres: Postgres,
+    captured: dict[str, list[sql_capture.Captured]],
+    work: Path,
+    outcome: Report,
 ) -> None:
     if shutil.which("pgbench") is None:
         outcome.notes.append("raw database rate not measured: pgbench is not installed")
         return
-    captured = _capture(options, built, work, outcome)
     for reference in raw.REFERENCES:
         if options.quick and not reference.quick:
             continue
@@ -158,32 +206,40 @@ def _raw(
 
 
 def _capture(
-    options: Options, built: dataset.Dataset, work: Path, outcome: Report
+    options: Options,
+    built: dataset.Dataset,
+    work: Path,
+    outcome: Report,
+    database: str,
+    selected: Sequence[scenarios.Scenario],
 ) -> dict[str, list[sql_capture.Captured]]:
-    """The statements dexgate sends per scenario (none when capturing failed: see the notes)."""
-    apis = {api for api in ("rest", "graphql") if options.runs(api)}
-    if not apis:
+    """The statements dexgate sends per scenario on ``database`` (none when capturing failed:
+    see the notes); their count per request goes into the report."""
+    if not selected:
         outcome.notes.append(
-            "dexgate's SQL was not captured: it is captured from the rest and graphql scenarios,"
-            " both skipped"
+            f"dexgate's SQL on {DATABASE_LABELS[database]} was not captured: it is captured from"
+            " the rest and graphql scenarios, both skipped"
         )
         return {}
-    progress("capturing the SQL dexgate sends for each scenario")
-    capture_file = work / "statements.jsonl"
-    log_config = work / "log-config.json"
+    progress(f"capturing the SQL dexgate sends on {DATABASE_LABELS[database]} for each scenario")
+    capture_file = work / f"statements-{database}.jsonl"
+    log_config = work / f"log-config-{database}.json"
     log_config.write_text(json.dumps(sql_capture.log_config(capture_file)))
     port = free_port()
     # The logging configuration names bench.sql_capture's handler: importable from the root.
     environ = {**built.environ, "PYTHONPATH": str(ROOT)}
     command = uvicorn_command(port, log_config)
+    log = work / f"capture-{database}.log"
     try:
-        with running(command, port, environ, work / "capture.log", built.api_key) as base_url:
-            return sql_capture.capture(
-                scenarios.selected(apis), base_url, built.api_key, capture_file
-            )
+        with running(command, port, environ, log, built.api_key) as base_url:
+            captured = sql_capture.capture(selected, base_url, built.api_key, capture_file)
     except BenchError as exc:
-        outcome.notes.append(f"dexgate's SQL was not captured: {exc}")
+        label = DATABASE_LABELS[database]
+        outcome.notes.append(f"dexgate's SQL on {label} was not captured: {exc}")
         return {}
+    for name, statements in captured.items():
+        outcome.statements.append(StatementCount(database, name, len(statements)))
+    return captured
 
 
 def _dexgate(
@@ -201,15 +257,68 @@ def _dexgate(
     log = work / f"serve-{workers}.log"
     try:
         with running(serve_command(port, workers), port, built.environ, log, built.api_key) as base:
-            _measure_served(options, postgres, built, base, label, work, run)
+            _measure_served(options, built, base, label, pg_scenarios(options), run)
+            _measure_changes(options, postgres, built, base, label, work, run)
     except BenchError as exc:
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
     for name, failed in _failures(run):
         outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
+    _note_refusals(run, label, log, outcome)
     return run
 
 
+def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome: Report) -> None:
+    """dexgate on the SQLite file (statements, then A, B, C at one worker), then datasette."""
+    selected = sqlite_scenarios(options)
+    _capture(options, built, work, outcome, SQLITE, selected)
+    run = DexgateRun(workers=1)
+    port = free_port()
+    label = f"SQLite, {report.workers(1)}"
+    progress(f"{label}: serving the SQLite file on port {port}")
+    log = work / "serve-sqlite.log"
+    try:
+        with running(serve_command(port, 1), port, built.environ, log, built.api_key) as base:
+            _measure_served(options, built, base, label, selected, run)
+    except BenchError as exc:
+        outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
+    for name, failed in _failures(run):
+        outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
+    _note_refusals(run, label, log, outcome)
+    outcome.sqlite = run
+    if options.runs("peers"):
+        _datasette(options, built, work, outcome)
+
+
+def _datasette(options: Options, built: dataset.SqliteDataset, work: Path, outcome: Report) -> None:
+    statuses = sqlite_peers.detect()
+    outcome.peers.extend(statuses)
+    installed = {s.system for s in statuses if s.installed}
+    if not installed:
+        progress("SQLite peers: datasette is not installed, skipped")
+        return
+    progress(f"SQLite peers: {', '.join(sorted(installed))} on a copy of the same file")
+    results, errors = sqlite_peers.measure(installed, built.peer_copy, options.load, work)
+    outcome.peer_results.extend(results)
+    outcome.notes.extend(f"SQLite peers: {error}" for error in errors)
+
+
 def _measure_served(
+    options: Options,
+    built: dataset.Dataset,
+    base: str,
+    label: str,
+    selected: Sequence[scenarios.Scenario],
+    run: DexgateRun,
+) -> None:
+    """The scenarios ``selected`` (A, B, C over each API), against one server."""
+    for scenario in selected:
+        progress(f"{label}: {scenario.name} ({scenario.title})")
+        result = scenarios.measure(scenario, base, built.api_key, options.load)
+        run.http[scenario.name] = result
+        progress(f"{label}: {scenario.name}: {report.load_cell(result)}")
+
+
+def _measure_changes(
     options: Options,
     postgres: Postgres,
     built: dataset.Dataset,
@@ -218,14 +327,7 @@ def _measure_served(
     work: Path,
     run: DexgateRun,
 ) -> None:
-    """A, B, C over each API, then D and E's configuration change, against one server."""
-    for scenario in scenarios.SCENARIOS:
-        if not options.runs(scenario.api):
-            continue
-        progress(f"{label}: {scenario.name} ({scenario.title})")
-        result = scenarios.measure(scenario, base, built.api_key, options.load)
-        run.http[scenario.name] = result
-        progress(f"{label}: {scenario.name}: {report.load_cell(result)}")
+    """D and E's configuration change, against one server."""
     if options.runs("write"):
         progress(f"{label}: D, {options.batches} POSTs of {options.batch_size:,} products")
         run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
@@ -246,15 +348,32 @@ def _schema_build(options: Options) -> SchemaBuildResult | Failure:
 
 
 def _peers(options: Options, work: Path, outcome: Report) -> None:
-    outcome.peers = peers.detect(options.peerbench)
-    installed = [p.system for p in outcome.peers if p.installed]
+    statuses = peers.detect(options.peerbench)
+    outcome.peers[:0] = statuses
+    installed = [p.system for p in statuses if p.installed]
     if not installed:
         progress("peers: not installed, skipped")
         return
     progress(f"peers: running the bed's run_load.sh for {', '.join(installed)}")
-    outcome.peer_results, error = peers.measure(options.peerbench, installed, options.load, work)
+    results, error = peers.measure(options.peerbench, installed, options.load, work)
+    outcome.peer_results[:0] = results
     if error is not None:
         outcome.notes.append(f"peers: {error}")
+
+
+def _note_refusals(run: DexgateRun, label: str, log: Path, outcome: Report) -> None:
+    """Which scenarios had non-2xx answers (not judged), and the last error in the log."""
+    refused = [
+        f"{name} {result.non2xx}"
+        for name, result in run.http.items()
+        if isinstance(result, LoadResult) and result.non2xx
+    ]
+    if refused:
+        error = last_error(log)
+        cause = f"; the last error in the server's log: {error}" if error else ""
+        outcome.notes.append(
+            f"{label}: non-2xx answers under load ({', '.join(refused)}), not judged{cause}"
+        )
 
 
 def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:
@@ -267,8 +386,9 @@ def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:
 
 
 def _failed(outcome: Report) -> bool:
+    runs = [*outcome.dexgate, *([outcome.sqlite] if outcome.sqlite else [])]
     return (
-        any(_failures(run) for run in outcome.dexgate)
+        any(_failures(run) for run in runs)
         or any(n.startswith("dexgate, ") for n in outcome.notes)
         or isinstance(outcome.schema_build, Failure)
     )
@@ -284,6 +404,7 @@ def _machine(postgres: Postgres) -> Machine:
         wrk=_first_line(["wrk", "-v"]).split(" Copyright")[0],
         commit=_commit(),
         load_before=os.getloadavg(),
+        sqlite=sqlite3.sqlite_version,
     )
 
 

@@ -17,6 +17,9 @@ from bench.results import LoadResult
 
 LUA = Path(__file__).resolve().parent / "wrk_report.lua"
 RESULT_PREFIX = "BENCH_RESULT "
+# Seconds wrk waits for an answer (its default is 2): a slow answer is measured, not dropped as
+# a timeout (datasette-graphql's B takes seconds each at 16 connections).
+WRK_TIMEOUT = 60
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ def wrk_command(request: HttpRequest, settings: LoadSettings, seconds: float) ->
         f"-c{settings.connections}",
         f"-d{max(1, math.ceil(seconds))}s",
         "--latency",
+        "--timeout",
+        f"{WRK_TIMEOUT}s",
         "-s",
         str(LUA),
         request.url,
@@ -88,4 +93,5 @@ def _wrk(request: HttpRequest, api_key: str | None, settings: LoadSettings, seco
         BENCH_BODY=request.body or "",
         BENCH_METHOD=request.method or "",
     )
-    return run(wrk_command(request, settings, seconds), env=environ, timeout=seconds + 60)
+    command = wrk_command(request, settings, seconds)
+    return run(command, env=environ, timeout=seconds + WRK_TIMEOUT + 60)

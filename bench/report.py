@@ -1,8 +1,10 @@
 """Writing a run down: the JSON document and the Markdown tables (the chart is ``chart.py``).
 
-The Markdown puts dexgate next to the raw database and the peers per scenario, with the ratios
-that the targets are judged on, then the write and schema figures, the raw database rates, the
-targets with pass/fail, and the notes (what failed or was skipped, and why).
+The Markdown puts dexgate next to the raw database and the peers per scenario (both
+configurations of the data on PostgreSQL), with the ratios that the targets are judged on, then
+dexgate on SQLite next to datasette, the statements per request, the write and schema figures,
+the raw database rates, the targets with pass/fail, and the notes (what failed or was skipped,
+and why).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import median
 
+from bench.configurations import DEXGATE
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     ConfigChangeResult,
@@ -24,8 +27,9 @@ from bench.results import (
     SchemaBuildResult,
     WriteResult,
 )
-from bench.scenarios import SCENARIOS
-from bench.targets import API_LABELS, Verdict, ratio, times
+from bench.scenarios import ALL_SCENARIOS, SCENARIOS, Scenario
+from bench.sqlite_peers import LABELS as SQLITE_LABELS
+from bench.targets import API_LABELS, SQLITE_PEERS, Verdict, ratio, times
 
 NOT_AVAILABLE = "-"
 STATUS_MARKS = {"pass": "**pass**", "fail": "**FAIL**", "n/a": "n/a"}
@@ -51,6 +55,8 @@ def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
     sections = [
         _header(report),
         _http_table(report),
+        _sqlite_table(report),
+        _statements_table(report),
         _other_table(report),
         _raw_table(report),
         _targets_table(verdicts, report),
@@ -66,6 +72,8 @@ def load_cell(result: LoadResult | Failure | None) -> str:
         return NOT_AVAILABLE
     if isinstance(result, Failure):
         return "failed"
+    if result.requests == 0:
+        return "no request completed"
     cell = f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
     if result.non2xx or result.socket_errors:
         cell += f" ⚠ {result.non2xx} non-2xx, {result.socket_errors} socket errors"
@@ -73,7 +81,7 @@ def load_cell(result: LoadResult | Failure | None) -> str:
 
 
 def ratio_cell(ours: LoadResult | Failure | None, theirs: float | None) -> str:
-    if not isinstance(ours, LoadResult) or theirs is None:
+    if not isinstance(ours, LoadResult) or theirs is None or theirs <= 0:
         return NOT_AVAILABLE
     return times(ratio(ours.rps, theirs))
 
@@ -90,8 +98,8 @@ def _header(report: Report) -> str:
             f"# dexgate benchmark, {report.started}",
             "",
             f"- machine: {machine.cpu}, {machine.cores} cores ({load}); {machine.platform}",
-            f"- software: Python {machine.python}, PostgreSQL {machine.postgres}, {machine.wrk}; "
-            f"dexgate at {machine.commit}",
+            f"- software: Python {machine.python}, PostgreSQL {machine.postgres}, "
+            f"SQLite {machine.sqlite or 'unknown'}, {machine.wrk}; dexgate at {machine.commit}",
             f"- load: wrk {options.get('threads')} threads x {options.get('connections')} "
             f"connections, {options.get('duration')} s after {options.get('warmup')} s of "
             f"warm-up{' (--quick)' if options.get('quick') else ''}; pgbench -M prepared, "
@@ -115,12 +123,14 @@ def _http_table(report: Report) -> str:
         "÷ its SQL",
     ]
     rows = []
-    for scenario in SCENARIOS:
+    for scenario in ALL_SCENARIOS:
         ours = report.http(scenario.name)
+        if ours is None and scenario.configuration is not DEXGATE:
+            continue
         sql = report.raw_rate("dexgate", scenario.name)
         postgraphile = report.peer(POSTGRAPHILE, "graphql", scenario.key)
         directus = report.peer(DIRECTUS, scenario.api, scenario.key)
-        row = [f"{API_LABELS[scenario.api]} {scenario.key}: {scenario.title}"]
+        row = [scenario_label(scenario)]
         row += [load_cell(report.http(scenario.name, run)) for run in runs]
         row += [
             f"{sql.tps:,.0f}" if sql else NOT_AVAILABLE,
@@ -136,7 +146,66 @@ def _http_table(report: Report) -> str:
         "## Requests/s (p50 / p99 latency)\n\n"
         f"Ratios: dexgate's requests/s{at} over the other's. PostGraphile serves GraphQL only "
         'and is the reference for both APIs; Directus is compared API for API. "its SQL" is '
-        "the statements dexgate sent for the request, replayed by pgbench."
+        "the statements dexgate sent for the request, replayed by pgbench. Spryker-style: the "
+        "same data registered as a Spryker installer file declares it (four types, camelCase "
+        "visible names), on copies of the tables."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def scenario_label(scenario: Scenario) -> str:
+    """``REST A: 100 products, flat``, ``Spryker-style REST A: ...``."""
+    configuration = scenario.configuration
+    prefix = "" if configuration is DEXGATE else f"{configuration.label} "
+    return f"{prefix}{API_LABELS[scenario.api]} {scenario.key}: {scenario.title}"
+
+
+def _sqlite_table(report: Report) -> str:
+    run = report.sqlite
+    if run is None:
+        return "## SQLite\n\nNot measured."
+    header = ["scenario", "dexgate on SQLite, 1 worker", "peer", "the peer", "÷ the peer"]
+    rows = []
+    for scenario in SCENARIOS:
+        ours = run.http.get(scenario.name)
+        system = SQLITE_PEERS.get((scenario.api, scenario.key))
+        theirs = report.peer(system, scenario.api, scenario.key) if system else None
+        rows.append(
+            [
+                scenario_label(scenario),
+                load_cell(ours),
+                SQLITE_LABELS[system] if system else NOT_AVAILABLE,
+                load_cell(theirs),
+                ratio_cell(ours, theirs.rps if theirs else None),
+            ]
+        )
+    title = (
+        "## SQLite: dexgate and datasette on the same file\n\n"
+        "Requests/s (p50 / p99 latency). datasette 0.65 (JSON API) and datasette-graphql serve "
+        "an immutable copy of the SQLite file dexgate serves; datasette-graphql is asked for "
+        "every column but `created_at` (it types that TIMESTAMP column as a Float and fails on "
+        "its text)."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def _statements_table(report: Report) -> str:
+    if not report.statements:
+        return "## Statements per request\n\nNot captured."
+    header = ["scenario", "PostgreSQL", "SQLite"]
+    rows = []
+    for scenario in ALL_SCENARIOS:
+        counts = [report.statement_count(db, scenario.name) for db in ("postgresql", "sqlite")]
+        if all(count is None for count in counts):
+            continue
+        rows.append(
+            [scenario_label(scenario)]
+            + [NOT_AVAILABLE if count is None else str(count) for count in counts]
+        )
+    title = (
+        "## Statements per request\n\n"
+        "Statements on the dataset's tables that one request sent (the second of two, captured "
+        "from SQLAlchemy's statement log)."
     )
     return title + "\n\n" + _table(header, rows)
 

@@ -110,6 +110,15 @@ class DexgateRun:
 
 
 @dataclass(frozen=True)
+class StatementCount:
+    """How many statements on the dataset's tables one request of a scenario sent."""
+
+    database: str
+    scenario: str
+    statements: int
+
+
+@dataclass(frozen=True)
 class PeerStatus:
     """Whether a peer of the bed answered, and what it said when it did not."""
 
@@ -141,6 +150,7 @@ class Machine:
     commit: str
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float] | None = None
+    sqlite: str = ""
 
 
 @dataclass
@@ -156,6 +166,9 @@ class Report:
     schema_build: SchemaBuildResult | Failure | None = None
     peers: list[PeerStatus] = field(default_factory=list)
     peer_results: list[PeerResult] = field(default_factory=list)
+    # dexgate serving the SQLite copy (one worker), beside datasette's figures in peer_results
+    sqlite: DexgateRun | None = None
+    statements: list[StatementCount] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -175,6 +188,13 @@ class Report:
         for row in self.peer_results:
             if (row.system, row.api, row.scenario) == (system, api, scenario):
                 return row.result
+        return None
+
+    def statement_count(self, database: str, scenario: str) -> int | None:
+        """The statements one request of ``scenario`` sent on ``database`` (None: unknown)."""
+        for count in self.statements:
+            if (count.database, count.scenario) == (database, scenario):
+                return count.statements
         return None
 
     def raw_rate(self, source: str, key: str) -> PgbenchResult | None:

@@ -7,6 +7,9 @@ The same three cases as the peer bed, on the same rows and columns:
   quantity);
 - C: one product by id (4242).
 
+Each is defined for both configurations of the data (``configurations.py``): entities.json's
+(``rest A``...) and the Spryker-style one (``spryker rest A``...).
+
 Before it is measured, every request is sent once and its answer checked (status 200, no
 GraphQL errors, the expected number of rows, the related rows present), so that a fast error
 is never reported as a fast answer.
@@ -15,17 +18,17 @@ is never reported as a fast answer.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bench.client import Client
+from bench.configurations import DEXGATE, SPRYKER, Configuration
 from bench.load import HttpRequest, LoadSettings, drive
 from bench.process import BenchError
 from bench.results import Failure, LoadResult
 
 PRODUCT_ID = 4242
-FLAT = "id sku name price is_active category_id created_at"
-NESTED = f"{FLAT} category {{ id name }} stocks {{ id warehouse quantity }}"
 PAGE = "page%5Boffset%5D=0&page%5Blimit%5D=100"
 
 
@@ -45,11 +48,12 @@ class Scenario:
     variables: dict[str, Any] | None = None
     rows: int = 100
     nested: bool = False
+    configuration: Configuration = DEXGATE
 
     @property
     def name(self) -> str:
-        """``rest A``, ``graphql B``, ...: the key of its results."""
-        return f"{self.api} {self.key}"
+        """``rest A``, ``graphql B``, ``spryker rest A``...: the key of its results."""
+        return f"{self.configuration.prefix}{self.api} {self.key}"
 
     @property
     def body(self) -> str | None:
@@ -61,45 +65,73 @@ class Scenario:
         return json.dumps(document)
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("A", "rest", "100 products, flat", f"/dynamic-entity/products?{PAGE}"),
-    Scenario(
-        "B",
-        "rest",
-        "100 products + category + stocks",
-        f"/dynamic-entity/products?{PAGE}&include=category,stocks",
-        nested=True,
-    ),
-    Scenario("C", "rest", "one product by id", f"/dynamic-entity/products/{PRODUCT_ID}", rows=1),
-    Scenario(
-        "A",
-        "graphql",
-        "100 products, flat",
-        "/graphql",
-        f"{{ products(limit: 100) {{ items {{ {FLAT} }} }} }}",
-    ),
-    Scenario(
-        "B",
-        "graphql",
-        "100 products + category + stocks",
-        "/graphql",
-        f"{{ products(limit: 100) {{ items {{ {NESTED} }} }} }}",
-        nested=True,
-    ),
-    Scenario(
-        "C",
-        "graphql",
-        "one product by id",
-        "/graphql",
-        f"query ($id: Int!) {{ product(id: $id) {{ {FLAT} }} }}",
-        variables={"id": PRODUCT_ID},
-        rows=1,
-    ),
-)
+def scenarios_for(configuration: Configuration) -> tuple[Scenario, ...]:
+    """A, B and C over REST and GraphQL, addressed as ``configuration`` names things."""
+    flat = " ".join(configuration.product_fields)
+    category, stocks = configuration.relationships
+    nested = (
+        f"{flat} {category} {{ {' '.join(configuration.category_fields)} }} "
+        f"{stocks} {{ {' '.join(configuration.stock_fields)} }}"
+    )
+    rest = f"/dynamic-entity/{configuration.alias}"
+    listed = f"{configuration.list_query}(limit: 100)"
+    return (
+        Scenario("A", "rest", "100 products, flat", f"{rest}?{PAGE}", configuration=configuration),
+        Scenario(
+            "B",
+            "rest",
+            "100 products + category + stocks",
+            f"{rest}?{PAGE}&include={category},{stocks}",
+            nested=True,
+            configuration=configuration,
+        ),
+        Scenario(
+            "C",
+            "rest",
+            "one product by id",
+            f"{rest}/{PRODUCT_ID}",
+            rows=1,
+            configuration=configuration,
+        ),
+        Scenario(
+            "A",
+            "graphql",
+            "100 products, flat",
+            "/graphql",
+            f"{{ {listed} {{ items {{ {flat} }} }} }}",
+            configuration=configuration,
+        ),
+        Scenario(
+            "B",
+            "graphql",
+            "100 products + category + stocks",
+            "/graphql",
+            f"{{ {listed} {{ items {{ {nested} }} }} }}",
+            nested=True,
+            configuration=configuration,
+        ),
+        Scenario(
+            "C",
+            "graphql",
+            "one product by id",
+            "/graphql",
+            f"query ($id: Int!) {{ {configuration.get_query}(id: $id) {{ {flat} }} }}",
+            variables={"id": PRODUCT_ID},
+            rows=1,
+            configuration=configuration,
+        ),
+    )
 
 
-def selected(apis: set[str]) -> list[Scenario]:
-    return [s for s in SCENARIOS if s.api in apis]
+# The entities.json configuration's scenarios (the names ``rest A``...), then the Spryker-style
+# configuration's (``spryker rest A``...).
+SCENARIOS: tuple[Scenario, ...] = scenarios_for(DEXGATE)
+SPRYKER_SCENARIOS: tuple[Scenario, ...] = scenarios_for(SPRYKER)
+ALL_SCENARIOS: tuple[Scenario, ...] = SCENARIOS + SPRYKER_SCENARIOS
+
+
+def selected(apis: set[str], scenarios: Sequence[Scenario] = SCENARIOS) -> list[Scenario]:
+    return [s for s in scenarios if s.api in apis]
 
 
 def send(client: Client, scenario: Scenario) -> tuple[int, bytes]:
@@ -122,12 +154,20 @@ def check(scenario: Scenario, status: int, body: bytes) -> None:
     rows = rows_of(scenario, document)
     if len(rows) != scenario.rows:
         raise ScenarioCheckError(f"{scenario.name}: {len(rows)} rows, expected {scenario.rows}")
+    configuration = scenario.configuration
+    for row in rows:
+        if row.get(configuration.id_field) is None:
+            raise ScenarioCheckError(
+                f"{scenario.name}: a row without `{configuration.id_field}`: {row!r:.300}"
+            )
     if scenario.nested:
+        category_name, stocks_name = configuration.relationships
         for row in rows:
-            category, stocks = row.get("category"), row.get("stocks")
+            category, stocks = row.get(category_name), row.get(stocks_name)
             if not isinstance(category, dict) or not isinstance(stocks, list) or not stocks:
                 raise ScenarioCheckError(
-                    f"{scenario.name}: product {row.get('id')} lacks its category or stocks"
+                    f"{scenario.name}: product {row.get(configuration.id_field)} lacks its "
+                    f"{category_name} or {stocks_name}"
                 )
 
 

@@ -8,6 +8,7 @@ harness never ends a process it did not start.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -69,9 +70,14 @@ def uvicorn_command(port: int, log_config: Path) -> list[str]:
 
 @contextmanager
 def running(
-    argv: Sequence[str], port: int, environ: dict[str, str], log: Path, api_key: str
+    argv: Sequence[str],
+    port: int,
+    environ: dict[str, str],
+    log: Path,
+    api_key: str | None,
+    ready_path: str = "/health/ready",
 ) -> Iterator[str]:
-    """Start ``argv``, wait until ``/health/ready`` answers 200, yield the base URL, stop it."""
+    """Start ``argv``, wait until ``ready_path`` answers 200, yield the base URL, stop it."""
     with log.open("ab") as sink:
         process = subprocess.Popen(  # noqa: S603 - argv is built by the harness
             list(argv),
@@ -82,20 +88,26 @@ def running(
         )
     base_url = f"http://{HOST}:{port}"
     try:
-        _wait_ready(process, base_url, api_key, log)
+        _wait_ready(process, base_url, api_key, log, ready_path)
         yield base_url
     finally:
         _stop(process)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str, api_key: str, log: Path) -> None:
+def _wait_ready(
+    process: subprocess.Popen[bytes],
+    base_url: str,
+    api_key: str | None,
+    log: Path,
+    ready_path: str,
+) -> None:
     deadline = time.monotonic() + 90
     with Client(base_url, api_key, timeout=5) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BenchError(f"the server exited with {process.returncode}:\n{_tail(log)}")
             try:
-                if client.get("/health/ready").status == 200:
+                if client.get(ready_path).status == 200:
                     return
             except OSError:
                 client.close()
@@ -116,6 +128,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     # the server was started in, so it holds only processes the harness started.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*$")
+
+
+def last_error(log: Path) -> str | None:
+    """The last exception line (``sqlite3.OperationalError: ...``) of a server's log, if any."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return None
+    found = [line.strip() for line in text.splitlines() if _ERROR_LINE.match(line.strip())]
+    return found[-1][:300] if found else None
 
 
 def _tail(log: Path) -> str:

@@ -27,7 +27,9 @@ from bench.client import Client
 from bench.scenarios import Scenario, check, send
 
 _DATA_STATEMENT = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.I)
-_DATASET_TABLE = re.compile(r"\b(FROM|JOIN)\s+(\"?public\"?\.)?\"?(product|category|stock)\b", re.I)
+_DATASET_TABLE = re.compile(
+    r"\b(FROM|JOIN)\s+(\"?public\"?\.)?\"?(spy_)?(product|category|stock)\b", re.I
+)
 _INFINITY: dict[object, str] = {
     datetime.datetime.max: "infinity",
     datetime.datetime.min: "-infinity",
@@ -95,7 +97,8 @@ def _array_element(value: object) -> str:
 
 
 def reads_dataset(captured: Captured) -> bool:
-    """Whether the statement reads the benchmark's tables (not dexgate's own ``dexgate_*``)."""
+    """Whether the statement reads the benchmark's tables (or their ``spy_*`` copies for the
+    Spryker-style configuration), not dexgate's own ``dexgate_*``."""
     return bool(_DATASET_TABLE.search(captured.statement))
 
 

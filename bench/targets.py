@@ -9,6 +9,15 @@
   1 s (the worst sample, REST or GraphQL);
 - p99 latency no worse than PostGraphile's, in each of A, B, C over REST and GraphQL.
 
+Then the targets of issue 14 (one read pipeline), after those:
+
+- PostgreSQL, for both configurations (entities.json and the Spryker-style one): A and B at least
+  2x PostGraphile's requests/s, C at least 1.5x, over REST and GraphQL; p99 below PostGraphile's
+  (judged above for entities.json, here for the Spryker-style configuration);
+- SQLite: REST A and C at least 2x datasette's JSON API, GraphQL A and B at least 2x
+  datasette-graphql;
+- one statement per request for A, B and C on PostgreSQL (both configurations) and on SQLite.
+
 dexgate is judged at one worker, as the peers run one process. A target whose figures are
 missing (a peer not installed, a scenario that failed) is ``n/a`` with the reason.
 """
@@ -18,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bench.configurations import CONFIGURATIONS, DEXGATE, SPRYKER
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     ConfigChangeResult,
@@ -27,6 +37,8 @@ from bench.results import (
     SchemaBuildResult,
     WriteResult,
 )
+from bench.sqlite_peers import DATASETTE, DATASETTE_GRAPHQL
+from bench.sqlite_peers import LABELS as SQLITE_LABELS
 
 Status = Literal["pass", "fail", "n/a"]
 API_LABELS = {"rest": "REST", "graphql": "GraphQL"}
@@ -36,6 +48,17 @@ MIN_VS_RAW = 0.1
 MIN_ROWS_PER_SECOND = 10_000
 MAX_SCHEMA_BUILD_MS = 300
 MAX_CONFIG_CHANGE_MS = 1_000
+# issue 14
+MIN_VS_POSTGRAPHILE_PIPELINE = {"A": 2.0, "B": 2.0, "C": 1.5}
+MIN_VS_DATASETTE = 2.0
+MAX_STATEMENTS = 1
+# The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
+SQLITE_PEERS = {
+    ("rest", "A"): DATASETTE,
+    ("rest", "C"): DATASETTE,
+    ("graphql", "A"): DATASETTE_GRAPHQL,
+    ("graphql", "B"): DATASETTE_GRAPHQL,
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,8 @@ def judge_ratio(
         return Verdict(target, missing or "not measured", "n/a")
     if theirs is None:
         return Verdict(target, f"no figure for {what}", "n/a")
+    if theirs <= 0:
+        return Verdict(target, f"no request of {what} completed in the run", "n/a")
     value = ratio(ours.rps, theirs)
     measured = f"{times(value)} ({ours.rps:,.0f} / {theirs:,.0f})"
     return Verdict(target, measured, "pass" if value >= minimum else "fail")
@@ -182,7 +207,73 @@ def evaluate(report: Report) -> list[Verdict]:
                     peer(POSTGRAPHILE),
                 )
             )
+    verdicts.extend(pipeline_verdicts(report, installed))
     return verdicts
+
+
+def pipeline_verdicts(report: Report, installed: set[str]) -> list[Verdict]:
+    """Issue 14's targets: both configurations against PostGraphile, SQLite against datasette,
+    one statement per request."""
+
+    def missing(system: str, labels: dict[str, str]) -> str:
+        return labels[system] + ("" if system in installed else " (not installed)")
+
+    verdicts: list[Verdict] = []
+    for configuration in CONFIGURATIONS:
+        for api in ("rest", "graphql"):
+            for key, minimum in MIN_VS_POSTGRAPHILE_PIPELINE.items():
+                verdicts.append(
+                    judge_ratio(
+                        f"{configuration.label}: {API_LABELS[api]} {key} ≥ {minimum:.1f}x "
+                        f"{LABELS[POSTGRAPHILE]}",
+                        report.http(f"{configuration.prefix}{api} {key}"),
+                        _rps(report.peer(POSTGRAPHILE, "graphql", key)),
+                        minimum,
+                        missing(POSTGRAPHILE, LABELS),
+                    )
+                )
+    for api in ("rest", "graphql"):
+        for key in ("A", "B", "C"):
+            verdicts.append(
+                judge_p99(
+                    f"{SPRYKER.label}: {API_LABELS[api]} {key}: p99 ≤ {LABELS[POSTGRAPHILE]}'s",
+                    report.http(f"{SPRYKER.prefix}{api} {key}"),
+                    report.peer(POSTGRAPHILE, "graphql", key),
+                    missing(POSTGRAPHILE, LABELS),
+                )
+            )
+    for (api, key), system in SQLITE_PEERS.items():
+        verdicts.append(
+            judge_ratio(
+                f"SQLite: {API_LABELS[api]} {key} ≥ {MIN_VS_DATASETTE:.1f}x "
+                f"{SQLITE_LABELS[system]}",
+                report.sqlite.http.get(f"{api} {key}") if report.sqlite else None,
+                _rps(report.peer(system, api, key)),
+                MIN_VS_DATASETTE,
+                missing(system, SQLITE_LABELS),
+            )
+        )
+    verdicts.append(judge_statements(report, "postgresql", DEXGATE.label, DEXGATE.prefix))
+    verdicts.append(judge_statements(report, "postgresql", SPRYKER.label, SPRYKER.prefix))
+    verdicts.append(judge_statements(report, "sqlite", DEXGATE.label, DEXGATE.prefix))
+    return verdicts
+
+
+def judge_statements(report: Report, database: str, label: str, prefix: str) -> Verdict:
+    """At most one statement per request in each of A, B, C over REST and GraphQL."""
+    where = "PostgreSQL" if database == "postgresql" else "SQLite"
+    target = f"{where}, {label}: ≤ {MAX_STATEMENTS} statement per request (A, B, C)"
+    counted = [
+        (f"{API_LABELS[api]} {key}", report.statement_count(database, f"{prefix}{api} {key}"))
+        for api in ("rest", "graphql")
+        for key in ("A", "B", "C")
+    ]
+    known = [(name, count) for name, count in counted if count is not None]
+    if not known:
+        return Verdict(target, "not captured", "n/a")
+    measured = ", ".join(f"{name} {count}" for name, count in known)
+    passed = all(count <= MAX_STATEMENTS for _name, count in known)
+    return Verdict(target, measured, "pass" if passed else "fail")
 
 
 def _rps(result: LoadResult | None) -> float | None:
@@ -195,6 +286,8 @@ def _missing(ours: LoadResult | Failure | None) -> str | None:
         return "not measured"
     if isinstance(ours, Failure):
         return "failed (see notes)"
+    if ours.requests == 0:
+        return "invalid: no request completed"
     if ours.non2xx or ours.socket_errors:
         return f"invalid: {ours.non2xx} non-2xx answers, {ours.socket_errors} socket errors"
     return None

@@ -14,8 +14,11 @@ from bench.results import (
     RawRun,
     Report,
     SchemaBuildResult,
+    StatementCount,
     WriteResult,
 )
+
+API = ("rest", "graphql")
 
 
 def load(rps: float, p99: float = 20.0) -> LoadResult:
@@ -23,7 +26,8 @@ def load(rps: float, p99: float = 20.0) -> LoadResult:
 
 
 def make_report(*, peers: bool = True) -> Report:
-    """dexgate at 1 and 2 workers; PostGraphile and Directus as in the peer bed's README."""
+    """dexgate at 1 and 2 workers (both configurations at 1) and on SQLite; PostGraphile and
+    Directus as in the peer bed's README, datasette and datasette-graphql."""
     one = DexgateRun(
         workers=1,
         http={
@@ -33,6 +37,12 @@ def make_report(*, peers: bool = True) -> Report:
             "graphql A": load(900, p99=40.0),
             "graphql B": Failure("graphql B: HTTP 500"),
             "graphql C": LoadResult(3500, 35000, 4.0, 3.0, 8.0, non2xx=12),
+            "spryker rest A": load(2500, p99=12.0),
+            "spryker rest B": load(700, p99=90.0),
+            "spryker rest C": load(4650, p99=4.0),
+            "spryker graphql A": load(1900, p99=20.0),
+            "spryker graphql B": load(900, p99=50.0),
+            "spryker graphql C": load(5000, p99=11.0),
         },
         write=WriteResult(10, 1000, 0.8, 12_500.0, 80.0),
         config_change=ConfigChangeResult([40.0, 60.0], [45.0, 1200.0], [900.0, 950.0]),
@@ -51,6 +61,24 @@ def make_report(*, peers: bool = True) -> Report:
             RawRun("b_nested_rows", "reference", "B", 3, Failure("pgbench: error")),
         ],
         schema_build=SchemaBuildResult(500, 20, 5, 42.0, 258.0),
+        sqlite=DexgateRun(
+            workers=1,
+            http={
+                "rest A": load(1800, p99=15.0),
+                "rest B": load(600),
+                "rest C": load(3000, p99=6.0),
+                "graphql A": load(1500),
+                "graphql B": Failure("graphql B: HTTP 500"),
+                "graphql C": load(2500),
+            },
+        ),
+        statements=[
+            *(StatementCount("postgresql", f"{api} {key}", 1) for api in API for key in "ABC"),
+            StatementCount("postgresql", "spryker rest A", 1),
+            StatementCount("postgresql", "spryker rest B", 3),
+            StatementCount("sqlite", "rest A", 1),
+            StatementCount("sqlite", "graphql C", 1),
+        ],
         notes=["dexgate, 1 worker, graphql B: HTTP 500"],
     )
     if peers:
@@ -65,10 +93,20 @@ def make_report(*, peers: bool = True) -> Report:
             PeerResult("directus", "rest", "A", load(200)),
             PeerResult("directus", "rest", "B", load(125)),
             PeerResult("directus", "graphql", "A", load(220)),
+            PeerResult("datasette", "rest", "A", load(1000)),
+            PeerResult("datasette", "rest", "C", load(1600)),
+            PeerResult("datasette-graphql", "graphql", "A", load(100)),
+            PeerResult("datasette-graphql", "graphql", "B", load(20)),
+        ]
+        report.peers += [
+            PeerStatus("datasette", True, "datasette 0.65.5"),
+            PeerStatus("datasette-graphql", True, "datasette-graphql 2.2"),
         ]
     else:
         report.peers = [
             PeerStatus("postgraphile", False, "not installed: nothing answers"),
             PeerStatus("directus", False, "not installed: nothing answers"),
+            PeerStatus("datasette", False, "not installed: no `datasette` command"),
+            PeerStatus("datasette-graphql", False, "not installed: no `datasette` command"),
         ]
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import parse_wrk_output
+from bench.load import WRK_TIMEOUT, HttpRequest, LoadSettings, parse_wrk_output, wrk_command
 from bench.process import BenchError
 from bench.raw import parse_pgbench_output, pgbench_error
 
@@ -94,3 +94,9 @@ def test_pgbench_error_of_one_client_and_of_none() -> None:
     refused = 'pgbench: error: invalid variable definition: "a="\n'
     assert pgbench_error(refused) == 'invalid variable definition: "a="'
     assert pgbench_error("") is None
+
+
+def test_wrk_waits_for_slow_answers_instead_of_dropping_them() -> None:
+    command = wrk_command(HttpRequest("http://127.0.0.1:1/x"), LoadSettings(duration=3), 3)
+    assert command[command.index("--timeout") + 1] == f"{WRK_TIMEOUT}s"
+    assert WRK_TIMEOUT >= 30

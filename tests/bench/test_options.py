@@ -35,3 +35,11 @@ def test_skip_names_parts(capsys: pytest.CaptureFixture[str]) -> None:
 def test_worker_counts_must_be_positive_integers(workers: str) -> None:
     with pytest.raises(SystemExit):
         parse(["--workers", workers])
+
+
+def test_the_spryker_configuration_and_sqlite_can_be_skipped() -> None:
+    options = parse(["--skip", "spryker,sqlite"])
+    assert not options.runs("spryker")
+    assert not options.runs("sqlite")
+    assert options.runs("peers")
+    assert parse([]).runs("sqlite")

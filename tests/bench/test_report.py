@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bench import report
+from bench.results import LoadResult
 from bench.targets import evaluate
 
 from .reports import make_report
@@ -86,3 +87,64 @@ def test_json_and_markdown_files_hold_the_figures_and_verdicts(tmp_path: Path) -
     assert document["schema_build"]["total_ms"] == 300
     assert {"target", "measured", "status"} <= set(document["targets"][0])
     assert paths[1].read_text().startswith("# dexgate benchmark, 2026-11-27 10:00 UTC")
+
+
+def test_spryker_style_rows_follow_with_the_same_peers() -> None:
+    cells = row(rendered(), "Spryker-style REST A")
+    assert cells[0] == "Spryker-style REST A: 100 products, flat"
+    assert cells[2] == "2,500 (8.0 / 12.0 ms)"  # 1 worker; 2 workers did not measure it
+    assert cells[1] == "-"
+    assert cells[4] == "1,000 (8.0 / 30.0 ms)"  # PostGraphile's A
+    assert cells[6] == "2.50x"
+
+
+def test_spryker_style_rows_are_left_out_when_not_measured() -> None:
+    outcome = make_report()
+    for run in outcome.dexgate:
+        run.http = {k: v for k, v in run.http.items() if not k.startswith("spryker")}
+    assert (
+        "Spryker-style REST A"
+        not in report.markdown(outcome, evaluate(outcome)).split("## SQLite")[0]
+    )
+
+
+def test_sqlite_table_puts_dexgate_next_to_datasette() -> None:
+    markdown = rendered()
+    section = markdown.split("## SQLite: dexgate and datasette on the same file")[1]
+    cells = row(section, "REST A")
+    assert cells == [
+        "REST A: 100 products, flat",
+        "1,800 (8.0 / 15.0 ms)",
+        "datasette 0.65",
+        "1,000 (8.0 / 20.0 ms)",
+        "1.80x",
+    ]
+    assert row(section, "REST B")[2:] == ["-", "-", "-"]  # datasette's JSON has no B
+    assert row(section, "GraphQL A")[2:] == ["datasette-graphql", "100 (8.0 / 20.0 ms)", "15.00x"]
+    assert row(section, "GraphQL B")[1] == "failed"
+
+
+def test_statements_table_counts_per_database() -> None:
+    section = rendered().split("## Statements per request")[1]
+    assert row(section, "REST A") == ["REST A: 100 products, flat", "1", "1"]
+    assert row(section, "GraphQL C") == ["GraphQL C: one product by id", "1", "1"]
+    assert row(section, "Spryker-style REST B") == [
+        "Spryker-style REST B: 100 products + category + stocks",
+        "3",
+        "-",
+    ]
+    assert "Spryker-style GraphQL A" not in section
+
+
+def test_json_holds_the_sqlite_run_and_the_statement_counts(tmp_path: Path) -> None:
+    outcome = make_report()
+    paths = report.write(outcome, evaluate(outcome), tmp_path, "bench-test")
+    document = json.loads(paths[0].read_text())
+    assert document["sqlite"]["http"]["rest A"]["rps"] == 1800
+    assert {"database": "sqlite", "scenario": "rest A", "statements": 1} in document["statements"]
+
+
+def test_a_run_in_which_no_request_completed_says_so() -> None:
+    nothing = LoadResult(0.0, 0, 0.0, 0.0, 0.0)
+    assert report.load_cell(nothing) == "no request completed"
+    assert report.ratio_cell(LoadResult(10.0, 100, 1.0, 1.0, 1.0), 0.0) == "-"

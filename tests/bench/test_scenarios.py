@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bench.scenarios import SCENARIOS, Scenario, ScenarioCheckError, check
+from bench.scenarios import ALL_SCENARIOS, Scenario, ScenarioCheckError, check
 
-BY_NAME = {s.name: s for s in SCENARIOS}
+BY_NAME = {s.name: s for s in ALL_SCENARIOS}
 
 
 def product(number: int, nested: bool = False) -> dict[str, Any]:
@@ -24,7 +24,8 @@ def body(document: object) -> bytes:
     return json.dumps(document).encode()
 
 
-def test_each_scenario_is_defined_once_per_api() -> None:
+def test_each_scenario_is_defined_once_per_api_and_configuration() -> None:
+    assert len(BY_NAME) == len(ALL_SCENARIOS)
     assert sorted(BY_NAME) == [
         "graphql A",
         "graphql B",
@@ -32,6 +33,12 @@ def test_each_scenario_is_defined_once_per_api() -> None:
         "rest A",
         "rest B",
         "rest C",
+        "spryker graphql A",
+        "spryker graphql B",
+        "spryker graphql C",
+        "spryker rest A",
+        "spryker rest B",
+        "spryker rest C",
     ]
     assert BY_NAME["graphql C"].body == json.dumps(
         {
@@ -64,3 +71,41 @@ def test_wrong_answers_are_refused(name: str, status: int, document: object, mes
     scenario: Scenario = BY_NAME[name]
     with pytest.raises(ScenarioCheckError, match=message):
         check(scenario, status, body(document))
+
+
+def spryker_product(number: int, nested: bool = False) -> dict[str, Any]:
+    row: dict[str, Any] = {"idProduct": number, "sku": f"SKU-{number:06d}"}
+    if nested:
+        row["category"] = {"idCategory": 1, "name": "Category 01"}
+        row["stocks"] = [{"idStock": 1, "warehouse": "WH-A", "quantity": 3}]
+    return row
+
+
+def test_spryker_style_scenarios_address_its_aliases_and_visible_names() -> None:
+    assert BY_NAME["spryker rest A"].path == (
+        "/dynamic-entity/spryker-products?page%5Boffset%5D=0&page%5Blimit%5D=100"
+    )
+    assert BY_NAME["spryker rest B"].path.endswith("&include=category,stocks")
+    assert BY_NAME["spryker rest C"].path == "/dynamic-entity/spryker-products/4242"
+    assert BY_NAME["spryker graphql B"].graphql == (
+        "{ sprykerProducts(limit: 100) { items { idProduct sku name price isActive fkCategory "
+        "createdAt category { idCategory name } stocks { idStock warehouse quantity } } } }"
+    )
+    assert BY_NAME["spryker graphql C"].body == json.dumps(
+        {
+            "query": "query ($id: Int!) { sprykerProduct(id: $id) "
+            "{ idProduct sku name price isActive fkCategory createdAt } }",
+            "variables": {"id": 4242},
+        }
+    )
+
+
+def test_spryker_style_answers_are_checked_by_its_visible_names() -> None:
+    nested = [spryker_product(i, nested=True) for i in range(100)]
+    check(BY_NAME["spryker rest B"], 200, body({"data": nested}))
+    check(BY_NAME["spryker graphql C"], 200, body({"data": {"sprykerProduct": spryker_product(1)}}))
+    # entities.json's names are not the Spryker-style configuration's
+    with pytest.raises(ScenarioCheckError, match="a row without `idProduct`"):
+        check(BY_NAME["spryker rest C"], 200, body({"data": product(4242)}))
+    with pytest.raises(ScenarioCheckError, match="a row without `id`"):
+        check(BY_NAME["rest C"], 200, body({"data": spryker_product(4242)}))

@@ -60,6 +60,12 @@ def test_only_statements_on_the_dataset_tables_are_kept() -> None:
     assert not reads_dataset(Captured("SELECT products.id FROM product_copy AS products", ()))
 
 
+def test_the_spryker_style_copies_of_the_tables_are_dataset_tables() -> None:
+    assert reads_dataset(Captured('SELECT 1 FROM "spy_product" JOIN spy_stock ON true', ()))
+    assert reads_dataset(Captured("SELECT spy_category.id FROM spy_category", ()))
+    assert not reads_dataset(Captured("SELECT 1 FROM spy_product_copy", ()))
+
+
 def test_lines_with_errors_are_kept_with_the_reason() -> None:
     text = (
         json.dumps({"statement": "SELECT 1 FROM product", "parameters": ["1", None]})

@@ -92,3 +92,74 @@ def test_without_peers_only_the_peer_targets_are_not_judged() -> None:
         == "no figure for Directus 12 (not installed)"
     )
     assert verdicts["REST A ≥ 0.1x the raw database (a_flat)"].status == "pass"
+
+
+def test_both_configurations_are_judged_against_twice_postgraphile_and_c_one_and_a_half() -> None:
+    verdicts = verdicts_by_target()
+    # entities.json at 1 worker: 1,100 / 1,000 is below 2x
+    assert verdicts["entities.json: REST A ≥ 2.0x PostGraphile 5"].status == "fail"
+    # Spryker-style: 2,500 / 1,000; B 700 / 420; C 4,650 / 3,100 = 1.5x exactly
+    spryker_a = verdicts["Spryker-style: REST A ≥ 2.0x PostGraphile 5"]
+    assert (spryker_a.measured, spryker_a.status) == ("2.50x (2,500 / 1,000)", "pass")
+    assert verdicts["Spryker-style: REST B ≥ 2.0x PostGraphile 5"].status == "fail"
+    assert verdicts["Spryker-style: REST C ≥ 1.5x PostGraphile 5"].status == "pass"
+    assert verdicts["Spryker-style: GraphQL A ≥ 2.0x PostGraphile 5"].status == "fail"  # 1.9x
+    assert verdicts["Spryker-style: GraphQL B ≥ 2.0x PostGraphile 5"].status == "pass"
+
+
+def test_the_spryker_style_p99_is_judged_against_postgraphile() -> None:
+    verdicts = verdicts_by_target()
+    assert verdicts["Spryker-style: REST A: p99 ≤ PostGraphile 5's"].status == "pass"  # 12/30
+    assert verdicts["Spryker-style: REST B: p99 ≤ PostGraphile 5's"].status == "fail"  # 90/72
+    assert verdicts["Spryker-style: GraphQL C: p99 ≤ PostGraphile 5's"].status == "fail"  # 11/10
+
+
+def test_sqlite_is_judged_against_datasette_and_datasette_graphql() -> None:
+    verdicts = verdicts_by_target()
+    rest_a = verdicts["SQLite: REST A ≥ 2.0x datasette 0.65"]
+    assert (rest_a.measured, rest_a.status) == ("1.80x (1,800 / 1,000)", "fail")
+    assert verdicts["SQLite: REST C ≥ 2.0x datasette 0.65"].status == "fail"  # 3,000 / 1,600
+    assert verdicts["SQLite: GraphQL A ≥ 2.0x datasette-graphql"].status == "pass"  # 15x
+    assert verdicts["SQLite: GraphQL B ≥ 2.0x datasette-graphql"].status == "n/a"  # failed
+    assert "SQLite: REST B ≥ 2.0x datasette 0.65" not in verdicts  # datasette has no B
+
+
+def test_without_datasette_the_sqlite_targets_say_it_is_not_installed() -> None:
+    verdicts = verdicts_by_target(peers=False)
+    rest_a = verdicts["SQLite: REST A ≥ 2.0x datasette 0.65"]
+    assert (rest_a.measured, rest_a.status) == (
+        "no figure for datasette 0.65 (not installed)",
+        "n/a",
+    )
+
+
+def test_statements_per_request_are_judged_per_database_and_configuration() -> None:
+    verdicts = verdicts_by_target()
+    postgres = verdicts["PostgreSQL, entities.json: ≤ 1 statement per request (A, B, C)"]
+    assert postgres.status == "pass"
+    assert (
+        postgres.measured == "REST A 1, REST B 1, REST C 1, GraphQL A 1, GraphQL B 1, GraphQL C 1"
+    )
+    spryker = verdicts["PostgreSQL, Spryker-style: ≤ 1 statement per request (A, B, C)"]
+    assert (spryker.measured, spryker.status) == ("REST A 1, REST B 3", "fail")
+    sqlite = verdicts["SQLite, entities.json: ≤ 1 statement per request (A, B, C)"]
+    assert (sqlite.measured, sqlite.status) == ("REST A 1, GraphQL C 1", "pass")
+
+
+def test_statements_not_captured_are_not_judged() -> None:
+    report = make_report()
+    report.statements = []
+    verdicts = {v.target: v for v in evaluate(report)}
+    sqlite = verdicts["SQLite, entities.json: ≤ 1 statement per request (A, B, C)"]
+    assert (sqlite.measured, sqlite.status) == ("not captured", "n/a")
+
+
+def test_a_run_in_which_no_request_completed_is_not_judged_on_either_side() -> None:
+    nothing = LoadResult(0.0, 0, 0.0, 0.0, 0.0)
+    ours = judge_ratio("t", nothing, 100.0, 2.0, "peer")
+    assert (ours.measured, ours.status) == ("invalid: no request completed", "n/a")
+    theirs = judge_ratio("t", load(100), 0.0, 2.0, "datasette-graphql")
+    assert (theirs.measured, theirs.status) == (
+        "no request of datasette-graphql completed in the run",
+        "n/a",
+    )
