@@ -115,10 +115,12 @@ def parse_lines(text: str) -> list[Captured]:
 
 
 class CaptureHandler(logging.Handler):
-    """A logging handler for ``sqlalchemy.engine.Engine``: statements and parameters as JSON.
+    """A logging handler for ``sqlalchemy.engine.Engine`` and ``dexgate.sql``: statements and
+    parameters as JSON.
 
     SQLAlchemy logs a statement, then ``"[%s] %r"`` with its parameters; the second argument
     keeps the parameters themselves in ``.params`` (the printed form is cut at 300 characters).
+    dexgate's reader logs its statements the same way, the parameters as a tuple.
     """
 
     def __init__(self, filename: str) -> None:
@@ -147,7 +149,7 @@ class CaptureHandler(logging.Handler):
 def _parameters(logged: object) -> list[str | None]:
     if getattr(logged, "ismulti", False):
         raise ValueError("an executemany (one statement, many parameter sets) is not replayed")
-    params = getattr(logged, "params", None)
+    params = logged if isinstance(logged, tuple) else getattr(logged, "params", None)
     values = params if isinstance(params, list | tuple) else ()
     return [pg_text(v) for v in values]
 
@@ -162,6 +164,8 @@ def log_config(capture_file: Path) -> dict[str, Any]:
         },
         "loggers": {
             "sqlalchemy.engine.Engine": {"level": "INFO", "handlers": ["sql"], "propagate": False},
+            # the reads whose JSON the database writes, sent by dexgate's reader itself
+            "dexgate.sql": {"level": "DEBUG", "handlers": ["sql"], "propagate": False},
         },
     }
 

@@ -186,8 +186,9 @@ class Reader:
         sql = statement.sql
         for listener in self._listeners:
             listener(sql)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %r", sql, parameters)
+        if logger.isEnabledFor(logging.DEBUG):  # as SQLAlchemy logs: the SQL, then its values
+            logger.debug(sql)
+            logger.debug("[%s] %r", "read pool" if self.pool else "engine", parameters)
         async with translating():
             pool = self.pool
             if pool is not None:
