@@ -32,6 +32,7 @@ from auth.oauth import Lifetimes, TokenService
 from auth.principal import Principal
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
+from auth.usage import UsageRecorder
 from schema_builder.errors import DexgateError
 from schema_builder.graphql_registry import SchemaRegistry
 from schema_builder.operations import read_json
@@ -89,13 +90,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         counters = open_counters(settings.redis_url, settings.redis_prefix)
         if isinstance(counters, RedisCounters):
             await counters.ping()  # logs a warning when Redis does not answer
+        usage = UsageRecorder(db)
+        usage.start()
         app.state.gateway = Gateway(
             settings,
             db,
             registry,
             reader,
             SchemaRegistry(),
-            Authenticator(db, signer, cache_seconds=settings.auth_cache_seconds),
+            Authenticator(db, signer, usage, cache_seconds=settings.auth_cache_seconds),
             TokenService(
                 db,
                 signer,
@@ -103,6 +106,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 LoginThrottle(
                     settings.login_max_failures, settings.login_window, counters=counters
                 ),
+                usage,
             ),
             RateLimiter(
                 counters,
@@ -113,6 +117,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         try:
             yield
         finally:
+            await usage.stop()  # with a final write of the uses noted since the last one
             await registry.stop_listening()
             await counters.close()
             if read_pool is not None:
