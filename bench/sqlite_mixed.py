@@ -87,6 +87,7 @@ async def load(
     base: str, key: str, ids: list[int], *, write_share: float, options: argparse.Namespace
 ) -> dict[str, Any]:
     latencies: list[float] = []
+    write_latencies: list[float] = []
     errors: Counter[str] = Counter()
     deadline = time.monotonic() + options.duration
 
@@ -109,6 +110,8 @@ async def load(
                     error = type(exc).__name__
                 if error is None:
                     latencies.append((time.perf_counter() - began) * 1000)
+                    if writes:
+                        write_latencies.append(latencies[-1])
                 else:
                     errors[f"{kind} {error}"] += 1
 
@@ -120,6 +123,8 @@ async def load(
         "requests_per_second": round(done / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.50), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
+        "write_p99_ms": round(percentile(write_latencies, 0.99), 2),
+        "writes_per_second": round(len(write_latencies) / elapsed, 1),
         "requests": done,
         "errors": sum(errors.values()),
         "errors_by_kind": dict(errors),
@@ -205,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = result[name]
         log(
             f"{name}: {figures['requests_per_second']} req/s, p99 {figures['p99_ms']} ms, "
+            f"writes {figures['writes_per_second']}/s p99 {figures['write_p99_ms']} ms, "
             f"{figures['errors']} errors {figures['errors_by_kind']}"
         )
     log(f"post_batches: {result['post_batches']['rows_per_second']} rows/s")
