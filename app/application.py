@@ -90,7 +90,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         counters = open_counters(settings.redis_url, settings.redis_prefix)
         if isinstance(counters, RedisCounters):
             await counters.ping()  # logs a warning when Redis does not answer
-        usage = UsageRecorder(db)
+        usage = UsageRecorder(db, interval=settings.usage_write_interval)
         usage.start()
         app.state.gateway = Gateway(
             settings,
