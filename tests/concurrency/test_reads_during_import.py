@@ -91,9 +91,7 @@ async def test_64_readers_during_a_large_import_get_every_answer_in_time(
     async with httpx.AsyncClient(
         transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": admin_key}
     ) as web:
-        saved, *_ = await asyncio.gather(
-            run_import(), *(read(web, n) for n in range(READERS))
-        )
+        saved, *_ = await asyncio.gather(run_import(), *(read(web, n) for n in range(READERS)))
 
     async with engine.connect() as connection:
         stored = await connection.scalar(
