@@ -104,14 +104,15 @@ async def test_two_servers_and_an_import_write_one_sqlite_file_at_once_without_e
         finally:
             done.set()
 
-    (returncode, output), *writes = await asyncio.gather(
-        import_then_stop(),
+    importing = asyncio.create_task(import_then_stop())
+    writes = await asyncio.gather(
         *(
             write_steadily(server, admin_key, n, done)
             for server in (first, second)
             for n in range(CLIENTS_PER_SERVER)
-        ),
+        )
     )
+    returncode, output = await importing
 
     engine = create_async_engine(database_url)
     try:
