@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -68,3 +69,27 @@ async def test_a_write_waiting_past_the_request_timeout_gets_504_and_the_next_ge
     assert not queue.lock.locked()
     assert after.status_code == 201, after.text
     assert [row["url"] for row in listed.json()["data"]] == ["/after"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_sqlite_files_are_in_wal_mode_so_that_reads_never_wait_for_writers(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        mode = await connection.scalar(sa.text("PRAGMA journal_mode"))
+    assert mode == "wal"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_sqlite_read_goes_on_while_a_write_transaction_is_open(
+    engine: AsyncEngine,
+) -> None:
+    async with write_transaction(engine) as writing:
+        await writing.execute(sa.text("UPDATE product SET price = 99 WHERE id_product = 1"))
+        started = time.monotonic()
+        async with engine.connect() as reading:
+            price = await reading.scalar(sa.text("SELECT price FROM product WHERE id_product = 1"))
+        took = time.monotonic() - started
+
+    assert price != 99  # the last committed state
+    assert took < 1.0
