@@ -36,6 +36,7 @@ from auth.oauth import Lifetimes, TokenService
 from auth.principal import Principal
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
+from auth.usage import UsageRecorder
 from schema_builder.errors import DexgateError
 from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations.reads.reader import Reader
@@ -92,13 +93,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         counters = open_counters(settings.redis_url, settings.redis_prefix)
         if isinstance(counters, RedisCounters):
             await counters.ping()  # logs a warning when Redis does not answer
+        usage = UsageRecorder(db, interval=settings.usage_write_interval)
+        usage.start()
         app.state.gateway = Gateway(
             settings,
             db,
             registry,
             reader,
             SchemaRegistry(),
-            Authenticator(db, signer, cache_seconds=settings.auth_cache_seconds),
+            Authenticator(db, signer, usage, cache_seconds=settings.auth_cache_seconds),
             TokenService(
                 db,
                 signer,
@@ -106,6 +109,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 LoginThrottle(
                     settings.login_max_failures, settings.login_window, counters=counters
                 ),
+                usage,
             ),
             RateLimiter(
                 counters,
@@ -118,6 +122,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         try:
             yield
         finally:
+            await usage.stop()  # with a final write of the uses noted since the last one
             await registry.stop_listening()
             await counters.close()
             if read_pool is not None:

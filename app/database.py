@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
 from app.settings import Settings
+from auth.transactions import QUEUE, WRITING, WriteQueue
 from schema_builder.operations.db_errors import request_deadline
 from schema_builder.operations.reads.pool import ReadPool
 
-# Longest a SQLite statement waits for another writer's lock before "database is locked".
-SQLITE_BUSY_SECONDS = 5.0
+# Longest a SQLite write waits for another process's write lock before "database is locked",
+# when no request timeout bounds it (the command line, whose imports may wait for the server's
+# writes and the other way round).
+SQLITE_BUSY_SECONDS = 30.0
 # SQLite virtual machine steps between two looks at the request's deadline.
 _PROGRESS_STEPS = 10_000
 
@@ -24,16 +27,21 @@ _PROGRESS_STEPS = 10_000
 def create_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine:
     """An async engine for the configured database.
 
-    SQLite connections get foreign keys enforced, case-sensitive LIKE (as on PostgreSQL) and
-    explicit BEGIN so that savepoints work; a statement running when the deadline of the
-    request being served passes (``request_deadline``) is interrupted. PostgreSQL gets a sized
-    pool and ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and a pooled connection that the server
-    closed while it was idle (a restart) is replaced when it is checked out.
+    SQLite connections get foreign keys enforced, case-sensitive LIKE (as on PostgreSQL), WAL
+    (reads never wait for writers) and explicit BEGIN so that savepoints work; a statement
+    running when the deadline of the request being served passes (``request_deadline``) is
+    interrupted. Write transactions (see auth.transactions) begin with ``BEGIN IMMEDIATE``
+    and queue in the process on the engine's :class:`~auth.transactions.WriteQueue`.
+    PostgreSQL gets a sized pool and ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and a pooled
+    connection that the server closed while it was idle (a restart) is replaced when it is
+    checked out.
 
     ``statement_timeout`` (seconds; the server passes ``DEXGATE_REQUEST_TIMEOUT``, the command
     line none) bounds every statement: on PostgreSQL as the connections' ``statement_timeout``,
     so that the server itself stops the work and the transaction rolls back; on SQLite, whose
-    lock waits cannot be interrupted, by a ``busy_timeout`` of half of it (at most 5 s).
+    lock waits cannot be interrupted, it is the ``busy_timeout`` of a write waiting for
+    another process's (the request is answered 504 at its deadline all the same), 30 s
+    without it.
     """
     url = make_url(settings.database_url)
     kwargs: dict[str, Any] = {}
@@ -53,10 +61,10 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
         )
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        busy = SQLITE_BUSY_SECONDS
-        if statement_timeout is not None:
-            busy = min(busy, statement_timeout / 2)
+        busy = SQLITE_BUSY_SECONDS if statement_timeout is None else statement_timeout
         _configure_sqlite(engine, busy)
+        queue = WriteQueue(engine.execution_options(**{WRITING: True}))
+        engine.sync_engine.update_execution_options(**{QUEUE: queue})
     elif engine.dialect.name == "postgresql":
         _replace_closed_connections(engine)
     return engine
@@ -109,7 +117,10 @@ def _configure_sqlite(engine: AsyncEngine, busy_seconds: float) -> None:
 
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get(WRITING):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
 
 def _replace_closed_connections(engine: AsyncEngine) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth import store
 from auth.permissions import ADMIN_ROLE
+from auth.transactions import write_transaction
 from schema_builder.definition import parse_entries
 from schema_builder.registry import CatalogRegistry
 
@@ -201,7 +202,7 @@ GRAPHQL_EXAMPLE = '{"query": "{ products(limit: 5) { items { sku name } } }"}'
 async def load(engine: AsyncEngine, registry: CatalogRegistry) -> bool:
     """Create the demo tables and rows unless present, and register them. Idempotent."""
     created = False
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await connection.run_sync(metadata.create_all)
         if await connection.scalar(sa.select(sa.func.count()).select_from(product)) == 0:
             rows = demo_rows()

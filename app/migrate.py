@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
+from auth.transactions import write_transaction
 
 
 def alembic_config() -> Config:
@@ -19,12 +20,13 @@ def alembic_config() -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Run every pending migration in one transaction."""
+    """Run every pending migration in one transaction: a write transaction, so that two
+    processes upgrading one SQLite file at once take turns instead of one failing."""
 
     def _run(connection: sa.Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await connection.run_sync(_run)

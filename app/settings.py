@@ -54,6 +54,7 @@ class Settings:
     access_token_ttl: int = 8 * 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     auth_cache_seconds: float = 5.0
+    usage_write_interval: float = 10.0
     open_introspection: bool = False
     cors_origins: tuple[str, ...] = ()
     login_max_failures: int = 5
@@ -93,6 +94,7 @@ class Settings:
             access_token_ttl=_positive_int(env, "DEXGATE_ACCESS_TOKEN_TTL", 8 * 3600),
             refresh_token_ttl=_positive_int(env, "DEXGATE_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
             auth_cache_seconds=_non_negative_float(env, "DEXGATE_AUTH_CACHE_SECONDS", 5.0),
+            usage_write_interval=_positive_float(env, "DEXGATE_USAGE_WRITE_INTERVAL", 10.0),
             open_introspection=_flag(env, "DEXGATE_OPEN_INTROSPECTION"),
             cors_origins=tuple(
                 o.strip() for o in env.get("DEXGATE_CORS_ORIGINS", "").split(",") if o.strip()

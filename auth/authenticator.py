@@ -5,7 +5,8 @@ Credentials, as Spryker takes them: an API key in the ``X-Api-Key`` header (whic
 (active, revoked, expired, roles and grants) is read from the database and kept for
 ``cache_seconds`` (default 5): that is the bound on how long a revocation, a disabled user or
 a changed role takes to reach every running process. Key expiry (``valid_to``) is exact.
-The first lookup of a key in each cache period records its last use.
+Authenticating writes nothing: each use of an API key, and of a client's access token, is
+noted for the :class:`~auth.usage.UsageRecorder` to write in the background.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from auth.errors import (
 from auth.principal import Principal
 from auth.store import aware, load_principal, now
 from auth.tokens import TokenRejectedError, TokenSigner
+from auth.usage import UsageRecorder
 
 T = TypeVar("T")
 _CACHE_SIZE = 10_000
@@ -64,12 +66,14 @@ class Authenticator:
         self,
         engine: AsyncEngine,
         signer: TokenSigner,
+        usage: UsageRecorder,
         *,
         cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.signer = signer
+        self.usage = usage
         # (principal or None when refused, valid_to for keys)
         self._keys: _TTLCache[tuple[Principal | None, datetime | None]] = _TTLCache(
             cache_seconds, clock
@@ -111,6 +115,8 @@ class Authenticator:
             self._subjects.put(key, principal)
         if principal is None:
             raise InvalidAccessTokenError()
+        if principal.kind == "client":
+            self.usage.client_used(principal.id)
         return principal
 
     async def from_api_key(self, key: str) -> Principal | None:
@@ -120,13 +126,17 @@ class Authenticator:
             cached = await self._load_key(digest)
             self._keys.put(digest, cached)
         principal, valid_to = cached
-        if principal is None or (valid_to is not None and valid_to <= now()):
+        if principal is None:
             return None
+        at = now()
+        if valid_to is not None and valid_to <= at:
+            return None
+        self.usage.key_used(principal.id, at)
         return principal
 
     async def _load_key(self, digest: str) -> tuple[Principal | None, datetime | None]:
         k = tables.api_key
-        async with self.engine.begin() as connection:
+        async with self.engine.connect() as connection:
             row = (
                 await connection.execute(
                     sa.select(k.c.id, k.c.name, k.c.valid_to, k.c.revoked_at).where(
@@ -139,7 +149,6 @@ class Authenticator:
             valid_to = aware(row.valid_to)
             if valid_to is not None and valid_to <= now():
                 return None, None
-            await connection.execute(k.update().where(k.c.id == row.id).values(last_used_at=now()))
             return await load_principal(connection, "apikey", row.id, row.name), valid_to
 
     async def _load_subject(self, kind: str, ident: int, session: str | None) -> Principal | None:

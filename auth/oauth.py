@@ -19,7 +19,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
@@ -34,13 +34,15 @@ from authlib.oauth2.rfc6749.errors import (
     OAuth2Error,
 )
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth import credentials, tables
 from auth.passwords import verify_password
 from auth.store import aware, now
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
+from auth.transactions import write_transaction
+from auth.usage import UsageRecorder
 
 PUBLIC_CLIENT_ID = "dexgate"
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
@@ -266,8 +268,10 @@ class TokenService:
         signer: TokenSigner,
         lifetimes: Lifetimes,
         throttle: LoginThrottle,
+        usage: UsageRecorder,
     ) -> None:
         self.engine = engine
+        self.usage = usage
         self.lifetimes = lifetimes
         self.throttle = throttle
         self._signer = signer
@@ -326,7 +330,8 @@ class TokenService:
         exchange = _Exchange()
         exchange.clients[PUBLIC_CLIENT_ID] = _Client(None, PUBLIC_CLIENT_ID, None)
         u, c, rt = tables.user, tables.client, tables.refresh_token
-        async with self.engine.begin() as connection:
+        reused_family: str | None = None
+        async with self.engine.connect() as connection:
             if client_id and client_id != PUBLIC_CLIENT_ID:
                 found_client = (
                     await connection.execute(
@@ -353,13 +358,8 @@ class TokenService:
                 if token_row is not None:
                     row: Any = token_row
                     expires_at = aware(row.expires_at)
-                    reused = row.used_at is not None and row.revoked_at is None
-                    if reused:
-                        await connection.execute(
-                            rt.update()
-                            .where(rt.c.family == row.family, rt.c.revoked_at.is_(None))
-                            .values(revoked_at=now())
-                        )
+                    if row.used_at is not None and row.revoked_at is None:
+                        reused_family = row.family
                     usable = (
                         row.used_at is None
                         and row.revoked_at is None
@@ -380,61 +380,80 @@ class TokenService:
                     exchange.user = _User(
                         row.id, row.username, row.password_hash, bool(row.is_active)
                     )
+        if reused_family is not None:
+            # A used refresh token presented again: its whole family is revoked (RFC 6819).
+            async with write_transaction(self.engine) as connection:
+                await connection.execute(
+                    rt.update()
+                    .where(rt.c.family == reused_family, rt.c.revoked_at.is_(None))
+                    .values(revoked_at=now())
+                )
         return exchange
 
     async def _store(self, exchange: _Exchange) -> bool:
-        """Persist what authlib issued; False when the refresh token was used concurrently."""
+        """Persist what authlib issued; False when the refresh token was used concurrently.
+
+        A client's use is noted for :class:`~auth.usage.UsageRecorder` to write later: a
+        client credentials grant, which stores nothing else, writes nothing."""
         issued = exchange.issued
         assert issued is not None
         stamp = now()
-        rt = tables.refresh_token
-        async with self.engine.begin() as connection:
-            if exchange.rotated is not None:
-                result = await connection.execute(
-                    rt.update()
-                    .where(
-                        rt.c.id == exchange.rotated.id,
-                        rt.c.used_at.is_(None),
-                        rt.c.revoked_at.is_(None),
-                    )
-                    .values(used_at=stamp)
-                )
-                if result.rowcount != 1:
-                    await connection.execute(
-                        rt.update()
-                        .where(rt.c.family == exchange.rotated.family, rt.c.revoked_at.is_(None))
-                        .values(revoked_at=stamp)
-                    )
+        if exchange.rotated is not None or exchange.user is not None:
+            async with write_transaction(self.engine) as connection:
+                if not await self._write_issued(connection, exchange, issued, stamp):
                     return False
-            if "refresh_token" in issued and exchange.user is not None:
-                await connection.execute(
-                    rt.insert().values(
-                        token_hash=credentials.digest(issued["refresh_token"]),
-                        family=exchange.family,
-                        user_id=exchange.user.id,
-                        expires_at=stamp + timedelta(seconds=self.lifetimes.refresh),
-                        created_at=stamp,
-                    )
+        for client in exchange.clients.values():
+            if client.id is not None:
+                self.usage.client_used(client.id, stamp)
+        return True
+
+    async def _write_issued(
+        self,
+        connection: AsyncConnection,
+        exchange: _Exchange,
+        issued: dict[str, Any],
+        stamp: datetime,
+    ) -> bool:
+        rt = tables.refresh_token
+        if exchange.rotated is not None:
+            result = await connection.execute(
+                rt.update()
+                .where(
+                    rt.c.id == exchange.rotated.id,
+                    rt.c.used_at.is_(None),
+                    rt.c.revoked_at.is_(None),
                 )
-            if exchange.user is not None and exchange.rotated is None:
+                .values(used_at=stamp)
+            )
+            if result.rowcount != 1:
                 await connection.execute(
-                    tables.user.update()
-                    .where(tables.user.c.id == exchange.user.id)
-                    .values(last_login_at=stamp)
+                    rt.update()
+                    .where(rt.c.family == exchange.rotated.family, rt.c.revoked_at.is_(None))
+                    .values(revoked_at=stamp)
                 )
-            for client in exchange.clients.values():
-                if client.id is not None:
-                    await connection.execute(
-                        tables.client.update()
-                        .where(tables.client.c.id == client.id)
-                        .values(last_used_at=stamp)
-                    )
+                return False
+        if "refresh_token" in issued and exchange.user is not None:
+            await connection.execute(
+                rt.insert().values(
+                    token_hash=credentials.digest(issued["refresh_token"]),
+                    family=exchange.family,
+                    user_id=exchange.user.id,
+                    expires_at=stamp + timedelta(seconds=self.lifetimes.refresh),
+                    created_at=stamp,
+                )
+            )
+        if exchange.user is not None and exchange.rotated is None:
+            await connection.execute(
+                tables.user.update()
+                .where(tables.user.c.id == exchange.user.id)
+                .values(last_login_at=stamp)
+            )
         return True
 
     async def revoke(self, token: str) -> None:
         """RFC 7009: revoke the refresh token's family; unknown tokens are ignored."""
         rt = tables.refresh_token
-        async with self.engine.begin() as connection:
+        async with write_transaction(self.engine) as connection:
             family = await connection.scalar(
                 sa.select(rt.c.family).where(rt.c.token_hash == credentials.digest(token))
             )

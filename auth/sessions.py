@@ -30,6 +30,7 @@ from auth.principal import Principal
 from auth.store import load_principal, now
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenRejectedError, TokenSigner
+from auth.transactions import write_transaction
 
 
 class LoginRefusedError(Exception):
@@ -108,7 +109,7 @@ class BackOfficeSessions:
             raise NotAdminError(username)
         family = credentials.new_family()
         stamp = now()
-        async with self.engine.begin() as connection:
+        async with write_transaction(self.engine) as connection:
             await connection.execute(
                 tables.refresh_token.insert().values(
                     token_hash=credentials.digest(credentials.new_secret()),
@@ -135,7 +136,7 @@ class BackOfficeSessions:
         if family is None:
             return
         rt = tables.refresh_token
-        async with self.engine.begin() as connection:
+        async with write_transaction(self.engine) as connection:
             await connection.execute(
                 rt.update()
                 .where(rt.c.family == family, rt.c.revoked_at.is_(None))

@@ -19,6 +19,7 @@ from auth.audit import SYSTEM, record
 from auth.passwords import hash_password, verify_password
 from auth.permissions import ADMIN_ROLE, Operation, Permissions, parse_grant
 from auth.principal import Principal, PrincipalKind
+from auth.transactions import write_transaction
 
 
 class AuthStoreError(ValueError):
@@ -66,7 +67,7 @@ async def set_role(
         alias, ops = parse_grant(spec)
         parsed.setdefault(alias, set()).update(ops)
     stamp = now()
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         exists = await connection.scalar(
             sa.select(tables.role.c.name).where(tables.role.c.name == name)
         )
@@ -96,7 +97,7 @@ async def set_role(
 async def delete_role(engine: AsyncEngine, name: str, *, actor: str = SYSTEM) -> None:
     if name == ADMIN_ROLE:
         raise AuthStoreError("The admin role is built in and cannot be deleted.")
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await connection.execute(
             tables.role_grant.delete().where(tables.role_grant.c.role_name == name)
         )
@@ -202,7 +203,7 @@ async def create_user(
         raise AuthStoreError("A username needs 1 to 255 characters.")
     password_hash = hash_password(password)
     stamp = now()
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await _check_roles(connection, roles)
         if await _user_id(connection, username) is not None:
             raise AlreadyExistsError(f"User {username!r} exists already.")
@@ -243,7 +244,7 @@ async def set_password(
     engine: AsyncEngine, username: str, password: str, *, actor: str = SYSTEM
 ) -> None:
     password_hash = hash_password(password)
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         ident = await _require_user(connection, username)
         await connection.execute(
             tables.user.update()
@@ -257,7 +258,7 @@ async def set_password(
 async def set_user_active(
     engine: AsyncEngine, username: str, active: bool, *, actor: str = SYSTEM
 ) -> None:
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         ident = await _require_user(connection, username)
         await connection.execute(
             tables.user.update()
@@ -273,7 +274,7 @@ async def set_user_active(
 async def set_user_roles(
     engine: AsyncEngine, username: str, roles: Sequence[str], *, actor: str = SYSTEM
 ) -> None:
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         ident = await _require_user(connection, username)
         await _check_roles(connection, roles)
         await _assign(connection, "user", ident, roles)
@@ -344,7 +345,7 @@ async def create_client(
     client_id, secret = credentials.new_client_id(), credentials.new_secret()
     stamp = now()
     c = tables.client
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await _check_roles(connection, roles)
         if await connection.scalar(sa.select(c.c.id).where(c.c.name == name)) is not None:
             raise AlreadyExistsError(f"Client {name!r} exists already.")
@@ -373,7 +374,7 @@ async def rotate_client_secret(
 ) -> tuple[str, str]:
     secret = credentials.new_secret()
     c = tables.client
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         row = (await connection.execute(sa.select(c.c.client_id).where(c.c.name == name))).first()
         if row is None:
             raise NotFoundError(f"There is no client {name!r}.")
@@ -390,7 +391,7 @@ async def set_client_active(
     engine: AsyncEngine, name: str, active: bool, *, actor: str = SYSTEM
 ) -> None:
     c = tables.client
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         result = await connection.execute(
             c.update().where(c.c.name == name).values(is_active=active, updated_at=now())
         )
@@ -457,7 +458,7 @@ async def create_api_key(
         valid_to = (valid_to if valid_to.tzinfo else valid_to.replace(tzinfo=UTC)).astimezone(UTC)
     key = credentials.new_api_key()
     k = tables.api_key
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         await _check_roles(connection, roles)
         if await connection.scalar(sa.select(k.c.id).where(k.c.name == name)) is not None:
             raise AlreadyExistsError(f"API key {name!r} exists already.")
@@ -487,7 +488,7 @@ async def create_api_key(
 
 async def revoke_api_key(engine: AsyncEngine, name: str, *, actor: str = SYSTEM) -> None:
     k = tables.api_key
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         result = await connection.execute(
             k.update().where(k.c.name == name, k.c.revoked_at.is_(None)).values(revoked_at=now())
         )
@@ -534,7 +535,7 @@ async def signing_secret(engine: AsyncEngine) -> str:
     if value is not None:
         return str(value)
     try:
-        async with engine.begin() as connection:
+        async with write_transaction(engine) as connection:
             await connection.execute(
                 s.insert().values(
                     name=SIGNING_SECRET, value=credentials.new_secret(), created_at=now()

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.audit import SYSTEM, record
+from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog, build_catalog
 from schema_builder.checks import check_configurations
 from schema_builder.definition import EntityConfiguration
@@ -171,7 +172,7 @@ class CatalogRegistry:
     ) -> ApplyReport:
         """Validate the registry that would result and save it, recording each change in the
         audit log for ``actor``; the new catalog serves next."""
-        async with self.engine.begin() as connection:
+        async with write_transaction(self.engine) as connection:
             stored = {c.alias: c for c in await load_configurations(connection)}
             alias_by_table = {c.table_name: alias for alias, c in stored.items()}
             # An entry replaces the stored one save_configurations matches: by alias, then table.
@@ -194,7 +195,7 @@ class CatalogRegistry:
         return report
 
     async def remove(self, alias: str, *, actor: str = SYSTEM) -> bool:
-        async with self.engine.begin() as connection:
+        async with write_transaction(self.engine) as connection:
             configurations = await load_configurations(connection)
             referring = [
                 c.alias

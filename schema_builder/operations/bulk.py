@@ -12,14 +12,15 @@ and keeps every item that was saved whole, as ``X-Is-Transactional: false`` does
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.permissions import Permissions
+from auth.transactions import write_connection, write_turn
 from schema_builder.catalog import Catalog
 from schema_builder.errors import DexgateError
 from schema_builder.operations.access import WRITE_OPERATIONS, require
@@ -43,6 +44,7 @@ class BulkWriter:
 
     def __init__(
         self,
+        engine: AsyncEngine,
         connection: AsyncConnection,
         catalog: Catalog,
         alias: str,
@@ -51,6 +53,7 @@ class BulkWriter:
         *,
         transactional: bool,
     ) -> None:
+        self._engine = engine
         self._connection = connection
         self._catalog = catalog
         self._alias = alias
@@ -76,10 +79,11 @@ class BulkWriter:
                 saved = await save_plan(self._connection, plan, self._mode)
                 await record_saved(self._connection, actor, self._mode, saved.items)
             else:
-                await self._connection.begin()
-                saved = await save_plan(self._connection, plan, self._mode)
-                await record_saved(self._connection, actor, self._mode, saved.items)
-                await self._connection.commit()
+                async with write_turn(self._engine):
+                    await self._connection.begin()
+                    saved = await save_plan(self._connection, plan, self._mode)
+                    await record_saved(self._connection, actor, self._mode, saved.items)
+                    await self._connection.commit()
         self.saved += len(saved.items)
         self.failed += len(saved.errors)
         return BatchResult(len(saved.items), saved.errors)
@@ -91,7 +95,7 @@ class BulkWriter:
         self.failed += count
 
 
-@asynccontextmanager
+@contextlib.asynccontextmanager
 async def bulk_writer(
     engine: AsyncEngine,
     catalog: Catalog,
@@ -111,11 +115,15 @@ async def bulk_writer(
     require(access, entity.alias, WRITE_OPERATIONS[mode])
     # Database errors are translated around the database's work only, not around the caller's
     # block: an OSError of the caller's own (reading its file) is no database outage.
-    async with translating():
-        connection = await engine.connect()
-    try:
+    # Partial: each batch takes this process's turn to write (see auth.transactions), so that
+    # other writers get theirs between batches; transactional: one turn for the whole import.
+    async with contextlib.AsyncExitStack() as stack:
+        async with translating():
+            connection = await stack.enter_async_context(
+                write_connection(engine, queued=transactional)
+            )
         writer = BulkWriter(
-            connection, catalog, entity.alias, mode, access, transactional=transactional
+            engine, connection, catalog, entity.alias, mode, access, transactional=transactional
         )
         if not transactional:
             yield writer
@@ -132,5 +140,3 @@ async def bulk_writer(
                 await connection.rollback()
             else:
                 await connection.commit()
-    finally:
-        await connection.close()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.permissions import Permissions
+from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
     DeleteForeignKeyError,
@@ -48,7 +49,7 @@ async def delete(
         where = compile_conditions(entity, request.conditions)
     else:
         raise UnfilteredDeleteError(entity.alias)
-    async with translating(), engine.begin() as connection:
+    async with translating(), write_transaction(engine) as connection:
         keys = list((await connection.scalars(sa.select(id_column).where(*where))).all())
         if not keys:
             raise EntityNotFoundError(entity.alias)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.permissions import Permissions
+from auth.transactions import write_connection
 from schema_builder.catalog import Catalog, Entity, Relation
 from schema_builder.errors import (
     DexgateError,
@@ -126,7 +127,7 @@ async def write(
     plan = prepare(catalog, request, access)
     if request.transactional and plan.errors:
         return WriteResult([], plan.all_errors)
-    async with translating(), engine.connect() as connection:
+    async with translating(), write_connection(engine) as connection:
         await connection.begin()
         saved = await save_plan(connection, plan, request.mode)
         errors = saved.errors

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import auth.authenticator
 from app.application import create_app
+from app.gateway import Gateway
 from app.settings import Settings
 from auth import store, tables
 from tests.conftest import settings_with
@@ -204,17 +205,20 @@ async def test_a_cached_key_is_refused_as_soon_as_it_expires(
     refused(after)
 
 
-async def test_last_used_at_is_recorded_when_a_key_is_used(
-    anonymous: httpx.AsyncClient, engine: AsyncEngine
+async def test_last_used_at_is_recorded_in_the_background_when_a_key_is_used(
+    anonymous: httpx.AsyncClient, engine: AsyncEngine, gateway: Gateway
 ) -> None:
     key = await new_key(engine, "used")
     unused = (await key_info(engine, "used")).last_used_at
     start = datetime.now(UTC)
 
     skus(await read_products(anonymous, header=key))
+    not_yet = (await key_info(engine, "used")).last_used_at
+    await gateway.authenticator.usage.flush()
 
     used = (await key_info(engine, "used")).last_used_at
     assert unused is None
+    assert not_yet is None  # the read wrote nothing
     assert used is not None
     assert start - timedelta(seconds=1) <= used <= datetime.now(UTC) + timedelta(seconds=1)
 

@@ -14,6 +14,7 @@ from auth.authenticator import Authenticator
 from auth.errors import InvalidAccessTokenError
 from auth.principal import Principal
 from auth.tokens import TokenSigner
+from auth.usage import UsageRecorder
 
 BOUND = 5.0
 JUST_BEFORE = BOUND - 0.001
@@ -43,12 +44,12 @@ def signer() -> TokenSigner:
 
 @pytest.fixture
 def authenticator(engine: AsyncEngine, signer: TokenSigner, clock: FakeClock) -> Authenticator:
-    return Authenticator(engine, signer, cache_seconds=BOUND, clock=clock)
+    return Authenticator(engine, signer, UsageRecorder(engine), cache_seconds=BOUND, clock=clock)
 
 
 def fresh(engine: AsyncEngine, signer: TokenSigner) -> Authenticator:
     """An authenticator with nothing cached: what the database says right now."""
-    return Authenticator(engine, signer, cache_seconds=0)
+    return Authenticator(engine, signer, UsageRecorder(engine), cache_seconds=0)
 
 
 async def new_key(engine: AsyncEngine, name: str, *grants: str) -> str:
@@ -197,27 +198,21 @@ async def test_changed_roles_of_a_key_take_effect_after_the_cache_bound(
     assert after.roles == ("admin", "promoted-role")
 
 
-async def test_last_use_is_recorded_on_the_first_lookup_of_each_cache_period(
+async def test_each_use_of_a_key_is_noted_and_written_by_the_recorder_not_the_lookup(
     engine: AsyncEngine, authenticator: Authenticator, clock: FakeClock
 ) -> None:
     key = await new_key(engine, "tracked")
     await by_key(authenticator, key)
+    before_flush = await last_used(engine, "tracked")
+    await authenticator.usage.flush()
     first = await last_used(engine, "tracked")
-    async with engine.begin() as connection:
-        await connection.execute(
-            tables.api_key.update()
-            .where(tables.api_key.c.name == "tracked")
-            .values(last_used_at=None)
-        )
 
-    clock.at(JUST_BEFORE)
+    clock.at(JUST_BEFORE)  # served from the cache: still a use
     await by_key(authenticator, key)
-    within = await last_used(engine, "tracked")
-    clock.at(BOUND)
-    await by_key(authenticator, key)
-    next_period = await last_used(engine, "tracked")
+    await authenticator.usage.flush()
+    cached_use = await last_used(engine, "tracked")
 
+    assert before_flush is None
     assert first is not None
-    assert within is None
-    assert next_period is not None
-    assert next_period >= first
+    assert cached_use is not None
+    assert cached_use > first

@@ -3,7 +3,7 @@
 Each server runs the console script in a process group of its own, on a free port, with its
 output in a file; it counts as started when ``/health/ready`` answers. Teardown always ends the
 group: SIGTERM, then SIGKILL if it has not exited within a few seconds. Every wait is bounded.
-These tests need PostgreSQL (several processes on one SQLite file is not a setup we support):
+These tests need PostgreSQL (several processes writing one SQLite file: tests/concurrency):
 without it they are skipped, or fail under ``DEXGATE_REQUIRE_POSTGRES=1``.
 """
 

@@ -176,17 +176,17 @@ async def test_engine_statement_timeout_is_set_on_postgresql_connections(
                 shown = await connection.scalar(sa.text("SHOW statement_timeout"))
                 assert shown == "2500ms"
             else:
-                assert await connection.scalar(sa.text("PRAGMA busy_timeout")) == 1250
+                assert await connection.scalar(sa.text("PRAGMA busy_timeout")) == 2500
     finally:
         await engine.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-async def test_a_sqlite_write_waiting_for_another_writer_gets_503_busy(
+async def test_a_sqlite_write_waiting_for_another_process_gets_504_at_the_request_limit(
     settings: Settings, admin_key: str, database_url: str, engine: AsyncEngine
 ) -> None:
-    """A lock wait cannot be interrupted on SQLite: it is bounded by ``busy_timeout``, half
-    the request limit (at most five seconds), and answered as a busy database."""
+    """A write waits for another process's write lock (``busy_timeout``, the request limit)
+    instead of failing; the request limit still bounds the wait: 504, never a hang."""
     holder = sqlite3.connect(sa.make_url(database_url).database or "", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -200,8 +200,7 @@ async def test_a_sqlite_write_waiting_for_another_writer_gets_503_busy(
         holder.execute("ROLLBACK")
         holder.close()
 
-    assert response.status_code == 503, response.text
-    assert response.json()[0]["code"] == "DX503"
-    assert response.headers["Retry-After"] == "5"
-    assert took < 1.0 + 2.0
+    assert response.status_code == 504, response.text
+    assert response.json()[0]["code"] == "DX504"
+    assert 1.0 <= took < 1.0 + 2.0
     assert await count(engine, "category", "url = '/n'") == 0
