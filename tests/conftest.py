@@ -169,7 +169,7 @@ class StatementLog:
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self._sent(statement)
 
-    def _sent(self, statement: str) -> None:
+    def _sent(self, statement: str, *_parameters: Any) -> None:
         if self.enabled:
             self.statements.append(statement)
 

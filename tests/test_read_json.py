@@ -125,7 +125,7 @@ class Paths:
         self.app = app
         self.gateway: Gateway = app.state.gateway
         self.sent: list[str] = []
-        self.gateway.reads.listen(self.sent.append)
+        self.gateway.reads.listen(lambda sql, _parameters: self.sent.append(sql))
         self.rows = dataclasses.replace(self.gateway, reads=Reader(self.gateway.reader, json=False))
         self.general = dataclasses.replace(
             self.gateway, graphql=dataclasses.replace(self.gateway.graphql, plans=False)

@@ -15,17 +15,23 @@ from .engine_log import EngineLog
 
 @pytest.fixture
 def engine_log(tmp_path: Path) -> Iterator[EngineLog]:
-    """SQLAlchemy's statement log routed to a CaptureHandler, as the bench's server logs it."""
+    """SQLAlchemy's statement log and dexgate's reader's routed to a CaptureHandler, as the
+    bench's server logs them."""
     path = tmp_path / "sql.jsonl"
-    logger = logging.getLogger("sqlalchemy.engine.Engine")
     handler = CaptureHandler(str(path))
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    loggers = [
+        (logging.getLogger("sqlalchemy.engine.Engine"), logging.INFO),
+        (logging.getLogger("dexgate.sql"), logging.DEBUG),
+    ]
+    saved = [(logger.level, logger.propagate) for logger, _level in loggers]
+    for logger, level in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
     try:
         yield EngineLog(path)
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
+        for (logger, _level), (level, propagate) in zip(loggers, saved, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate

@@ -233,6 +233,7 @@ async def test_dexgate_reads_replayed_by_pgbench_return_what_dexgate_read(
     }
     engine_log.start()
     sa.event.listen(gateway.engine.sync_engine, "before_cursor_execute", record)
+    gateway.reads.listen(lambda sql, parameters: recorded.append((sql, parameters)))
     try:
         listed = await client.get(f"/dynamic-entity/bench-values?{urlencode(filters)}")
         one = await client.get("/dynamic-entity/bench-values/2")

@@ -44,7 +44,7 @@ from schema_builder.operations.values import filter_value
 
 logger = logging.getLogger("dexgate.sql")
 
-StatementListener = Callable[[str], None]
+StatementListener = Callable[[str, tuple[Any, ...]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +89,8 @@ class Reader:
         self._listeners: list[StatementListener] = []
 
     def listen(self, listener: StatementListener) -> None:
-        """Call ``listener`` with the SQL of every JSON statement this reader sends (the rows'
-        statements go through the engine, whose events see them)."""
+        """Call ``listener`` with the SQL and parameters of every JSON statement this reader
+        sends (the rows' statements go through the engine, whose events see them)."""
         self._listeners.append(listener)
 
     # -- planning --------------------------------------------------------------------------
@@ -185,7 +185,7 @@ class Reader:
         hand it to the next request."""
         sql = statement.sql
         for listener in self._listeners:
-            listener(sql)
+            listener(sql, parameters)
         if logger.isEnabledFor(logging.DEBUG):  # as SQLAlchemy logs: the SQL, then its values
             logger.debug(sql)
             logger.debug("[%s] %r", "read pool" if self.pool else "engine", parameters)
