@@ -15,12 +15,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, graphiql, graphql, health, heap, openapi, redaction, rest, token
+from app import (
+    admin,
+    graphiql,
+    graphql,
+    health,
+    heap,
+    openapi,
+    page_security,
+    redaction,
+    rest,
+    token,
+)
 from app.database import create_engine, create_read_engine, create_read_pool
 from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
 from app.gateway import Gateway
 from app.guard import RequestGuard
+from app.page_security import PageHeaders
 from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
 from app.security import AuthenticationMiddleware
@@ -134,6 +146,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             *token.routes,
             *graphiql.routes,
             *admin.routes,
+            *page_security.routes,
         ],
         exception_handlers={
             DexgateError: handle_dexgate_error,
@@ -153,6 +166,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
             timeout=settings.request_timeout,
         ),
         Middleware(AuthenticationMiddleware),
+        Middleware(PageHeaders),
         # Innermost: the API's requests go straight to their endpoints (see app.dispatch).
         Middleware(ApiDispatch),
     ]
