@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import cli_audit, cli_auth, cli_data, migrate
+from app import cli_audit, cli_auth, cli_data, http_protocol, migrate
 from app.database import create_engine
 from app.settings import Settings, SettingsError
 from auth.audit import command_line_actor
@@ -73,6 +73,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        # The request head bounded (uvicorn's own parsers bound the request line only).
+        http=http_protocol.factory(settings.max_header_size, settings.max_headers),
         # On SIGTERM: stop accepting, let requests in flight finish for up to this long, then
         # cancel them (their transactions roll back) and stop.
         timeout_graceful_shutdown=settings.shutdown_timeout,

@@ -45,6 +45,8 @@ class Settings:
     database_connect_timeout: float = 5.0
     request_timeout: float = 30.0
     max_body_size: int = 5 * 1024 * 1024
+    max_header_size: int = 64 * 1024
+    max_headers: int = 100
     max_write_items: int = 1000
     graphql_max_query_length: int = 100_000
     graphql_max_depth: int = 12
@@ -82,6 +84,8 @@ class Settings:
             database_connect_timeout=_positive_float(env, "DEXGATE_DATABASE_CONNECT_TIMEOUT", 5.0),
             request_timeout=_positive_float(env, "DEXGATE_REQUEST_TIMEOUT", 30.0),
             max_body_size=_positive_int(env, "DEXGATE_MAX_BODY_SIZE", 5 * 1024 * 1024),
+            max_header_size=_positive_int(env, "DEXGATE_MAX_HEADER_SIZE", 64 * 1024),
+            max_headers=_positive_int(env, "DEXGATE_MAX_HEADERS", 100),
             max_write_items=_positive_int(env, "DEXGATE_MAX_WRITE_ITEMS", 1000),
             graphql_max_query_length=_positive_int(
                 env, "DEXGATE_GRAPHQL_MAX_QUERY_LENGTH", 100_000

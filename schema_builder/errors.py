@@ -321,6 +321,18 @@ class BodyTooLargeError(RequestError):
         )
 
 
+class HeadersTooLargeError(RequestError):
+    status = 431
+    code = "DX135"
+
+    def __init__(self, max_size: int, max_count: int) -> None:
+        super().__init__(
+            f"The request line and headers are larger than {max_size} bytes "
+            f"(DEXGATE_MAX_HEADER_SIZE) or more than {max_count} headers "
+            "(DEXGATE_MAX_HEADERS). Send fewer or shorter headers."
+        )
+
+
 class TooManyItemsError(RequestError):
     status = 413
     code = "DX131"
