@@ -33,6 +33,7 @@ from schema_builder.errors import (
     PageLimitExceededError,
     RequestError,
 )
+from schema_builder.graphql_write_selection import require_answerable
 from schema_builder.operations import delete as delete_op
 from schema_builder.operations import read, write
 from schema_builder.operations.access import require_read
@@ -333,6 +334,7 @@ def write_resolver(alias: str, mode: WriteMode) -> Resolver:
         context = _context(info)
         try:
             includes = _written_includes(info, context, alias)
+            require_answerable(info, context.access, context.catalog.entity(alias), items)
             result = await write.write(
                 context.engine,
                 context.catalog,
