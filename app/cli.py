@@ -133,9 +133,17 @@ def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
+async def _readable(registry: CatalogRegistry) -> list[EntityConfiguration]:
+    """The stored configurations that can be read; the others are named on stderr."""
+    configurations, problems = await registry.stored()
+    for problem in problems:
+        print(f"dexgate: left out, cannot be read: {problem}", file=sys.stderr)
+    return configurations
+
+
 def cmd_entities_export(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        configurations = await _registry(engine, settings).configurations()
+        configurations = await _readable(_registry(engine, settings))
         print(json.dumps([entry_to_dict(c) for c in configurations], indent=2))
         return 0
 
@@ -144,7 +152,7 @@ def cmd_entities_export(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_entities_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        configurations = await _registry(engine, settings).configurations()
+        configurations = await _readable(_registry(engine, settings))
         rows = [("ALIAS", "TABLE", "STATUS", "FIELDS", "RELATIONS")]
         rows += [
             (
@@ -171,7 +179,7 @@ def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
         config = EntityConfiguration(
             config.table_name, config.alias, args.activate, config.definition, config.relations
         )
-        report = await registry.apply([config], actor=command_line_actor())
+        report = await registry.add(config, actor=command_line_actor())
         _print_report(report)
         print(json.dumps(entry_to_dict(config), indent=2))
         return 0
