@@ -41,6 +41,7 @@ from app.graphql_limits import (
     length_exceeded,
     shape_rule,
 )
+from app.graphql_suggestions import without_suggestions
 from app.json_input import DuplicateKeyError, loads
 from app.responses import JSONResponse, json_text_response
 from app.settings import Settings
@@ -120,6 +121,8 @@ class _DocumentCache:
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         errors = validate(schema, document, rules)
+        if not introspection:
+            errors = without_suggestions(errors)
         _remember(self._valid, key, (schema, limits, errors), self.size)
         return errors
 
@@ -354,6 +357,8 @@ async def graphql_endpoint(request: Request) -> Response:
     status = 200
     headers: dict[str, str] = {}
     if result.errors:
+        if not introspection:  # a variable's value is checked here: "Did you mean" too
+            result.errors = without_suggestions(result.errors)
         body["errors"] = _errors_of(result)
         if result.data is None and all(e.path is None for e in result.errors):
             status = 400
