@@ -51,9 +51,11 @@ from schema_builder.registry import CatalogRegistry
 
 
 async def index(request: Request) -> Response:
-    """Where things are; the entities the caller may read when it sent credentials."""
+    """Where things are; the entities the caller may read when it sent credentials. Absolute
+    URLs when ``DEXGATE_PUBLIC_URL`` is set, else paths."""
     gateway: Gateway = request.app.state.gateway
-    base = str(request.base_url).rstrip("/")
+    # From the configured public URL, or paths: never from the request's Host header.
+    base = gateway.settings.public_url
     body: dict[str, object] = {
         "name": "dexgate",
         "token": f"{base}/token",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dexgate.db"
 
@@ -65,6 +66,7 @@ class Settings:
     redis_url: str = ""
     redis_prefix: str = "dexgate:"
     shutdown_timeout: int = 30
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -108,6 +110,7 @@ class Settings:
             redis_url=env.get("DEXGATE_REDIS_URL", "").strip(),
             redis_prefix=env.get("DEXGATE_REDIS_PREFIX", "dexgate:"),
             shutdown_timeout=_non_negative_int(env, "DEXGATE_SHUTDOWN_TIMEOUT", 30),
+            public_url=_public_url(env, "DEXGATE_PUBLIC_URL"),
         )
 
 
@@ -164,3 +167,18 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value == 0:
         raise SettingsError(f"{name} must be a positive number of seconds, got {env[name]!r}.")
     return value
+
+
+def _public_url(env: Mapping[str, str], name: str) -> str:
+    """The URL clients reach dexgate at (``https://api.example.com`` or with a path prefix),
+    without a trailing slash; empty when unset (answers then hold paths, never a Host)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"{name} must be an http(s) URL without query or fragment, such as "
+            f"https://api.example.com, got {raw!r}."
+        )
+    return raw.rstrip("/")

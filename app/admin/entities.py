@@ -119,7 +119,8 @@ def _sample_query(config: EntityConfiguration) -> str:
 async def entity_detail(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     config = await configuration_of(gateway, request.path_params["alias"])
-    base = str(request.base_url).rstrip("/")
+    # The configured public URL, never the request's Host; a placeholder without one.
+    base = gateway.settings.public_url or "https://DEXGATE_HOST"
     query = _sample_query(config)
     return render(
         request,

@@ -23,6 +23,7 @@ from schema_builder.errors import (
 from schema_builder.operations.access import require
 from schema_builder.operations.audit import record_deleted
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
+from schema_builder.operations.delete_guard import says_nothing
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import DeleteRequest
 from schema_builder.operations.values import filter_value
@@ -44,7 +45,7 @@ async def delete(
         except DexgateError:
             raise EntityNotFoundError(entity.alias) from None
         where: list[sa.ColumnElement[bool]] = [id_column == key]
-    elif request.conditions:
+    elif not says_nothing(request.conditions):  # none, or only filters like {"like": "%"}
         where = compile_conditions(entity, request.conditions)
     else:
         raise UnfilteredDeleteError(entity.alias)
