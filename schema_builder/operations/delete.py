@@ -45,8 +45,10 @@ async def delete(
         except DexgateError:
             raise EntityNotFoundError(entity.alias) from None
         where: list[sa.ColumnElement[bool]] = [id_column == key]
-    elif not says_nothing(request.conditions):  # none, or only filters like {"like": "%"}
-        where = compile_conditions(entity, request.conditions)
+    elif request.conditions:
+        where = compile_conditions(entity, request.conditions)  # checks them first (DX101)
+        if says_nothing(request.conditions):  # only filters like {"like": "%"}
+            raise UnfilteredDeleteError(entity.alias)
     else:
         raise UnfilteredDeleteError(entity.alias)
     async with translating(), engine.begin() as connection:
