@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, health, heap, openapi, redaction, token
+from app import admin, health, heap, openapi, page_security, redaction, token
 from app.database import create_engine, create_read_engine, create_read_pool
 from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
@@ -24,6 +24,7 @@ from app.graphql import endpoint as graphql
 from app.graphql import graphiql
 from app.graphql.service import GraphQLService
 from app.guard import RequestGuard
+from app.page_security import PageHeaders
 from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
 from app.rest import endpoints as rest
@@ -44,9 +45,11 @@ from schema_builder.registry import CatalogRegistry
 
 
 async def index(request: Request) -> Response:
-    """Where things are; the entities the caller may read when it sent credentials."""
+    """Where things are; the entities the caller may read when it sent credentials. Absolute
+    URLs when ``DEXGATE_PUBLIC_URL`` is set, else paths."""
     gateway: Gateway = request.app.state.gateway
-    base = str(request.base_url).rstrip("/")
+    # From the configured public URL, or paths: never from the request's Host header.
+    base = gateway.settings.public_url
     body: dict[str, object] = {
         "name": "dexgate",
         "token": f"{base}/token",
@@ -143,6 +146,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             *token.routes,
             *graphiql.routes,
             *admin.routes,
+            *page_security.routes,
         ],
         exception_handlers={
             DexgateError: handle_dexgate_error,
@@ -162,6 +166,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
             timeout=settings.request_timeout,
         ),
         Middleware(AuthenticationMiddleware),
+        Middleware(PageHeaders),
         # Innermost: the API's requests go straight to their endpoints (see app.dispatch).
         Middleware(ApiDispatch),
     ]

@@ -80,6 +80,9 @@ async def _catalog(gateway: Gateway, seconds: float) -> dict[str, Any]:
         "version": served.version,
         "entities": len(served.entities),
         "listening": gateway.registry.listening,
+        # Entities left out (a stored configuration that cannot be read, a table gone): the
+        # process serves the others and names these (why is in the log and the Back Office).
+        "leftOut": sorted({p.entity for p in catalog.problems}),
     }
 
 

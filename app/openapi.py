@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from app.assets.swagger import ASSETS_DIR, PINNED, assets_present
 from app.gateway import Gateway
 from app.graphql.graphiql import AssetFiles
+from app.page_security import ASSETS_PATH
 from app.rest import endpoints as rest
 from auth.principal import Principal
 from schema_builder.catalog import Catalog
@@ -40,30 +41,9 @@ PAGE = """<!doctype html>
   <link rel="stylesheet" href="{static}/swagger-ui.css">
 </head>
 <body>
-  <div id="swagger-ui">Loading Swagger UI {version}…</div>
+  <div id="swagger-ui" data-document="{document}">Loading Swagger UI {version}…</div>
   <script src="{static}/swagger-ui-bundle.js"></script>
-  <script>
-    // The page was opened with a key (?api_key=...): Swagger UI sends it on with each request
-    // to the API, unless credentials were set with the Authorize button.
-    const apiKey = new URLSearchParams(window.location.search).get("api_key");
-    window.ui = SwaggerUIBundle({{
-      url: "{document}",
-      dom_id: "#swagger-ui",
-      deepLinking: true,
-      validatorUrl: null,
-      presets: [SwaggerUIBundle.presets.apis],
-      layout: "BaseLayout",
-      requestInterceptor: (request) => {{
-        const path = new URL(request.url, window.location.href).pathname;
-        const headers = request.headers;
-        if (apiKey && path.startsWith("/dynamic-entity/")
-            && !headers["X-Api-Key"] && !headers["Authorization"]) {{
-          headers["X-Api-Key"] = apiKey;
-        }}
-        return request;
-      }},
-    }});
-  </script>
+  <script src="{assets}/swagger-start.js"></script>
 </body>
 </html>
 """
@@ -160,6 +140,7 @@ async def docs_page(request: Request) -> Response:
         return HTMLResponse(MISSING, status_code=503)
     body = PAGE.format(
         static=STATIC_PATH,
+        assets=ASSETS_PATH,
         document=DOCUMENT_PATH,
         version=html.escape(PINNED["swagger-ui-dist"]),
     )

@@ -1,16 +1,27 @@
 """Keep secrets out of logs: uvicorn's access log writes the query string, which may hold
-``api_key=...`` (Spryker's query-parameter form of an API key)."""
+``api_key=...`` (Spryker's query-parameter form of an API key). Which parameters are secret,
+however their names are spelled, is decided by app.query_credentials, the parser the
+authentication reads the key with."""
 
 from __future__ import annotations
 
 import logging
-import re
 
-_SECRET_PARAMETER = re.compile(r"((?:^|[?&])(?:api_key|access_token|refresh_token)=)[^&\s]*", re.I)
+from app.query_credentials import secret_spans
+
+REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    return _SECRET_PARAMETER.sub(r"\1[redacted]", text)
+    """``text`` with the value of every secret query parameter replaced by ``[redacted]``."""
+    if "=" not in text:
+        return text
+    parts = []
+    end = 0
+    for start, stop in secret_spans(text):
+        parts += [text[end:start], REDACTED]
+        end = stop
+    return "".join(parts) + text[end:] if parts else text
 
 
 class RedactSecretsFilter(logging.Filter):

@@ -22,12 +22,12 @@ import hmac
 from typing import Literal
 from urllib.parse import urlencode
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import rate_limit
+from app import query_credentials, rate_limit
 from app.responses import JSONResponse
 from auth.errors import (
     AdminRequiredError,
@@ -168,8 +168,8 @@ class AuthenticationMiddleware:
         """The principal, and the CSRF token of the session when the cookie authenticated."""
         headers = Headers(scope=scope)
         api_key = headers.get("x-api-key")
-        if not api_key and b"api_key" in scope.get("query_string", b""):
-            api_key = QueryParams(scope["query_string"]).get("api_key")
+        if not api_key:
+            api_key = query_credentials.api_key(scope.get("query_string", b""))
         authorization = headers.get("authorization")
         authenticator = scope["app"].state.gateway.authenticator
         if api_key or authorization is not None:

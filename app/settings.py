@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dexgate.db"
 
@@ -45,6 +46,8 @@ class Settings:
     database_connect_timeout: float = 5.0
     request_timeout: float = 30.0
     max_body_size: int = 5 * 1024 * 1024
+    max_header_size: int = 64 * 1024
+    max_headers: int = 100
     max_write_items: int = 1000
     graphql_max_query_length: int = 100_000
     graphql_max_depth: int = 12
@@ -64,6 +67,7 @@ class Settings:
     redis_url: str = ""
     redis_prefix: str = "dexgate:"
     shutdown_timeout: int = 30
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +87,8 @@ class Settings:
             database_connect_timeout=_positive_float(env, "DEXGATE_DATABASE_CONNECT_TIMEOUT", 5.0),
             request_timeout=_positive_float(env, "DEXGATE_REQUEST_TIMEOUT", 30.0),
             max_body_size=_positive_int(env, "DEXGATE_MAX_BODY_SIZE", 5 * 1024 * 1024),
+            max_header_size=_positive_int(env, "DEXGATE_MAX_HEADER_SIZE", 64 * 1024),
+            max_headers=_positive_int(env, "DEXGATE_MAX_HEADERS", 100),
             max_write_items=_positive_int(env, "DEXGATE_MAX_WRITE_ITEMS", 1000),
             graphql_max_query_length=_positive_int(
                 env, "DEXGATE_GRAPHQL_MAX_QUERY_LENGTH", 100_000
@@ -106,6 +112,7 @@ class Settings:
             redis_url=env.get("DEXGATE_REDIS_URL", "").strip(),
             redis_prefix=env.get("DEXGATE_REDIS_PREFIX", "dexgate:"),
             shutdown_timeout=_non_negative_int(env, "DEXGATE_SHUTDOWN_TIMEOUT", 30),
+            public_url=_public_url(env, "DEXGATE_PUBLIC_URL"),
         )
 
 
@@ -162,3 +169,18 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value == 0:
         raise SettingsError(f"{name} must be a positive number of seconds, got {env[name]!r}.")
     return value
+
+
+def _public_url(env: Mapping[str, str], name: str) -> str:
+    """The URL clients reach dexgate at (``https://api.example.com`` or with a path prefix),
+    without a trailing slash; empty when unset (answers then hold paths, never a Host)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"{name} must be an http(s) URL without query or fragment, such as "
+            f"https://api.example.com, got {raw!r}."
+        )
+    return raw.rstrip("/")

@@ -154,15 +154,20 @@ class Authenticator:
     async def _load_subject(self, kind: str, ident: int, session: str | None) -> Principal | None:
         table = tables.user if kind == "user" else tables.client
         name_column = table.c.username if kind == "user" else table.c.name
+        generation = tables.client.c.secret_hash if kind == "client" else sa.null()
         async with self.engine.connect() as connection:
             row = (
                 await connection.execute(
-                    sa.select(name_column, table.c.is_active).where(table.c.id == ident)
+                    sa.select(name_column, table.c.is_active, generation).where(table.c.id == ident)
                 )
             ).first()
             if row is None or not row[1]:
                 return None
-            if session is not None:
+            if kind == "client":
+                # A client's token names the secret it was issued for: refused once rotated.
+                if session is not None and session != credentials.secret_generation(row[2] or ""):
+                    return None
+            elif session is not None:
                 rt = tables.refresh_token
                 revoked = await connection.scalar(
                     sa.select(rt.c.id)

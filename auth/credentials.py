@@ -42,3 +42,10 @@ def new_secret() -> str:
 
 def new_family() -> str:
     return secrets.token_hex(16)
+
+
+def secret_generation(secret_digest: str) -> str:
+    """A short mark of a client's current secret, carried in its access tokens: rotating the
+    secret changes it, and tokens carrying the old one are refused (the digest itself is not
+    given away: the mark is a hash of it)."""
+    return "gen:" + hashlib.sha256(secret_digest.encode()).hexdigest()[:16]

@@ -236,7 +236,11 @@ class _Server(AuthorizationServer):  # type: ignore[misc]  # authlib is untyped
             exchange.family = family
             access = self.signer.issue(f"user:{user.id}", self.lifetimes.access, session=family)
         else:
-            access = self.signer.issue(f"client:{client.id}", self.lifetimes.access)
+            # The secret's generation as the session: rotating the secret ends these tokens.
+            generation = credentials.secret_generation(client.secret_hash or "")
+            access = self.signer.issue(
+                f"client:{client.id}", self.lifetimes.access, session=generation
+            )
         token: dict[str, Any] = {
             "token_type": "Bearer",
             "access_token": access,

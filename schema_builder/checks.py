@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
-from schema_builder.definition import EntityConfiguration
+from schema_builder.definition import EntityConfiguration, entry_to_dict, parse_entry
 from schema_builder.errors import ConfigurationError, Problem
 from schema_builder.graphql.names import SHARED_TYPE_NAMES, entity_names
 from schema_builder.reflection import is_denied, is_key, natural_type, type_fits
@@ -22,8 +22,11 @@ def check_configurations(
     tables: Mapping[str, sa.Table],
     denied: Sequence[str],
 ) -> None:
-    """Raise :class:`ConfigurationError` listing every problem of the resulting registry."""
-    problems: list[Problem] = []
+    """Raise :class:`ConfigurationError` listing every problem of the resulting registry.
+
+    Each configuration is first read back as an installer entry, so that one built in code
+    (the CLI's pre-filled one, a Back Office form's) meets exactly the checks a file does."""
+    problems: list[Problem] = [p for c in configurations for p in static_problems(c)]
     by_alias = {c.alias: c for c in configurations}
     for name, count in Counter(c.alias for c in configurations).items():
         if count > 1:
@@ -42,6 +45,15 @@ def check_configurations(
     problems.extend(check_graphql_names([c for c in configurations if c.is_active]))
     if problems:
         raise ConfigurationError(problems)
+
+
+def static_problems(config: EntityConfiguration) -> list[Problem]:
+    """What :func:`schema_builder.definition.parse_entry` finds wrong with ``config``."""
+    try:
+        parse_entry(entry_to_dict(config))
+    except ConfigurationError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _check_one(

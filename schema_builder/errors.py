@@ -207,10 +207,13 @@ class DeleteForeignKeyError(EntityError):
     status = 400
     code = "1317"
 
-    def __init__(self, path: str, child_table: str) -> None:
+    def __init__(self, path: str, child: str | None) -> None:
+        """``child``: the alias of the entity whose rows refer to this one, when the caller may
+        read it; never a table name."""
+        named = f" Child entity: `{child}`." if child is not None else ""
         super().__init__(
             f"Failed to delete the data for `{path}`. The entity has a child entity and can not "
-            f"be deleted. Child entity: `{child_table}`."
+            f"be deleted.{named}"
         )
 
 
@@ -323,6 +326,18 @@ class BodyTooLargeError(RequestError):
         super().__init__(
             f"The request body is larger than {limit} bytes, the most accepted "
             "(DEXGATE_MAX_BODY_SIZE). Send less per request."
+        )
+
+
+class HeadersTooLargeError(RequestError):
+    status = 431
+    code = "DX135"
+
+    def __init__(self, max_size: int, max_count: int) -> None:
+        super().__init__(
+            f"The request line and headers are larger than {max_size} bytes "
+            f"(DEXGATE_MAX_HEADER_SIZE) or more than {max_count} headers "
+            "(DEXGATE_MAX_HEADERS). Send fewer or shorter headers."
         )
 
 

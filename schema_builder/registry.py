@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from schema_builder.store import (
     ApplyReport,
     delete_configuration,
     load_configurations,
+    load_registry,
     read_version,
     save_configurations,
 )
@@ -137,7 +139,7 @@ class CatalogRegistry:
             if not force and self._catalog is not None and self._catalog.version == version:
                 return
             try:
-                configurations = await load_configurations(connection)
+                configurations, unreadable = await load_registry(connection)
                 names = [c.table_name for c in configurations if c.is_active]
                 tables = await connection.run_sync(lambda sync: reflect_tables(sync, names))
                 catalog = build_catalog(
@@ -146,6 +148,10 @@ class CatalogRegistry:
                     tables,
                     sqlite=self.engine.dialect.name == "sqlite",
                 )
+                if unreadable:
+                    catalog = dataclasses.replace(
+                        catalog, problems=(*unreadable, *catalog.problems)
+                    )
             except Exception as exc:
                 if self._catalog is None:
                     raise
@@ -162,6 +168,11 @@ class CatalogRegistry:
     async def configurations(self) -> list[EntityConfiguration]:
         async with self.engine.connect() as connection:
             return await load_configurations(connection)
+
+    async def stored(self) -> tuple[list[EntityConfiguration], list[Problem]]:
+        """The stored configurations that can be read, and the problems of the others."""
+        async with self.engine.connect() as connection:
+            return await load_registry(connection)
 
     async def apply(
         self,
@@ -193,6 +204,27 @@ class CatalogRegistry:
             await _record_changes(connection, actor, report, configurations)
         await self.refresh()
         return report
+
+    async def add(self, config: EntityConfiguration, *, actor: str = SYSTEM) -> ApplyReport:
+        """Register a new entity: refused (nothing written) when its table or alias is
+        registered already, since :meth:`apply` would replace that configuration."""
+        for stored in await self.configurations():
+            if stored.table_name == config.table_name or stored.alias == config.alias:
+                raise ConfigurationError(
+                    [
+                        Problem(
+                            config.alias,
+                            f"Table `{stored.table_name}` is registered already, as "
+                            f"`{stored.alias}`."
+                            if stored.table_name == config.table_name
+                            else f"The alias is registered already, for table "
+                            f"`{stored.table_name}`.",
+                            fix="Change a registered entity with `dexgate entities apply`, "
+                            "or remove it first.",
+                        )
+                    ]
+                )
+        return await self.apply([config], actor=actor)
 
     async def remove(self, alias: str, *, actor: str = SYSTEM) -> bool:
         async with write_transaction(self.engine) as connection:

@@ -74,7 +74,19 @@ async def configuration_stamps(
 
 
 async def load_configurations(connection: AsyncConnection) -> list[EntityConfiguration]:
-    """Every stored configuration, active or not, with its relationships."""
+    """Every stored configuration that can be read, active or not, with its relationships
+    (see :func:`load_registry` for the ones that cannot)."""
+    configurations, _problems = await load_registry(connection)
+    return configurations
+
+
+async def load_registry(
+    connection: AsyncConnection,
+) -> tuple[list[EntityConfiguration], list[Problem]]:
+    """The stored configurations that can be read, and the problems of those that cannot.
+
+    One bad stored configuration (saved before the checks caught it, or edited in the
+    database) is left out and named, never in the way of the others."""
     rows = (
         (
             await connection.execute(
@@ -128,18 +140,27 @@ async def load_configurations(connection: AsyncConnection) -> list[EntityConfigu
             }
         )
     result = []
+    problems: list[Problem] = []
     for row in rows:
         owned = relations.get(row["id"], [])
+        try:
+            definition = json.loads(row["definition"])
+        except ValueError:
+            problems.append(Problem(row["table_alias"], "The stored definition is not JSON."))
+            continue
         entry = {
             "tableName": row["table_name"],
             "tableAlias": row["table_alias"],
             "isActive": bool(row["is_active"]),
-            "definition": json.loads(row["definition"]),
+            "definition": definition,
             "childRelations": [r for r in owned if r["_kind"] == "hasMany"],
             "parentRelations": [r for r in owned if r["_kind"] == "belongsTo"],
         }
-        result.append(parse_entry(entry))
-    return result
+        try:
+            result.append(parse_entry(entry))
+        except ConfigurationError as exc:
+            problems.extend(exc.problems)
+    return result, problems
 
 
 async def save_configurations(

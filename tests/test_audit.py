@@ -273,3 +273,43 @@ async def test_dexgate_audit_prints_records_as_a_table_and_as_json(
     ]
     assert role_set["actor"] == command_line_actor()
     assert role_set["detail"] == {"role": "viewer", "grants": ["products:read"]}
+
+
+HOSTILE = "\u001b[2J\u001b]0;pwned\u0007"
+RAW_CONTROLS = ("\u001b", "\u0007", "\u009b", "\u202e")
+
+
+async def test_dexgate_audit_never_prints_terminal_control_characters(
+    engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """An identifier holding escape sequences cleared the operator's terminal."""
+    async with engine.begin() as connection:
+        await record(
+            connection,
+            "apikey:\u202eevil",
+            "create",
+            entity="tags\u009b31m",
+            identifiers=[HOSTILE, "two\nlines"],
+            detail={"note": HOSTILE},
+        )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DEXGATE_")}
+    environ["DEXGATE_DATABASE_URL"] = database_url
+
+    def dexgate(*args: str) -> str:
+        result = subprocess.run(  # noqa: S603 - our own console script with fixed arguments
+            [str(DEXGATE), *args], env=environ, cwd=tmp_path, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    table = dexgate("audit", "--limit", "1")
+    as_json = dexgate("audit", "--limit", "1", "--json")
+    for output in (table, as_json):
+        assert not any(c in output for c in RAW_CONTROLS), repr(output)
+    assert "\\u001b[2J\\u001b]0;pwned\\u0007" in table
+    assert "two\\u000alines" in table  # one record, one line
+    assert len(table.splitlines()) == 2
+    assert "apikey:\\u202eevil" in table
+    [entry] = [json.loads(line) for line in as_json.splitlines()]
+    assert entry["identifiers"] == [HOSTILE, "two\nlines"]  # JSON reads back the same values
+    assert entry["entity"] == "tags\u009b31m"

@@ -371,3 +371,46 @@ def test_invalid_setting_is_reported_with_exit_code_2(database: Path) -> None:
     assert result.stderr.strip() == (
         "dexgate: DEXGATE_MAX_PAGE_SIZE must be a positive integer, got '0'."
     )
+
+
+def test_entities_add_with_an_invalid_alias_saves_nothing(database: Path) -> None:
+    execute(database, "CREATE TABLE warehouse (id_warehouse INTEGER PRIMARY KEY, name TEXT)")
+    rows = registry_rows(database)
+
+    result = run(database, "entities", "add", "warehouse", "--alias", "a<b>")
+
+    assert result.returncode == 1
+    assert "Alias `a<b>` is invalid." in result.stderr
+    assert registry_rows(database) == rows
+    assert [e["tableAlias"] for e in export(database)] == DEMO_ALIASES
+
+
+def test_entities_add_of_a_registered_table_keeps_its_configuration(database: Path) -> None:
+    before = export(database)
+    table = entry(before, "countries")["tableName"]
+
+    result = run(database, "entities", "add", table, "--alias", "lands")
+
+    assert result.returncode == 1
+    assert f"Table `{table}` is registered already, as `countries`." in result.stderr
+    assert export(database) == before
+
+
+def test_a_bad_stored_configuration_is_named_and_the_others_still_listed(database: Path) -> None:
+    execute(
+        database,
+        "UPDATE dexgate_entity_configuration SET table_alias = 'a<b>' "
+        "WHERE table_alias = 'categories'",
+    )
+
+    listed = run(database, "entities", "list")
+    removed = run(database, "entities", "remove", "countries")
+
+    assert listed.returncode == 0
+    assert "countries" in listed.stdout
+    assert "a<b>" not in listed.stdout
+    assert "dexgate: left out, cannot be read: a<b>.tableAlias: Alias `a<b>` is invalid." in (
+        listed.stderr
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert [e["tableAlias"] for e in export(database)] == ["products", "product-stocks"]

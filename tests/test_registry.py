@@ -698,3 +698,55 @@ async def test_renaming_an_entity_and_reusing_its_alias_in_one_apply_is_refused(
     assert "both match the registered entity `countries`" in str(raised.value)
     after = {c.alias: c for c in await registry.configurations()}
     assert after == stored
+
+
+# --- one set of checks on every path, and a bad stored configuration in nobody's way --------
+
+
+async def test_a_configuration_built_in_code_meets_the_installer_files_checks(
+    registry: CatalogRegistry,
+) -> None:
+    """The CLI and the Back Office build configurations without reading a file: apply reads
+    each back as an entry, so an alias a file could not hold is refused before any write."""
+    config = replace(await registry.prefill("gizmo"), alias="a<b>")
+
+    problems = await refused(registry, [config])
+
+    assert [p.message for p in problems] == ["Alias `a<b>` is invalid."]
+
+
+async def test_add_refuses_a_registered_table_or_alias_and_keeps_its_configuration(
+    registry: CatalogRegistry,
+) -> None:
+    await registry.apply(parse_entries([demo_entry("countries")]))
+    before = await stored_rows(registry.engine)
+    table = next(c.table_name for c in await registry.configurations() if c.alias == "countries")
+    again = replace(await registry.prefill(table), alias="lands")
+    with pytest.raises(ConfigurationError, match="registered already, as `countries`"):
+        await registry.add(again)
+    taken = replace(await registry.prefill("gizmo"), alias="countries")
+    with pytest.raises(ConfigurationError, match="alias is registered already"):
+        await registry.add(taken)
+    assert await stored_rows(registry.engine) == before
+
+
+async def test_a_stored_configuration_that_cannot_be_read_is_left_out_and_named(
+    registry: CatalogRegistry, engine: AsyncEngine
+) -> None:
+    await registry.apply(parse_entries([demo_entry("countries"), demo_entry("categories")]))
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.update(entity_configuration)
+            .where(entity_configuration.c.table_alias == "countries")
+            .values(table_alias="a<b>")
+        )
+
+    catalog = await registry.refresh()
+
+    assert "categories" in catalog.entities
+    assert "countries" not in catalog.entities
+    assert "a<b>" not in catalog.entities
+    assert ("a<b>", "Alias `a<b>` is invalid.") in [(p.entity, p.message) for p in catalog.problems]
+    configurations, problems = await registry.stored()
+    assert "categories" in [c.alias for c in configurations]
+    assert [p.entity for p in problems] == ["a<b>"]

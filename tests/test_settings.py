@@ -132,3 +132,14 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.max_page_size = 5  # type: ignore[misc]
+
+
+def test_request_head_limits_default_to_64_kib_and_100_headers() -> None:
+    assert (Settings.from_env({}).max_header_size, Settings.from_env({}).max_headers) == (
+        65536,
+        100,
+    )
+    given = Settings.from_env({"DEXGATE_MAX_HEADER_SIZE": "8192", "DEXGATE_MAX_HEADERS": "20"})
+    assert (given.max_header_size, given.max_headers) == (8192, 20)
+    with pytest.raises(SettingsError, match="DEXGATE_MAX_HEADER_SIZE must be a positive integer"):
+        Settings.from_env({"DEXGATE_MAX_HEADER_SIZE": "0"})

@@ -57,6 +57,12 @@ async def _rows(gateway: Gateway, catalog: Catalog) -> list[EntityRow]:
     ]
 
 
+async def _unreadable(gateway: Gateway) -> list[str]:
+    """The stored configurations that cannot be read, each named with its problem."""
+    _configurations, problems = await gateway.registry.stored()
+    return [str(p) for p in problems]
+
+
 async def configuration_of(gateway: Gateway, alias: str) -> EntityConfiguration:
     for config in await gateway.registry.configurations():
         if config.alias == alias:
@@ -72,6 +78,7 @@ async def entity_list(request: Request) -> Response:
         "entities.html",
         section="entities",
         rows=await _rows(gateway, catalog),
+        unreadable=await _unreadable(gateway),
         diagram=Markup(entity_diagram(catalog)),  # noqa: S704  # every text in it is escaped
     )
 
@@ -112,7 +119,8 @@ def _sample_query(config: EntityConfiguration) -> str:
 async def entity_detail(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     config = await configuration_of(gateway, request.path_params["alias"])
-    base = str(request.base_url).rstrip("/")
+    # The configured public URL, never the request's Host; a placeholder without one.
+    base = gateway.settings.public_url or "https://DEXGATE_HOST"
     query = _sample_query(config)
     return render(
         request,

@@ -150,7 +150,10 @@ async def _save(
     errors.update({k: v for k, v in form_errors.items() if k not in errors})
     if config is not None and not errors:
         try:
-            await gateway.registry.apply([config], actor=actor_of(request))
+            if creating:  # never over a registered table or alias
+                await gateway.registry.add(config, actor=actor_of(request))
+            else:
+                await gateway.registry.apply([config], actor=actor_of(request))
         except ConfigurationError as exc:
             add_problems(errors, entity, exc.problems)
         else:

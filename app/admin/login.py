@@ -10,8 +10,9 @@ that the form must repeat.
 from __future__ import annotations
 
 import hmac
+import posixpath
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,15 +40,20 @@ def sessions_of(gateway: Gateway) -> BackOfficeSessions:
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after logging in: a Back Office or GraphiQL path of ours, nothing else."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Where to go after logging in: a Back Office page or GraphiQL, nothing else.
+
+    The path is decoded and normalised first (``/admin/../..//evil.com`` is ``//evil.com``,
+    which a browser would take for another host), and the normalised path is what is used."""
+    if not value or not value.startswith("/") or "\\" in value:
         return HOME
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return HOME
-    path = parts.path
+    path = posixpath.normpath(unquote(parts.path))
+    if "\\" in path or path.startswith("//") or any(ord(c) < 0x20 for c in path):
+        return HOME
     if path == "/graphiql" or (path.startswith("/admin/") and not path.startswith("/admin/log")):
-        return value
+        return quote(path) + (f"?{parts.query}" if parts.query else "")
     return HOME
 
 

@@ -20,15 +20,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 FLASH_COOKIE = "dexgate_flash"
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
+# The framing, sniffing, referrer and content-security headers are added to every HTML page
+# by app.page_security.PageHeaders.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def _stamp(value: datetime | None) -> str:

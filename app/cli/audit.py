@@ -8,6 +8,7 @@ import json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cli.auth import Commands, print_table, run_with_engine
+from app.cli.output import echo
 from app.settings import Settings
 from auth.audit import AuditEntry, entries
 
@@ -45,7 +46,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         )
         if args.json:
             for entry in found:
-                print(json.dumps(as_json(entry), ensure_ascii=False))
+                echo(json.dumps(as_json(entry), ensure_ascii=False))
             return 0
         print_table(
             [

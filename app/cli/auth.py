@@ -16,6 +16,7 @@ from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cli.output import echo, printable
 from app.database import create_engine
 from app.settings import Settings
 from auth import store
@@ -33,7 +34,7 @@ def run_with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[
         try:
             return await work(engine)
         except (store.AuthStoreError, GrantSyntaxError, WeakPasswordError) as exc:
-            print(f"dexgate: {exc}", file=sys.stderr)
+            echo(f"dexgate: {exc}", file=sys.stderr)
             return 1
         finally:
             await engine.dispose()
@@ -46,9 +47,11 @@ def _stamp(value: datetime | None) -> str:
 
 
 def print_table(rows: list[list[str]], header: list[str]) -> None:
+    """Rows under a header, in aligned columns; each cell on one line, escaped."""
+    rows = [[printable(cell, lines=False) for cell in row] for row in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def read_password(args: argparse.Namespace) -> str:
@@ -65,7 +68,7 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
         await store.create_user(
             engine, args.name, read_password(args), args.role, actor=command_line_actor()
         )
-        print(f"dexgate: user {args.name} created", file=sys.stderr)
+        echo(f"dexgate: user {args.name} created", file=sys.stderr)
         return 0
 
     return run_with_engine(settings, work)
@@ -74,9 +77,7 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         await store.set_password(engine, args.name, read_password(args), actor=command_line_actor())
-        print(
-            f"dexgate: password of {args.name} changed; its sessions are revoked", file=sys.stderr
-        )
+        echo(f"dexgate: password of {args.name} changed; its sessions are revoked", file=sys.stderr)
         return 0
 
     return run_with_engine(settings, work)
@@ -107,7 +108,7 @@ def _user_active(active: bool) -> Handler:
         async def work(engine: AsyncEngine) -> int:
             await store.set_user_active(engine, args.name, active, actor=command_line_actor())
             state = "enabled" if active else "disabled; its sessions are revoked"
-            print(f"dexgate: user {args.name} {state}", file=sys.stderr)
+            echo(f"dexgate: user {args.name} {state}", file=sys.stderr)
             return 0
 
         return run_with_engine(settings, work)
@@ -127,7 +128,7 @@ def cmd_role_set(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         role = await store.set_role(engine, args.name, args.grant, actor=command_line_actor())
         grants = " ".join(format_grants(role.grants)) or "(none)"
-        print(f"dexgate: role {role.name}: {grants}", file=sys.stderr)
+        echo(f"dexgate: role {role.name}: {grants}", file=sys.stderr)
         return 0
 
     return run_with_engine(settings, work)
@@ -175,7 +176,7 @@ def cmd_apikey_create(settings: Settings, args: argparse.Namespace) -> int:
         key = await store.create_api_key(
             engine, args.name, args.role, args.expires, actor=command_line_actor()
         )
-        print(key)
+        echo(key)
         return 0
 
     return run_with_engine(settings, work)
@@ -206,7 +207,7 @@ def cmd_apikey_list(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_apikey_revoke(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         await store.revoke_api_key(engine, args.name, actor=command_line_actor())
-        print(f"dexgate: API key {args.name} revoked", file=sys.stderr)
+        echo(f"dexgate: API key {args.name} revoked", file=sys.stderr)
         return 0
 
     return run_with_engine(settings, work)
@@ -217,7 +218,7 @@ def cmd_client_create(settings: Settings, args: argparse.Namespace) -> int:
         client_id, secret = await store.create_client(
             engine, args.name, args.role, actor=command_line_actor()
         )
-        print(f"client_id: {client_id}\nclient_secret: {secret}")
+        echo(f"client_id: {client_id}\nclient_secret: {secret}")
         return 0
 
     return run_with_engine(settings, work)
@@ -228,7 +229,7 @@ def cmd_client_rotate(settings: Settings, args: argparse.Namespace) -> int:
         client_id, secret = await store.rotate_client_secret(
             engine, args.name, actor=command_line_actor()
         )
-        print(f"client_id: {client_id}\nclient_secret: {secret}")
+        echo(f"client_id: {client_id}\nclient_secret: {secret}")
         return 0
 
     return run_with_engine(settings, work)
@@ -258,7 +259,7 @@ def cmd_client_list(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_client_revoke(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         await store.set_client_active(engine, args.name, False, actor=command_line_actor())
-        print(f"dexgate: client {args.name} revoked", file=sys.stderr)
+        echo(f"dexgate: client {args.name} revoked", file=sys.stderr)
         return 0
 
     return run_with_engine(settings, work)

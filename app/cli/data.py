@@ -22,6 +22,7 @@ from typing import IO, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cli.output import echo
 from app.database import create_engine
 from app.rest.query import parse_conditions, parse_include
 from app.settings import Settings
@@ -46,7 +47,7 @@ class UsageError(Exception):
 
 
 def _fail(message: str) -> int:
-    print(f"dexgate: {message}", file=sys.stderr)
+    echo(f"dexgate: {message}", file=sys.stderr)
     return 2
 
 
@@ -63,7 +64,7 @@ def _run(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> i
     except UsageError as exc:
         return _fail(str(exc))
     except DexgateError as exc:
-        print(f"dexgate: {exc.code}: {exc.message}", file=sys.stderr)
+        echo(f"dexgate: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
 
 
@@ -148,7 +149,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                     rows += len(page)
                     progress.update(rows)
                 sink.write(writer.finish().encode())
-        print(
+        echo(
             f"dexgate: exported {rows:,} rows of {entity.alias} to {args.output or 'stdout'} "
             f"as {format_} ({_rate(rows, progress.elapsed)})",
             file=sys.stderr,
@@ -237,7 +238,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             report.close()
             progress.close()
         summary = _summary(entity.alias, result, report, progress.elapsed, transactional)
-        print(summary, file=sys.stderr)
+        echo(summary, file=sys.stderr)
         if result.stopped is not None:
             return 2
         return 1 if result.failed else 0

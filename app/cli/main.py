@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate
+from app import http_protocol, migrate
 from app.cli import audit as cli_audit
 from app.cli import auth as cli_auth
 from app.cli import data as cli_data
+from app.cli.output import echo, printable
 from app.database import create_engine
 from app.settings import Settings, SettingsError
 from auth.audit import command_line_actor
@@ -47,7 +48,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
         return 0
 
     code = asyncio.run(_with_engine(settings, work))
-    print(f"dexgate: database is up to date ({_safe_url(settings.database_url)})")
+    echo(f"dexgate: database is up to date ({_safe_url(settings.database_url)})")
     return code
 
 
@@ -56,7 +57,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     cmd_migrate(settings, args)
     base = f"http://{args.host}:{args.port}"
-    print(
+    echo(
         f"dexgate: serving {_safe_url(settings.database_url)} on {base}\n"
         f"  entities:  {base}/\n"
         f"  token:     {base}/token  (OAuth 2.0: password, client_credentials, refresh_token)\n"
@@ -76,6 +77,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        # The request head bounded (uvicorn's own parsers bound the request line only).
+        http=http_protocol.factory(settings.max_header_size, settings.max_headers),
         # On SIGTERM: stop accepting, let requests in flight finish for up to this long, then
         # cancel them (their transactions roll back) and stop.
         timeout_graceful_shutdown=settings.shutdown_timeout,
@@ -89,20 +92,20 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         await migrate.upgrade(engine)
         created = await demo.load(engine, _registry(engine, settings))
-        print("dexgate: demo catalog " + ("loaded" if created else "already present"))
+        echo("dexgate: demo catalog " + ("loaded" if created else "already present"))
         given = os.environ.get("DEXGATE_ADMIN_PASSWORD") or None
         password = await demo.ensure_admin(engine, given)
         if password is None:
-            print("dexgate: Back Office user `admin` exists; its password is unchanged")
+            echo("dexgate: Back Office user `admin` exists; its password is unchanged")
         elif given is None:
-            print(
+            echo(
                 f"dexgate: Back Office user `admin` created, password: {password}\n"
                 "  (shown only this once; set DEXGATE_ADMIN_PASSWORD to choose it)"
             )
         else:
-            print("dexgate: Back Office user `admin` has the password in DEXGATE_ADMIN_PASSWORD")
-        print("dexgate: get a token and call the API:")
-        print(demo.curl_example(args.base_url, password if given is None else None))
+            echo("dexgate: Back Office user `admin` has the password in DEXGATE_ADMIN_PASSWORD")
+        echo("dexgate: get a token and call the API:")
+        echo(demo.curl_example(args.base_url, password if given is None else None))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -112,7 +115,7 @@ def _print_report(report: Any) -> None:
     for label in ("created", "updated", "deactivated", "unchanged"):
         names = getattr(report, label)
         if names:
-            print(f"{label}: {', '.join(names)}")
+            echo(f"{label}: {', '.join(names)}")
 
 
 def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
         data = json.loads(text)
     except (OSError, ValueError) as exc:
-        print(f"dexgate: cannot read {args.file}: {exc}", file=sys.stderr)
+        echo(f"dexgate: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
     configurations = parse_entries(data)
 
@@ -134,10 +137,18 @@ def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
+async def _readable(registry: CatalogRegistry) -> list[EntityConfiguration]:
+    """The stored configurations that can be read; the others are named on stderr."""
+    configurations, problems = await registry.stored()
+    for problem in problems:
+        echo(f"dexgate: left out, cannot be read: {problem}", file=sys.stderr)
+    return configurations
+
+
 def cmd_entities_export(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        configurations = await _registry(engine, settings).configurations()
-        print(json.dumps([entry_to_dict(c) for c in configurations], indent=2))
+        configurations = await _readable(_registry(engine, settings))
+        echo(json.dumps([entry_to_dict(c) for c in configurations], indent=2))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -145,9 +156,9 @@ def cmd_entities_export(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_entities_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
-        configurations = await _registry(engine, settings).configurations()
+        configurations = await _readable(_registry(engine, settings))
         rows = [("ALIAS", "TABLE", "STATUS", "FIELDS", "RELATIONS")]
-        rows += [
+        rows += [  # the values are checked names; escaped all the same, as every table's
             (
                 c.alias,
                 c.table_name,
@@ -157,9 +168,10 @@ def cmd_entities_list(settings: Settings, _args: argparse.Namespace) -> int:
             )
             for c in configurations
         ]
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        for row in rows:
-            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        shown = [[printable(v, lines=False) for v in row] for row in rows]
+        widths = [max(len(r[i]) for r in shown) for i in range(5)]
+        for row in shown:
+            echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -172,9 +184,9 @@ def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
         config = EntityConfiguration(
             config.table_name, config.alias, args.activate, config.definition, config.relations
         )
-        report = await registry.apply([config], actor=command_line_actor())
+        report = await registry.add(config, actor=command_line_actor())
         _print_report(report)
-        print(json.dumps(entry_to_dict(config), indent=2))
+        echo(json.dumps(entry_to_dict(config), indent=2))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -184,9 +196,9 @@ def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         removed = await _registry(engine, settings).remove(args.alias, actor=command_line_actor())
         if not removed:
-            print(f"dexgate: no entity `{args.alias}`", file=sys.stderr)
+            echo(f"dexgate: no entity `{args.alias}`", file=sys.stderr)
             return 1
-        print(f"removed: {args.alias}")
+        echo(f"removed: {args.alias}")
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -199,7 +211,7 @@ def cmd_schema_print(settings: Settings, _args: argparse.Namespace) -> int:
 
     async def work(engine: AsyncEngine) -> int:
         catalog = await _registry(engine, settings).refresh()
-        print(print_schema(build_valid_schema(catalog)))
+        echo(print_schema(build_valid_schema(catalog)))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -216,7 +228,7 @@ def cmd_openapi_print(settings: Settings, _args: argparse.Namespace) -> int:
             default_page_size=settings.default_page_size,
             version=api_version(),
         )
-        sys.stdout.write(render(build_document(catalog, options)))
+        sys.stdout.write(printable(render(build_document(catalog, options))))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -293,12 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[Settings, argparse.Namespace], int] = args.handler
         return handler(settings, args)
     except SettingsError as exc:
-        print(f"dexgate: {exc}", file=sys.stderr)
+        echo(f"dexgate: {exc}", file=sys.stderr)
         return 2
     except ConfigurationError as exc:
-        print("dexgate: the configuration cannot be saved:", file=sys.stderr)
+        echo("dexgate: the configuration cannot be saved:", file=sys.stderr)
         for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+            echo(f"  - {problem}", file=sys.stderr)
         return 1
 
 

@@ -22,6 +22,7 @@ from app.graphql.limits import (
     shape_rule,
 )
 from app.graphql.request_errors import SYNTAX, GraphQLRequestError
+from app.graphql.suggestions import without_suggestions
 
 
 class Documents:
@@ -61,6 +62,8 @@ class Documents:
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         errors = validate(schema, document, rules)
+        if not introspection:
+            errors = without_suggestions(errors)
         self._valid[key] = (schema, limits, errors)
         return errors
 

@@ -36,6 +36,7 @@ from app.graphql.request_errors import (
     VARIABLES,
     GraphQLRequestError,
 )
+from app.graphql.suggestions import without_suggestions
 from app.json_input import DuplicateKeyError, loads
 from app.responses import JSONResponse, json_text_response
 from auth.errors import AdminRequiredError
@@ -246,7 +247,7 @@ async def graphql_endpoint(request: Request) -> Response:
         if not isinstance(answered, list):
             status, headers = _failed_status(answered.errors)
             return json_text_response(answer_body(answered), status, headers)
-        return _result_response(ExecutionResult(None, answered))
+        return _result_response(ExecutionResult(None, answered), introspection)
     outcome = execute(
         schema,
         document,
@@ -256,14 +257,16 @@ async def graphql_endpoint(request: Request) -> Response:
         execution_context_class=SerialExecutionContext,
     )
     result = await outcome if isinstance(outcome, Awaitable) else outcome
-    return _result_response(result)
+    return _result_response(result, introspection)
 
 
-def _result_response(result: ExecutionResult) -> Response:
+def _result_response(result: ExecutionResult, introspection: bool) -> Response:
     body: dict[str, Any] = {}
     status = 200
     headers: dict[str, str] = {}
     if result.errors:
+        if not introspection:  # a variable's value is checked here: "Did you mean" too
+            result.errors = without_suggestions(result.errors)
         body["errors"] = _errors_of(result)
         if result.data is None and all(e.path is None for e in result.errors):
             status = 400

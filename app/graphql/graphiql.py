@@ -1,6 +1,9 @@
 """GraphiQL at ``/graphiql``, with its scripts served by dexgate (see app.assets.graphiql).
 
-``/graphiql?query=...`` opens with that query in the editor, so a link can show a query.
+``/graphiql?query=...`` opens with that query in the editor, so a link can show a query; a
+mutation (or anything that does not parse) is never put there, so that no link can make an
+admin's click change data. The page's script is a file (app/page_assets/graphiql-start.js), as
+its Content-Security-Policy allows no inline script (see app.page_security).
 Opened with ``?api_key=``, GraphiQL sends that key; opened from a Back Office session, it sends
 the session's CSRF token in ``X-CSRF-Token``, without which ``/graphql`` ignores the cookie.
 """
@@ -9,14 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.assets.graphiql import ASSETS_DIR, PINNED, assets_present
+from app.page_security import ASSETS_PATH
 
 DEFAULT_QUERY = """# Welcome to dexgate's GraphiQL. Press Ctrl+Enter to run.
 {
@@ -33,33 +37,15 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>dexgate GraphiQL</title>
   <link rel="stylesheet" href="/graphiql/static/graphiql.min.css">
-  <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+  <link rel="stylesheet" href="{assets}/graphiql.css">
 </head>
 <body>
-  <div id="graphiql">Loading GraphiQL {version}…</div>
+  <div id="graphiql" data-default-query="{default_query}" data-query="{query}"
+       data-csrf-token="{csrf_token}">Loading GraphiQL {version}…</div>
   <script src="/graphiql/static/react.production.min.js"></script>
   <script src="/graphiql/static/react-dom.production.min.js"></script>
   <script src="/graphiql/static/graphiql.min.js"></script>
-  <script>
-    const params = new URLSearchParams(window.location.search);
-    // The page was opened with the admin's key (?api_key=...): GraphiQL sends it on.
-    const apiKey = params.get("api_key");
-    // Opened from a Back Office session: the cookie counts on /graphql only with this token.
-    const csrfToken = {csrf_token};
-    const fetcher = GraphiQL.createFetcher({{
-      url: "/graphql",
-      headers: apiKey
-        ? {{ "X-Api-Key": apiKey }}
-        : csrfToken ? {{ "X-CSRF-Token": csrfToken }} : {{}},
-    }});
-    const root = ReactDOM.createRoot(document.getElementById("graphiql"));
-    root.render(React.createElement(GraphiQL, {{
-      fetcher: fetcher,
-      defaultQuery: {default_query},
-      query: params.get("query") || undefined,
-      defaultEditorToolsVisibility: true,
-    }}));
-  </script>
+  <script src="{assets}/graphiql-start.js"></script>
 </body>
 </html>
 """
@@ -72,6 +58,23 @@ registry) with <code>make graphiql-assets</code> or
 <code>python -m app.assets.graphiql</code>, then reload. The API at
 <a href="/graphql">/graphql</a> works without them.</p></body></html>
 """
+
+
+def prefill(query: str | None) -> str:
+    """What the editor opens with from ``?query=``: the query when it only reads (parses, and
+    every operation in it is a query), else nothing. A link must not be able to put a mutation
+    under the admin's next click."""
+    if not query:
+        return ""
+    try:
+        document = parse(query, no_location=True)
+    except GraphQLError:
+        return ""
+    reads_only = all(
+        not isinstance(d, OperationDefinitionNode) or d.operation is OperationType.QUERY
+        for d in document.definitions
+    )
+    return query if reads_only else ""
 
 
 class AssetFiles(StaticFiles):
@@ -87,9 +90,11 @@ async def graphiql_page(request: Request) -> Response:
         return HTMLResponse(MISSING, status_code=503)
     csrf_token: str | None = getattr(request.state, "csrf_token", None)
     body = PAGE.format(
+        assets=ASSETS_PATH,
         version=html.escape(PINNED["graphiql"]),
-        default_query=json.dumps(DEFAULT_QUERY).replace("</", "<\\/"),
-        csrf_token=json.dumps(csrf_token),
+        default_query=html.escape(DEFAULT_QUERY),
+        query=html.escape(prefill(request.query_params.get("query"))),
+        csrf_token=html.escape(csrf_token or ""),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from app.cli.output import printable
+
 Clock = Callable[[], float]
 
 
@@ -33,7 +35,7 @@ class Progress:
         interval: float = 5.0,
     ) -> None:
         self._stream = stream
-        self._label = label
+        self._label = printable(label, lines=False)  # a table or file name: data
         self._fraction = fraction
         self._clock = clock
         self._tty = stream.isatty()

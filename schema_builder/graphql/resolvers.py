@@ -26,6 +26,7 @@ from schema_builder.graphql.selection import (
     Walk,
     filter_from_input,
 )
+from schema_builder.graphql.write_selection import require_answerable
 from schema_builder.operations import delete as delete_op
 from schema_builder.operations import write
 from schema_builder.operations.access import require_read
@@ -215,6 +216,7 @@ def write_resolver(alias: str, mode: WriteMode) -> Resolver:
         context = _context(info)
         try:
             shape = _written_shape(info, context, alias)
+            require_answerable(info, context.access, context.catalog.entity(alias), items)
             result = await write.write(
                 context.engine,
                 context.catalog,

@@ -24,6 +24,7 @@ from schema_builder.errors import (
 from schema_builder.operations.access import require
 from schema_builder.operations.audit import record_deleted
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
+from schema_builder.operations.delete_guard import says_nothing
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import DeleteRequest
 from schema_builder.operations.values import filter_value
@@ -46,7 +47,9 @@ async def delete(
             raise EntityNotFoundError(entity.alias) from None
         where: list[sa.ColumnElement[bool]] = [id_column == key]
     elif request.conditions:
-        where = compile_conditions(entity, request.conditions)
+        where = compile_conditions(entity, request.conditions)  # checks them first (DX101)
+        if says_nothing(request.conditions):  # only filters like {"like": "%"}
+            raise UnfilteredDeleteError(entity.alias)
     else:
         raise UnfilteredDeleteError(entity.alias)
     async with translating(), write_transaction(engine) as connection:
@@ -63,13 +66,17 @@ async def delete(
             await savepoint.commit()
             await record_deleted(connection, access.actor, entity.alias, keys)
             return len(keys), []
-        deleted, errors = await _delete_each(connection, catalog, entity, keys)
+        deleted, errors = await _delete_each(connection, catalog, entity, keys, access)
         await record_deleted(connection, access.actor, entity.alias, deleted)
         return len(deleted), errors
 
 
 async def _delete_each(
-    connection: AsyncConnection, catalog: Catalog, entity: Entity, keys: list[Any]
+    connection: AsyncConnection,
+    catalog: Catalog,
+    entity: Entity,
+    keys: list[Any],
+    access: Permissions,
 ) -> tuple[list[Any], list[DexgateError]]:
     """Delete row by row: the keys deleted, and the errors of the rows that could not be."""
     deleted: list[Any] = []
@@ -82,7 +89,7 @@ async def _delete_each(
                 await connection.execute(sa.delete(entity.table).where(id_column == key))
         except IntegrityProblemError as problem:
             await savepoint.rollback()
-            child = problem.table or _referencing_table(catalog, entity)
+            child = _child_alias(catalog, entity, problem.table, access)
             errors.append(
                 DeleteForeignKeyError(f"{entity.alias}.{entity.identifier.name} = {key}", child)
             )
@@ -92,13 +99,23 @@ async def _delete_each(
     return deleted, errors
 
 
-def _referencing_table(catalog: Catalog, entity: Entity) -> str:
-    """The first registered table with a foreign key to ``entity``'s table."""
+def _child_alias(
+    catalog: Catalog, entity: Entity, table: str | None, access: Permissions
+) -> str | None:
+    """The alias of the entity whose rows refer to ``entity``'s (the database's ``table``, or
+    the first registered one with a foreign key to it), when ``access`` may read it: a refusal
+    names nothing the caller cannot see, and never a table."""
     for other in catalog.entities.values():
-        for fk in other.table.foreign_keys:
-            if fk.column.table.name == entity.table.name:
-                return other.table.name
-    for relation in entity.relations.values():
-        if relation.many:
-            return catalog.entities[relation.target].table_name
-    return "unknown"
+        if table is not None:
+            refers = other.table_name == table
+        else:
+            refers = any(
+                fk.column.table.name == entity.table.name for fk in other.table.foreign_keys
+            )
+        if refers and access.allows(other.alias, "read"):
+            return other.alias
+    if table is None:
+        for relation in entity.relations.values():
+            if relation.many and access.allows(relation.target, "read"):
+                return relation.target
+    return None

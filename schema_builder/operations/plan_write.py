@@ -32,7 +32,8 @@ _MISSING = object()
 
 @dataclass(eq=False)
 class Item:
-    """One row to write, with its children. ``key`` is the identifier value when one was sent."""
+    """One row to write, with its children. ``key`` is the identifier value when one was sent;
+    ``sent`` names the entity's fields the client sent for it."""
 
     entity: Entity
     path: str
@@ -44,6 +45,7 @@ class Item:
     children: list[tuple[Relation, list[Item]]] = field(default_factory=list)
     saved: dict[str, Any] | None = None
     saved_row: Any = None
+    sent: frozenset[str] = frozenset()
 
 
 @dataclass(eq=False)
@@ -177,6 +179,7 @@ def _plan_item(
             errors.append(ImmutableFieldError(path, name))
 
     item = Item(entity, path, index, values, typed_key, has_key, link_column)
+    item.sent = frozenset(k for k in scalars if k in entity.by_name)
     for relation, raw_children in relation_items:
         target = catalog.entities[relation.target]
         children: list[Item] = []

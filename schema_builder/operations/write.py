@@ -38,6 +38,7 @@ from schema_builder.operations.db_errors import IntegrityProblemError, translati
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, Plan, plan_write
 from schema_builder.operations.rows import local_position, select_columns
+from schema_builder.operations.write_answer import answered
 
 # A refused group this small is retried item by item rather than halved.
 _ONE_BY_ONE = 8
@@ -139,8 +140,7 @@ async def write(
         await record_saved(connection, access.actor, request.mode, saved.items)
         await connection.commit()
     return WriteResult(
-        [item.saved for item in saved.items if item.saved is not None],
-        [e for i in sorted(errors) for e in errors[i]],
+        answered(saved.items, access), [e for i in sorted(errors) for e in errors[i]]
     )
 
 
@@ -164,8 +164,7 @@ async def _attempt(
 
 def _problem_error(problem: IntegrityProblemError, items: Sequence[Item]) -> DexgateError:
     item = items[0]
-    field = item.entity.by_column.get(problem.column or "")
-    name = field.name if field is not None else (problem.column or "")
+    name = _visible_name(item.entity, problem.column)
     if problem.kind == "duplicate":
         return DuplicateEntryError(f"{item.path}.{name}" if name else item.path)
     if problem.kind == "not_null":
@@ -173,6 +172,16 @@ def _problem_error(problem: IntegrityProblemError, items: Sequence[Item]) -> Dex
     if problem.kind == "foreign_key":
         return ReferencedEntityMissingError(item.path, name)
     return InvalidFieldValueError(item.path, name or "?", "value rejected by the database")
+
+
+def _visible_name(entity: Entity, columns: str | None) -> str:
+    """The field names of the database's ``columns`` ("a, b" for a composite key), or "" when
+    one is not a field of ``entity``: an error speaks of the caller's fields, never of columns
+    it cannot see."""
+    if not columns:
+        return ""
+    fields = [entity.by_column.get(column.strip()) for column in columns.split(",")]
+    return ", ".join(f.name for f in fields if f is not None) if all(fields) else ""
 
 
 async def _save(

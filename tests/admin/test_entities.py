@@ -88,7 +88,7 @@ async def test_the_detail_shows_fields_relationships_and_ready_examples(
     assert "belongs to" in text
     assert (
         "curl -g -H &#39;X-Api-Key: YOUR_API_KEY&#39; "
-        "&#39;http://dexgate.test/dynamic-entity/products?page[offset]=0&amp;page[limit]=10&#39;"
+        "&#39;https://DEXGATE_HOST/dynamic-entity/products?page[offset]=0&amp;page[limit]=10&#39;"
     ) in text
     start = text.index('href="/graphiql?') + len('href="')
     link = text[start : text.index('"', start)].replace("&amp;", "&")

@@ -420,3 +420,16 @@ async def test_names_from_the_database_render_as_text(
     assert "<b>" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert '"><b>' in data.values()
+
+
+async def test_a_new_entity_posted_under_a_registered_alias_replaces_nothing(
+    admin: httpx.AsyncClient, gateway: Gateway, review_table: sa.Table
+) -> None:
+    """A form posted for a registered alias is refused before anything is written (the form's
+    own check; the registry's add would refuse it too, as for `dexgate entities add`)."""
+    _, data = await open_new(admin)
+    before = await registry_rows(gateway)
+    refused = await admin.post("/admin/new-entity", data={**data, "alias": "products"})
+    assert refused.status_code == 400
+    assert "Alias products is taken by another entity." in refused.text
+    assert await registry_rows(gateway) == before

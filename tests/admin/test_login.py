@@ -146,6 +146,12 @@ async def test_a_login_form_without_its_csrf_token_is_refused(
         ("https://evil.example/", "/admin/entities"),
         ("//evil.example/admin/", "/admin/entities"),
         ("/dynamic-entity/products", "/admin/entities"),
+        ("/admin/../..//evil.com", "/admin/entities"),
+        ("/admin/%2e%2e/%2e%2e//evil.com", "/admin/entities"),
+        ("/admin/..%2f..%2f%2fevil.com", "/admin/entities"),
+        ("/admin//evil.com", "/admin/evil.com"),
+        ("/admin/./users/../api-keys?x=1", "/admin/api-keys?x=1"),
+        ("/admin/logout", "/admin/entities"),
     ],
 )
 async def test_login_returns_to_the_page_asked_for_and_nowhere_else(

@@ -290,9 +290,10 @@ async def test_the_index_lists_only_the_entities_the_key_may_read(
     admin = await anonymous.get("/", headers={"X-Api-Key": admin_key})
 
     assert limited.status_code == 200, limited.text
-    assert limited.json()["entities"] == {"products": f"{BASE}/dynamic-entity/products"}
+    # Paths: absolute URLs only from DEXGATE_PUBLIC_URL, never from Host (tests/test_public_url).
+    assert limited.json()["entities"] == {"products": "/dynamic-entity/products"}
     all_entities = {
-        alias: f"{BASE}/dynamic-entity/{alias}"
+        alias: f"/dynamic-entity/{alias}"
         for alias in ("categories", "countries", "product-stocks", "products")
     }
     assert wildcard.json()["entities"] == all_entities
@@ -309,7 +310,7 @@ async def test_the_index_lists_no_entities_without_valid_credentials(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["token"] == f"{BASE}/token"
+    assert body["token"] == "/token"
     assert body.get("entities", {}) == {}
 
 

@@ -13,6 +13,11 @@ holding that one role and checks the answer:
 - error: another refusal (``1318`` for the delete of a non-deletable entity over REST, ``DX111``
   for the absent delete mutation in GraphQL, ``DX120`` without credentials).
 
+A write allowed to a role that cannot read its entity must answer nothing it did not send:
+each answered item holds only the identifier and the fields of the request's item. Over
+GraphQL the same write selecting every field of the entity is refused with DX122 (``read``)
+and changes nothing.
+
 A write that is not allowed must change nothing: the admin client reads the entities it would
 have written before and after it. Every case runs with an API key; the roles listed under
 ``principals`` also run with a Back Office user's token and an OAuth client's token. The cases of
@@ -262,10 +267,16 @@ def graphql_selection(catalog: Catalog, entity: Entity, include: Sequence[str]) 
     return render(entity, tree)
 
 
-def graphql_document(catalog: Catalog, call: Call) -> tuple[str, dict[str, Any]]:
+def graphql_document(
+    catalog: Catalog, call: Call, *, every_field: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The call as a GraphQL document selecting the identifier (and the includes), or every
+    field of the entity."""
     entity = catalog.entity(call.alias)
     names = entity_names(call.alias, entity.configuration.definition.graphql_name)
     fields = graphql_selection(catalog, entity, call.include)
+    if every_field:
+        fields = " ".join(f.name for f in entity.fields)
     id_type = scalar_for(entity.identifier).name
     if call.op == "list":
         listed = f"{names.list_query}(limit: {LIST_LIMIT})"
@@ -297,9 +308,11 @@ async def send(
     catalog: Catalog,
     call: Call,
     headers: Headers,
+    *,
+    every_field: bool = False,
 ) -> Reply:
     if transport == "graphql":
-        query, variables = graphql_document(catalog, call)
+        query, variables = graphql_document(catalog, call, every_field=every_field)
         response = await http.post(
             "/graphql", json={"query": query, "variables": variables}, headers=headers
         )
@@ -370,6 +383,27 @@ def graphql_problem(call: Call, expect: Expect, reply: Reply) -> str | None:
         and result is None
     )
     return None if ok else f"expected {expect.status} {expect.code}, got {reply}"
+
+
+def answered_items(transport: Transport, reply: Reply) -> list[Row]:
+    """The items an allowed write answered."""
+    body = reply.body if isinstance(reply.body, dict) else {}
+    if transport == "rest":
+        return list(body.get("data") or [])
+    return list(((body.get("data") or {}).get("result") or {}).get("items") or [])
+
+
+def disclosed(catalog: Catalog, call: Call, items: Sequence[Row]) -> list[str]:
+    """What the answer holds beyond each item's identifier and the fields it sent."""
+    identifier = catalog.entity(call.alias).identifier.name
+    out = []
+    for sent, answered in zip(call.items, items, strict=False):
+        extra = set(answered) - set(sent) - {identifier}
+        if extra:
+            out.append(f"item answered with {sorted(extra)} it did not send")
+    if len(items) != len(call.items):
+        out.append(f"{len(items)} items answered for {len(call.items)} sent")
+    return out
 
 
 # --- principals ----------------------------------------------------------------------------------
@@ -466,6 +500,11 @@ class Runner:
         reply = await send(self.http, self.transport, self.catalog, call, headers)
         check = rest_problem if self.transport == "rest" else graphql_problem
         problem = check(call, expect, reply)
+        blind = case.op in ("create", "update", "upsert") and not granted(
+            case.role, case.entity, "read"
+        )
+        if problem is None and expect.kind == "allowed" and blind:
+            problem = await self.check_blind_write(case, call, reply, headers)
         if not must_not_change:
             for alias in touched:
                 self.known.pop(alias, None)
@@ -479,6 +518,24 @@ class Runner:
         if changed:
             problem = f"{problem or 'refused as expected'}; but it changed {', '.join(changed)}"
         return problem
+
+    async def check_blind_write(
+        self, case: Case, call: Call, reply: Reply, headers: Headers
+    ) -> str | None:
+        """An allowed write by a role that cannot read the entity: it answered nothing the
+        request did not send, and over GraphQL selecting every field is refused unwritten."""
+        found = disclosed(self.catalog, call, answered_items(self.transport, reply))
+        if found:
+            return "; ".join(found)
+        if self.transport != "graphql":
+            return None
+        before = await self.read(case.entity)
+        wide = await send(self.http, self.transport, self.catalog, call, headers, every_field=True)
+        problem = graphql_problem(call, Expect("denied", case.entity, "read"), wide)
+        if await self.read(case.entity) != before:
+            problem = f"{problem or 'refused'}; but selecting every field wrote"
+        self.known.pop(case.entity, None)
+        return None if problem is None else f"selecting every field: {problem}"
 
 
 def report(failures: Sequence[str], total: int) -> str:

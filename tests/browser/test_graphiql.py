@@ -9,6 +9,7 @@ the test's temporary directory.
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 from graphql import get_introspection_query
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import ConsoleMessage, async_playwright, expect
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -27,6 +28,14 @@ from app.gateway import Gateway
 from app.graphql.graphiql import AssetFiles
 from auth import store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
+
+
+def console_errors(message: ConsoleMessage) -> list[str]:
+    """The console's error, unless it only reports a failed load."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        return [message.text]
+    return []
+
 
 QUERY = "{ products(limit: 2) { items { sku category { name } } } }"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -51,6 +60,9 @@ async def test_graphiql_runs_a_query_in_headless_chromium_with_local_assets_only
             page = await browser.new_page(viewport={"width": 1280, "height": 720})
             page.on("request", lambda request: requested.append(request.url))
             page.on("pageerror", lambda error: page_errors.append(str(error)))
+            # The Content-Security-Policy's refusals are reported on the console (failed
+            # loads too, the browser's own /favicon.ico among them: statuses are checked below).
+            page.on("console", lambda message: page_errors.extend(console_errors(message)))
             page.on("response", lambda response: statuses.append((response.url, response.status)))
             opened = urlencode({"query": QUERY, "api_key": admin_key})
             await page.goto(f"{live_server}/graphiql?{opened}")
@@ -140,3 +152,25 @@ async def test_graphiql_assets_not_built_yet_are_404_not_500(tmp_path: Path) -> 
     async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as client:
         response = await client.get("/static/graphiql.min.js")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("{ countries { items { name } } }", "{ countries { items { name } } }"),
+        ("query Q { a: countries { totalCount } } fragment F on Country { name }", "same"),
+        ("mutation { deleteCountries(filter: {}) { count } }", ""),
+        ("{ countries { totalCount } } mutation M { deleteCountries { count } }", ""),
+        ("subscription { countries }", ""),
+        ("mutation {", ""),
+    ],
+)
+async def test_graphiql_prefills_only_queries_from_its_url(
+    client: httpx.AsyncClient, given: str, shown: str
+) -> None:
+    if not assets_present():
+        pytest.skip("GraphiQL's assets are not built: run `make graphiql-assets` (needs npm)")
+    page = await client.get("/graphiql", params={"query": given})
+    assert page.status_code == 200
+    expected = given if shown == "same" else shown
+    assert f'data-query="{html.escape(expected)}"' in page.text

@@ -285,7 +285,7 @@ async def test_delete_of_a_row_with_children_fails_with_1317_and_keeps_it(
     before = await snapshot(gateway)
     outcome = await api.delete("categories", 1)
     assert outcome.errors == [("1317", 400)]
-    assert "Child entity: `product`" in outcome.messages[0]
+    assert "Child entity: `products`" in outcome.messages[0]
     assert await snapshot(gateway) == before
 
 

@@ -13,7 +13,7 @@ from playwright.async_api import async_playwright, expect
 
 from app.assets.swagger import assets_present
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
-from tests.browser.test_graphiql import LOCAL_HOSTS
+from tests.browser.test_graphiql import LOCAL_HOSTS, console_errors
 
 
 @pytest.fixture
@@ -51,6 +51,9 @@ async def test_swagger_ui_shows_the_api_and_runs_a_request_with_local_files_only
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requested.append(request.url))
             page.on("pageerror", lambda error: page_errors.append(str(error)))
+            # The Content-Security-Policy's refusals are reported on the console (failed
+            # loads too, the browser's own /favicon.ico among them: statuses are checked below).
+            page.on("console", lambda message: page_errors.extend(console_errors(message)))
             page.on("response", lambda r: statuses.__setitem__(urlsplit(r.url).path, r.status))
             await page.goto(f"{live_server}/dynamic-entity/docs?api_key={admin_key}")
             await expect(page.locator(".info .title")).to_contain_text(

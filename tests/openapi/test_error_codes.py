@@ -46,6 +46,8 @@ NOT_FOR_DOCUMENTED_OPERATIONS: dict[ErrorClass, str] = {
     errors.MethodNotAllowedError: "DELETE on a non-deletable entity, which has no DELETE listed",
     AdminRequiredError: "admin-only pages, not /dynamic-entity",
     TooManyAttemptsError: "POST /token",
+    errors.HeadersTooLargeError: "dexgate serve's HTTP protocol, before any route "
+    "(tests/processes/test_header_limits.py)",
 }
 # Documented for every operation, but not provoked here: it takes a broken database, a bug or
 # a rate limit, which this app has none of.

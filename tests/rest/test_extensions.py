@@ -336,6 +336,53 @@ async def test_filterless_collection_delete_is_refused_with_dx104_and_deletes_no
     assert await snapshot(engine) == before
 
 
+@pytest.mark.parametrize(
+    "match_all",
+    [
+        {"filter[product-stocks.warehouse]": '{"like":"%"}'},
+        {"filter[product-stocks.warehouse]": '{"like":"%%%"}'},
+        {
+            "filter[product-stocks.warehouse]": '{"like":"%"}',
+            "page[limit]": "10",
+        },
+    ],
+)
+async def test_a_delete_filter_that_matches_every_row_counts_as_none(
+    client: httpx.AsyncClient, engine: AsyncEngine, match_all: dict[str, str]
+) -> None:
+    before = await snapshot(engine)
+    response = await client.delete("/dynamic-entity/product-stocks", params=match_all)
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == "DX104"
+    assert await snapshot(engine) == before
+
+
+async def test_a_like_pattern_that_selects_rows_still_deletes(client: httpx.AsyncClient) -> None:
+    created = await client.post(
+        "/dynamic-entity/categories", json={"data": [{"name": "Gone", "url": "/gone-x"}]}
+    )
+    assert created.status_code == 201
+    response = await client.delete(
+        "/dynamic-entity/categories", params={"filter[categories.url]": '{"like":"/gone-%"}'}
+    )
+    assert response.status_code == 204, response.text
+
+
+async def test_graphql_delete_with_a_match_all_filter_is_refused(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    before = await snapshot(engine)
+    for filter_ in ('{ warehouse: { like: "%" } }', "{}"):
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": f"mutation {{ deleteProductStocks(filter: {filter_}) {{ deletedCount }} }}"
+            },
+        )
+        assert response.json()["errors"][0]["extensions"]["code"] == "DX104", response.text
+    assert await snapshot(engine) == before
+
+
 @pytest.mark.parametrize("path", ["/dynamic-entity/warehouses", "/dynamic-entity/warehouses/1"])
 async def test_delete_on_unknown_alias_is_404_007(client: httpx.AsyncClient, path: str) -> None:
     response = await client.delete(path)

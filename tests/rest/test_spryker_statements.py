@@ -1547,7 +1547,7 @@ async def test_s27_row_blocked_by_children_is_reported_with_1317_while_others_ar
             400,
             "1317",
             "Failed to delete the data for `categories.id_category = 1`. The entity has a child "
-            "entity and can not be deleted. Child entity: `product`.",
+            "entity and can not be deleted. Child entity: `products`.",
         ),
     )
     remaining = [row[0] for row in await table_rows(gateway, demo.category)]
