@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, health, heap, openapi, page_security, redaction, token
+from app import admin, health, openapi, page_security, redaction, token
 from app.database import create_engine, create_read_engine, create_read_pool
 from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
@@ -28,6 +28,7 @@ from app.page_security import PageHeaders
 from app.rate_limit import RateLimiter
 from app.responses import JSONResponse
 from app.rest import endpoints as rest
+from app.runtime import Runtime
 from app.security import AuthenticationMiddleware
 from app.settings import Settings
 from auth import store
@@ -65,9 +66,15 @@ async def index(request: Request) -> Response:
     return JSONResponse(body)
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, engine: AsyncEngine | None = None, runtime: Runtime | None = None
+) -> Starlette:
     """The ASGI application. The engine is created at startup unless one is given (its
-    statements then carry no ``statement_timeout`` unless it was created with one)."""
+    statements then carry no ``statement_timeout`` unless it was created with one). ``runtime``
+    is its runtime tuning (app/runtime.py); a serving process passes the one that freezes the
+    start-up heap."""
+    runtime = runtime or Runtime()
+    runtime.install()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -103,7 +110,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             db,
             registry,
             reader,
-            SchemaRegistry(),
+            SchemaRegistry(building=runtime.schema_build),
             Authenticator(db, signer, usage, cache_seconds=settings.auth_cache_seconds),
             TokenService(
                 db,
@@ -122,6 +129,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             Reader(reader, read_pool),
             GraphQLService.of(settings),
         )
+        await runtime.started(app.state.gateway)
         try:
             yield
         finally:
@@ -188,6 +196,4 @@ def _middleware(settings: Settings) -> list[Middleware]:
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn: ``uvicorn --factory app.application:create_app_from_env``."""
     redaction.install()
-    app = create_app(Settings.from_env())
-    heap.settle_after_startup(app)
-    return app
+    return create_app(Settings.from_env(), runtime=Runtime(freeze_startup_heap=True))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections import OrderedDict
 from importlib import metadata
 
 import orjson
+from cachetools import LRUCache
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -71,22 +71,19 @@ class DocumentCache:
 
     def __init__(self, max_entries: int = 64) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[int, frozenset[str] | None], bytes] = OrderedDict()
+        self._entries: LRUCache[tuple[int, frozenset[str] | None], bytes] = LRUCache(max_entries)
         self.builds = 0
 
     async def document(self, catalog: Catalog, options: OpenAPIOptions) -> bytes:
         key = (catalog.version, options.readable)
         body = self._entries.get(key)
         if body is not None:
-            self._entries.move_to_end(key)
             return body
         body = await asyncio.to_thread(_render, catalog, options)
         self.builds += 1
         for stale in [k for k in self._entries if k[0] != catalog.version]:
             del self._entries[stale]
         self._entries[key] = body
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
         return body
 
 

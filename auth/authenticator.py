@@ -12,12 +12,11 @@ noted for the :class:`~auth.usage.UsageRecorder` to write in the background.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar
 
 import sqlalchemy as sa
+from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth import credentials, tables
@@ -31,34 +30,7 @@ from auth.store import aware, load_principal, now
 from auth.tokens import TokenRejectedError, TokenSigner
 from auth.usage import UsageRecorder
 
-T = TypeVar("T")
 _CACHE_SIZE = 10_000
-
-
-class _TTLCache(Generic[T]):
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._entries: OrderedDict[object, tuple[float, T]] = OrderedDict()
-
-    def get(self, key: object) -> T | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._entries[key]
-            return None
-        return entry[1]
-
-    def put(self, key: object, value: T) -> None:
-        if self.seconds <= 0:
-            return
-        self._entries[key] = (self._clock() + self.seconds, value)
-        if len(self._entries) > _CACHE_SIZE:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 class Authenticator:
@@ -75,10 +47,12 @@ class Authenticator:
         self.signer = signer
         self.usage = usage
         # (principal or None when refused, valid_to for keys)
-        self._keys: _TTLCache[tuple[Principal | None, datetime | None]] = _TTLCache(
-            cache_seconds, clock
+        self._keys: TTLCache[str, tuple[Principal | None, datetime | None]] = TTLCache(
+            _CACHE_SIZE, cache_seconds, timer=clock
         )
-        self._subjects: _TTLCache[Principal | None] = _TTLCache(cache_seconds, clock)
+        self._subjects: TTLCache[tuple[str, str | None], Principal | None] = TTLCache(
+            _CACHE_SIZE, cache_seconds, timer=clock
+        )
 
     def forget(self) -> None:
         """Drop every cached principal (after a change made in this process)."""
@@ -112,7 +86,7 @@ class Authenticator:
         principal = self._subjects.get(key)
         if principal is None:
             principal = await self._load_subject(claims.kind, claims.principal_id, claims.session)
-            self._subjects.put(key, principal)
+            self._subjects[key] = principal
         if principal is None:
             raise InvalidAccessTokenError()
         if principal.kind == "client":
@@ -124,7 +98,7 @@ class Authenticator:
         cached = self._keys.get(digest)
         if cached is None:
             cached = await self._load_key(digest)
-            self._keys.put(digest, cached)
+            self._keys[digest] = cached
         principal, valid_to = cached
         if principal is None:
             return None

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
@@ -60,7 +60,7 @@ class TokenSigner:
         self._key = OctKey.import_key(raw)
         self.issuer = issuer
         self.audience = audience
-        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
+        self._verified: LRUCache[str, AccessClaims] = LRUCache(_CACHE_SIZE)
 
     def issue(self, subject: str, ttl: int, *, session: str | None = None) -> str:
         now = int(time.time())
@@ -87,8 +87,6 @@ class TokenSigner:
             raise TokenRejectedError("expired")
         claims = self._decode(token, now)
         self._verified[token] = claims
-        if len(self._verified) > _CACHE_SIZE:
-            self._verified.popitem(last=False)
         return claims
 
     def _decode(self, token: str, now: int) -> AccessClaims:

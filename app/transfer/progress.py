@@ -2,6 +2,18 @@
 
 On a terminal one line is redrawn in place (at most five times a second); otherwise (a log, a
 pipe) a plain line is written every ``interval`` seconds, so logs stay readable.
+
+Why not tqdm or rich (measured against tqdm 4.70 and rich 15 on the 2-core development machine):
+
+- Logs: neither writes a plain line every few seconds to a stream that is not a terminal. tqdm
+  redraws with carriage returns there too (a log gets one ever-growing line); rich's live
+  display draws nothing until the end. A long import run by cron or CI would lose the progress
+  lines its log has today, so this half would stay hand-written anyway.
+- Terminal: what remains is one ``\r\x1b[K`` redraw, five times a second at most (the line
+  format is pinned by tests/test_import_export.py). Importing the library costs more than that:
+  ``python -X importtime``: tqdm 90-130 ms, rich.progress 37-65 ms, this module 4 ms, against
+  0.7-1.0 s for all of ``dexgate import``'s modules. An update costs 0.2-0.4 us here, 0.3-0.9 us
+  with tqdm, 1.3-1.4 us with rich (updates come once per page or batch: negligible either way).
 """
 
 from __future__ import annotations

@@ -3,17 +3,17 @@
 The first request that sees a new catalog version builds its schema in a worker thread and
 waits for it; requests arriving meanwhile keep being served by the previous schema. A catalog
 whose schema fails to build leaves the last good schema serving, and the failure is logged and
-kept in ``last_error``.
+kept in ``last_error``. How the garbage collector behaves during a build is the application's
+runtime tuning (``app/runtime.py``), handed in as ``building``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 from graphql import GraphQLSchema, validate_schema
 
@@ -28,34 +28,22 @@ class SchemaBuildError(Exception):
 
 
 def build_valid_schema(catalog: Catalog) -> GraphQLSchema:
-    """The schema of ``catalog``, validated; the garbage collector paused while it is built.
-
-    A build allocates tens of thousands of objects that all outlive it (the schema), which
-    triggered full collections walking the whole heap during the build: over half of its
-    time. Paused, the new objects are looked at once, by the next young collection."""
-    with _collector_paused():
-        schema = build_schema(catalog)
-        errors = validate_schema(schema)
+    """The schema of ``catalog``, validated."""
+    schema = build_schema(catalog)
+    errors = validate_schema(schema)
     if errors:
         raise SchemaBuildError("; ".join(e.message for e in errors))
     return schema
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Process-wide: requests served meanwhile allocate without cycle collection for as long
-    # (a few hundred milliseconds at most); reference counting still frees what they drop.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 class SchemaRegistry:
-    def __init__(self) -> None:
+    """``building`` surrounds each build (in the worker thread that runs it)."""
+
+    def __init__(
+        self,
+        building: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
+        self._building = building
         self._schema: GraphQLSchema | None = None
         self._catalog: Catalog | None = None
         self._version: int | None = None
@@ -77,7 +65,7 @@ class SchemaRegistry:
             if self._version != catalog.version and self._failed_version != catalog.version:
                 started = time.perf_counter()
                 try:
-                    schema = await asyncio.to_thread(build_valid_schema, catalog)
+                    schema = await asyncio.to_thread(self._build, catalog)
                 except Exception as exc:
                     self._failed_version = catalog.version
                     self.last_error = exc
@@ -93,6 +81,10 @@ class SchemaRegistry:
                     self.last_build_seconds = time.perf_counter() - started
         assert self._schema is not None
         return self._schema
+
+    def _build(self, catalog: Catalog) -> GraphQLSchema:
+        with self._building():
+            return build_valid_schema(catalog)
 
     async def serving(self, catalog: Catalog) -> tuple[GraphQLSchema, Catalog]:
         """The schema serving ``catalog`` and the catalog it was built from, which its

@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import graphql.type.definition as graphql_definition
 from graphql import (
     GraphQLArgument,
     GraphQLBoolean,
@@ -453,19 +452,7 @@ def nothing_to_create(catalog: Catalog) -> frozenset[str]:
     return frozenset(found)
 
 
-def _memoize_name_checks() -> None:
-    """graphql-core checks every type, field and argument name character by character each time
-    a type's fields are resolved: about 40 % of building a 500-entity schema, spent re-checking
-    the same few thousand names. The check is a pure function of the name, so a memoised
-    version gives the same answers (invalid names still raise, and exceptions are not cached)."""
-    module: Any = graphql_definition
-    for name in ("assert_name", "assert_enum_value_name"):
-        check = getattr(module, name)
-        if not hasattr(check, "cache_info"):
-            setattr(module, name, functools.lru_cache(maxsize=65536)(check))
-
-
 def build_schema(catalog: Catalog) -> GraphQLSchema:
-    """The GraphQL schema serving ``catalog``'s active entities."""
-    _memoize_name_checks()
+    """The GraphQL schema serving ``catalog``'s active entities. (A serving application memoises
+    graphql-core's name checks, which this build calls many times: see ``app/runtime.py``.)"""
     return SchemaBuilder(catalog).build()

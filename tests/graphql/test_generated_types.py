@@ -4,10 +4,8 @@ over tables declared here."""
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from graphql import GraphQLSchema, print_type
 
@@ -18,8 +16,6 @@ from schema_builder.definition import (
     FieldDefinition,
     Validation,
 )
-from schema_builder.graphql import registry as graphql_registry
-from schema_builder.graphql import schema as graphql_schema
 from schema_builder.graphql.registry import build_valid_schema
 
 
@@ -102,35 +98,3 @@ def test_inputs_alike_keep_the_description_of_their_own_entity() -> None:
             f"input Beta{mode}Input {{\n{identifier}  code: String\n  note: String\n"
             "  size: BigInt\n}"
         )
-
-
-def test_the_collector_is_paused_only_while_a_schema_is_built(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: list[bool] = []
-    real = graphql_schema.build_schema
-
-    def watched(catalog: Any) -> GraphQLSchema:
-        seen.append(gc.isenabled())
-        return real(catalog)
-
-    monkeypatch.setattr(graphql_registry, "build_schema", watched)
-    assert gc.isenabled()
-    _schema()
-    assert seen == [False]
-    assert gc.isenabled()
-
-    def failing(_catalog: Any) -> GraphQLSchema:
-        raise RuntimeError("broken")
-
-    monkeypatch.setattr(graphql_registry, "build_schema", failing)
-    with pytest.raises(RuntimeError, match="broken"):
-        _schema()
-    assert gc.isenabled()
-    gc.disable()
-    try:  # a collector paused by someone else stays paused
-        with pytest.raises(RuntimeError, match="broken"):
-            _schema()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

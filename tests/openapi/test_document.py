@@ -168,6 +168,22 @@ async def test_documents_are_cached_per_catalog_version_and_readable_set(
     assert cache.builds == 4
 
 
+async def test_document_cache_keeps_the_most_recently_used_sets(gateway: Gateway) -> None:
+    catalog = await gateway.registry.current()
+    cache = DocumentCache(max_entries=2)
+    sets = [OpenAPIOptions(readable=frozenset({alias})) for alias in ("products", "stocks", "x")]
+
+    await cache.document(catalog, sets[0])
+    await cache.document(catalog, sets[1])
+    await cache.document(catalog, sets[0])  # used again: now the most recent
+    await cache.document(catalog, sets[2])  # evicts sets[1], the least recently used
+    assert cache.builds == 3
+    await cache.document(catalog, sets[0])
+    assert cache.builds == 3
+    await cache.document(catalog, sets[1])
+    assert cache.builds == 4
+
+
 async def test_page_limit_maximum_is_the_configured_page_size(
     settings: Settings, engine: AsyncEngine, admin_key: str
 ) -> None:
