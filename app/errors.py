@@ -1,6 +1,7 @@
-"""Errors become responses here and only here.
+"""Errors become REST responses here and only here.
 
-REST answers with Spryker's bare error array ``[{"status", "code", "message"}]``. Anything that
+REST answers with Spryker's bare error array ``[{"status", "code", "message"}]``
+(:func:`rest_errors`; GraphQL's form is :mod:`schema_builder.graphql.errors`). Anything that
 is not a :class:`~schema_builder.errors.DexgateError` is logged with its traceback and answered
 with a generic 500; no stack trace reaches a client.
 """
@@ -8,6 +9,7 @@ with a generic 500; no stack trace reaches a client.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,17 +17,32 @@ from starlette.responses import Response
 
 from app.responses import JSONResponse
 from schema_builder.errors import (
+    ApiError,
     DexgateError,
     InternalError,
+    RequestError,
     RouteMethodNotAllowedError,
     RouteNotFoundError,
     ServiceUnavailableError,
 )
+from schema_builder.graphql.errors import errors_body
 
 logger = logging.getLogger("dexgate.errors")
 
 # Seconds a client is asked to wait before retrying when the database is unavailable.
 RETRY_AFTER = "5"
+
+
+class UnreadableFormError(RequestError):
+    """A form body Starlette cannot parse (a multipart body without its boundary): the Back
+    Office's forms and ``POST /token``."""
+
+    code = "DX138"
+
+
+def rest_errors(errors: Sequence[ApiError]) -> list[dict[str, object]]:
+    """Spryker's error array: each error's status, code and message."""
+    return [e.as_dict() for e in errors]
 
 
 def error_headers(errors: list[DexgateError]) -> dict[str, str]:
@@ -42,7 +59,7 @@ def error_headers(errors: list[DexgateError]) -> dict[str, str]:
 def error_response(errors: list[DexgateError], status: int | None = None) -> Response:
     """Spryker's error body; the status is the last error's unless given."""
     return JSONResponse(
-        [e.as_dict() for e in errors],
+        rest_errors(errors),
         status_code=status if status is not None else errors[-1].status,
         headers=error_headers(errors),
     )
@@ -54,19 +71,12 @@ def refusal(path: str, error: DexgateError) -> Response:
     ``path`` belongs to: GraphQL's ``{"errors": [...]}`` with the code in ``extensions``,
     RFC 6749's ``{"error", "error_description"}`` for ``/token``, Spryker's array elsewhere."""
     if path == "/graphql" or path.startswith("/graphql/"):
-        body: object = {
-            "errors": [
-                {
-                    "message": error.message,
-                    "extensions": {"code": error.code, "status": error.status},
-                }
-            ]
-        }
+        body: object = errors_body([error])
     elif path == "/token" or path.startswith("/token/"):
         kind = "temporarily_unavailable" if error.status >= 500 else "invalid_request"
         body = {"error": kind, "error_description": error.message}
     else:
-        body = [error.as_dict()]
+        body = rest_errors([error])
     return JSONResponse(body, status_code=error.status, headers=error_headers([error]))
 
 
@@ -84,10 +94,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "").split(", ")
         return error_response([RouteMethodNotAllowedError(request.method, allowed)])
-    return JSONResponse(
-        [{"status": exc.status_code, "code": f"DX{exc.status_code}", "message": exc.detail}],
-        status_code=exc.status_code,
-    )
+    return error_response([UnreadableFormError(exc.detail)])
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import query_credentials, rate_limit
+from app.errors import rest_errors
 from app.responses import JSONResponse
 from auth.errors import (
     AdminRequiredError,
@@ -40,6 +41,7 @@ from auth.permissions import Permissions
 from auth.principal import Principal
 from auth.sessions import csrf_token
 from auth.tokens import TokenRejectedError
+from schema_builder.graphql.errors import errors_body
 
 Protection = Literal["principal", "admin", "optional"]
 SESSION_COOKIE = "dexgate_session"
@@ -92,16 +94,9 @@ def refusal(path: str, error: AuthError) -> JSONResponse:
     if path in ("/token", "/token/revoke"):  # RFC 6749's error shape, as its other errors
         body: object = {"error": "too_many_requests", "error_description": error.message}
     elif path == "/graphql" or path.startswith("/graphql/"):
-        body = {
-            "errors": [
-                {
-                    "message": error.message,
-                    "extensions": {"code": error.code, "status": error.status},
-                }
-            ]
-        }
+        body = errors_body([error])
     else:
-        body = [error.as_dict()]
+        body = rest_errors([error])
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 class AuthError(Exception):
     status: ClassVar[int] = 403
-    code: ClassVar[str] = "DX120"
+    code: ClassVar[str]  # each concrete class names its own
     default_message: ClassVar[str] = "Unauthorized request."
 
     def __init__(self, message: str | None = None) -> None:
@@ -31,7 +31,7 @@ class AuthError(Exception):
 
 
 class UnauthorizedRequestError(AuthError):
-    pass
+    code = "DX120"
 
 
 class MalformedAuthorizationError(AuthError):

@@ -5,6 +5,12 @@ attributes and a rendered ``message``. Transports turn them into responses in on
 Spryker's codes (1301-1318, 007) keep Spryker's messages; errors Spryker has no code for use
 codes of our own with a ``DX`` prefix, listed in ``docs/errors.md``.
 
+Each code is written once, as the ``code`` of the one class that stands for its condition; a
+subclass inherits it when it is the same condition met elsewhere (a GraphQL argument is a
+query parameter). The errors of authentication (:mod:`auth.errors`) and of GraphQL requests
+(:mod:`app.graphql.request_errors`) carry codes the same way; ``tests/test_error_codes.py``
+checks that no two classes define one code and that ``docs/errors.md`` lists every code.
+
     DexgateError
     ├── EntityError                     (Spryker's 13xx family and 007)
     │   ├── InvalidDataFormatError        1301
@@ -36,7 +42,8 @@ codes of our own with a ``DX`` prefix, listed in ``docs/errors.md``.
     │   ├── RouteNotFoundError            DX108
     │   ├── ReferencedEntityMissingError  DX109
     │   ├── BodyTooLargeError             DX130 (413: over DEXGATE_MAX_BODY_SIZE)
-    │   └── TooManyItemsError             DX131 (413: over DEXGATE_MAX_WRITE_ITEMS)
+    │   ├── TooManyItemsError             DX131 (413: over DEXGATE_MAX_WRITE_ITEMS)
+    │   └── TooManyRowsError              DX137 (an include nesting more rows than allowed)
     ├── PermissionDeniedError           DX122 (403: the principal lacks the grant)
     ├── ServiceUnavailableError         DX503
     ├── RequestTimeoutError             DX504 (over DEXGATE_REQUEST_TIMEOUT)
@@ -50,12 +57,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from auth.errors import AuthError
+
 
 class DexgateError(Exception):
     """An error with an HTTP status, a stable code and a message safe to show to clients."""
 
     status: ClassVar[int] = 500
-    code: ClassVar[str] = "DX500"
+    code: ClassVar[str]  # each concrete class names its own, or inherits its condition's
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -352,6 +361,18 @@ class TooManyItemsError(RequestError):
         )
 
 
+class TooManyRowsError(RequestError):
+    """A response that would nest more than the bound of rows (includes, nested lists)."""
+
+    code = "DX137"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"`include` would return more than {limit} rows; include fewer levels or ask for "
+            "a smaller page."
+        )
+
+
 class PermissionDeniedError(DexgateError):
     """A valid principal without the grant for this entity and operation."""
 
@@ -390,6 +411,10 @@ class InternalError(DexgateError):
 
     def __init__(self) -> None:
         super().__init__("Internal server error. The incident has been logged.")
+
+
+# Every error a client is answered with: the operations' and the authentication's.
+ApiError = DexgateError | AuthError
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,7 +343,7 @@ async def test_the_row_limit_of_includes_holds(
         "GET", "/dynamic-entity/products?page[offset]=0&page[limit]=100&include=stocks"
     )
     assert refused.status_code == 400
-    assert refused.json()[0]["code"] == "DX100"
+    assert refused.json()[0]["code"] == "DX137"
     await paths.compare(
         "GET", "/dynamic-entity/products?page[offset]=0&page[limit]=50&include=stocks"
     )

@@ -17,12 +17,12 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from app.graphql.limits import (
     MAX_TOKENS,
     GraphQLLimits,
-    LimitExceeded,
     execution_exceeded,
     shape_rule,
 )
-from app.graphql.request_errors import SYNTAX, GraphQLRequestError
+from app.graphql.request_errors import GraphQLSyntaxError
 from app.graphql.suggestions import without_suggestions
+from schema_builder.errors import DexgateError
 
 
 class Documents:
@@ -32,7 +32,7 @@ class Documents:
             LRUCache(maxsize=size)
         )
         self._limits: LRUCache[
-            Hashable, tuple[GraphQLSchema, GraphQLLimits, LimitExceeded | None]
+            Hashable, tuple[GraphQLSchema, GraphQLLimits, DexgateError | None]
         ] = LRUCache(maxsize=size)
 
     def document(self, query: str) -> DocumentNode:
@@ -42,7 +42,7 @@ class Documents:
             try:
                 document = parse(query, max_tokens=MAX_TOKENS)
             except RecursionError:
-                raise GraphQLRequestError("The query is nested too deeply.", SYNTAX) from None
+                raise GraphQLSyntaxError("The query is nested too deeply.") from None
             self._documents[query] = document
         return document
 
@@ -76,7 +76,7 @@ class Documents:
         variables: dict[str, Any] | None,
         limits: GraphQLLimits,
         values: Hashable | None,
-    ) -> LimitExceeded | None:
+    ) -> DexgateError | None:
         """:func:`execution_exceeded`, judged once per the ``values`` it depends on (None
         when they cannot be a key)."""
         if values is None:

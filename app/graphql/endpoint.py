@@ -29,22 +29,23 @@ from app.errors import RETRY_AFTER
 from app.gateway import Gateway
 from app.graphql.limits import GraphQLLimits, length_exceeded
 from app.graphql.request_errors import (
-    INTERNAL,
-    MALFORMED,
-    SYNTAX,
-    VALIDATION,
-    VARIABLES,
+    GraphQLMediaTypeError,
     GraphQLRequestError,
+    GraphQLSyntaxError,
+    GraphQLValidationError,
+    GraphQLVariablesError,
+    MalformedGraphQLError,
+    MutationOverGetError,
 )
 from app.graphql.suggestions import without_suggestions
 from app.json_input import DuplicateKeyError, loads
 from app.responses import JSONResponse, json_text_response
 from auth.errors import AdminRequiredError
 from auth.principal import Principal
-from schema_builder.errors import DexgateError
+from schema_builder.errors import ApiError
 from schema_builder.graphql.answer import answer, answer_body
+from schema_builder.graphql.errors import errors_body, execution_errors, reported
 from schema_builder.graphql.execution import SerialExecutionContext
-from schema_builder.graphql.resolvers import ManyErrorsError, to_graphql_error
 from schema_builder.graphql.selection import GraphQLContext
 
 logger = logging.getLogger("dexgate.graphql")
@@ -54,10 +55,8 @@ def _error_body(errors: list[dict[str, Any]], status: int) -> Response:
     return JSONResponse({"errors": errors}, status_code=status)
 
 
-def _formatted(error: GraphQLError, code: str, status: int = 400) -> dict[str, Any]:
-    out: dict[str, Any] = dict(error.formatted)
-    out["extensions"] = {"code": code, "status": status, **(out.get("extensions") or {})}
-    return out
+def _refused(error: ApiError) -> Response:
+    return JSONResponse(errors_body([error]), status_code=error.status)
 
 
 async def _read_request(
@@ -70,9 +69,9 @@ async def _read_request(
         try:
             variables = loads(raw_variables) if raw_variables else None
         except DuplicateKeyError as exc:
-            raise GraphQLRequestError(f"`variables` names `{exc.key}` twice.", MALFORMED) from None
+            raise MalformedGraphQLError(f"`variables` names `{exc.key}` twice.") from None
         except (ValueError, RecursionError):
-            raise GraphQLRequestError("`variables` is not valid JSON.", MALFORMED) from None
+            raise MalformedGraphQLError("`variables` is not valid JSON.") from None
         operation = params.get("operationName")
     else:
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -81,21 +80,20 @@ async def _read_request(
             try:
                 query, variables, operation = raw.decode("utf-8"), None, None
             except UnicodeDecodeError:
-                raise GraphQLRequestError("The query is not valid UTF-8.", MALFORMED) from None
+                raise MalformedGraphQLError("The query is not valid UTF-8.") from None
         elif media in ("application/json", "") or media.endswith("+json"):
             try:
                 body = loads(raw)
             except DuplicateKeyError as exc:
-                raise GraphQLRequestError(
+                raise MalformedGraphQLError(
                     f"The body is not valid JSON for GraphQL: it names `{exc.key}` twice in one "
-                    "object.",
-                    MALFORMED,
+                    "object."
                 ) from None
             except (ValueError, RecursionError):
-                raise GraphQLRequestError("The body is not valid JSON.", MALFORMED) from None
+                raise MalformedGraphQLError("The body is not valid JSON.") from None
             if not isinstance(body, dict):
-                raise GraphQLRequestError(
-                    'The body must be an object: {"query": "...", "variables": {...}}.', MALFORMED
+                raise MalformedGraphQLError(
+                    'The body must be an object: {"query": "...", "variables": {...}}.'
                 )
             query, variables, operation = (
                 body.get("query"),
@@ -103,18 +101,16 @@ async def _read_request(
                 body.get("operationName"),
             )
         else:
-            raise GraphQLRequestError(
-                f"Unsupported Content-Type `{media}`: send application/json.", MALFORMED, 415
-            )
+            raise GraphQLMediaTypeError(media)
     if not isinstance(query, str) or not query.strip():
-        raise GraphQLRequestError('No query: send {"query": "{ ... }"}.', MALFORMED)
+        raise MalformedGraphQLError('No query: send {"query": "{ ... }"}.')
     too_long = length_exceeded(query, limits)
     if too_long is not None:
-        raise GraphQLRequestError(too_long.message, too_long.code, too_long.status)
+        raise too_long
     if variables is not None and not isinstance(variables, dict):
-        raise GraphQLRequestError("`variables` must be an object.", MALFORMED)
+        raise MalformedGraphQLError("`variables` must be an object.")
     if operation is not None and not isinstance(operation, str):
-        raise GraphQLRequestError("`operationName` must be a string.", MALFORMED)
+        raise MalformedGraphQLError("`operationName` must be a string.")
     return query, variables, operation
 
 
@@ -131,42 +127,8 @@ def _is_mutation(document: DocumentNode, operation: str | None) -> bool:
     return False
 
 
-def _located(error: GraphQLError, at: GraphQLError) -> dict[str, Any]:
-    """``error`` reported where ``at`` happened."""
-    out: dict[str, Any] = dict(error.formatted)
-    out["locations"] = at.formatted.get("locations")
-    out["path"] = at.path
-    return out
-
-
 def _errors_of(result: ExecutionResult) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for error in result.errors or ():
-        original = error.original_error
-        if isinstance(original, ManyErrorsError):
-            for item in original.errors:
-                out.append(_located(to_graphql_error(item), error))
-            continue
-        if isinstance(original, DexgateError):
-            out.append(_located(to_graphql_error(original), error))
-            continue
-        if original is not None and not isinstance(original, GraphQLError):
-            logger.error("Unhandled error in GraphQL resolver at %s", error.path, exc_info=original)
-            out.append(
-                {
-                    "message": "Internal server error. The incident has been logged.",
-                    "locations": error.formatted.get("locations"),
-                    "path": error.path,
-                    "extensions": {"code": INTERNAL, "status": 500},
-                }
-            )
-            continue
-        formatted: dict[str, Any] = dict(error.formatted)
-        if "code" not in (formatted.get("extensions") or {}):
-            code = VARIABLES if error.path is None else VALIDATION
-            formatted["extensions"] = {"code": code, "status": 400}
-        out.append(formatted)
-    return out
+    return execution_errors(result, GraphQLValidationError, GraphQLVariablesError)
 
 
 def _failed_status(errors: list[dict[str, Any]]) -> tuple[int, dict[str, str]]:
@@ -192,7 +154,7 @@ async def graphql_endpoint(request: Request) -> Response:
         try:
             document = cache.document(query)
         except GraphQLError as exc:
-            return _error_body([_formatted(exc, SYNTAX)], 400)
+            return _error_body([reported(exc, GraphQLSyntaxError)], GraphQLSyntaxError.status)
         principal: Principal = request.state.principal
         introspection = principal.is_admin or gateway.settings.open_introspection
         errors = cache.validation(schema, query, document, introspection, limits)
@@ -201,26 +163,13 @@ async def graphql_endpoint(request: Request) -> Response:
                 denied = AdminRequiredError(
                     "Introspection needs the admin role (or DEXGATE_OPEN_INTROSPECTION=true)."
                 )
-                return _error_body(
-                    [
-                        {
-                            "message": denied.message,
-                            "extensions": {"code": denied.code, "status": denied.status},
-                        }
-                    ],
-                    403,
-                )
-            return _error_body([_formatted(e, VALIDATION) for e in errors], 400)
-        if request.method == "GET" and _is_mutation(document, operation):
+                return _refused(denied)
             return _error_body(
-                [
-                    {
-                        "message": "Mutations need POST.",
-                        "extensions": {"code": MALFORMED, "status": 405},
-                    }
-                ],
-                405,
+                [reported(e, GraphQLValidationError) for e in errors],
+                GraphQLValidationError.status,
             )
+        if request.method == "GET" and _is_mutation(document, operation):
+            return _refused(MutationOverGetError())
         entry = service.queries.of(schema, document, operation)
         try:
             values: Hashable | None = entry.key(variables or {})
@@ -228,12 +177,9 @@ async def graphql_endpoint(request: Request) -> Response:
             values = None
         exceeded = cache.exceeded(schema, query, document, operation, variables, limits, values)
         if exceeded is not None:
-            raise GraphQLRequestError(exceeded.message, exceeded.code, exceeded.status)
+            return _refused(exceeded)
     except GraphQLRequestError as exc:
-        return _error_body(
-            [{"message": exc.message, "extensions": {"code": exc.code, "status": exc.status}}],
-            exc.status,
-        )
+        return _refused(exc)
     context = GraphQLContext(
         engine=gateway.engine,
         reads=gateway.reads,
@@ -287,10 +233,7 @@ async def schema_file(request: Request) -> Response:
         denied = AdminRequiredError(
             "The schema file needs the admin role (or DEXGATE_OPEN_INTROSPECTION=true)."
         )
-        return _error_body(
-            [{"message": denied.message, "extensions": {"code": denied.code, "status": 403}}],
-            403,
-        )
+        return _refused(denied)
     catalog = await gateway.registry.current()
     schema, _catalog = await gateway.schemas.serving(catalog)
     return PlainTextResponse(

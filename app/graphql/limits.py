@@ -2,10 +2,9 @@
 
 - Before parsing: the query's length (413 ``DX113``) and, in the parser, its tokens.
 - While validating, cached with the validation of the query text: how deep the selections go
-  (``DX111``, the validation error it has always been), how many aliases (``DX132``) and field
-  selections (``DX133``) there are, fragments counted each time they are spread, so that a
-  small document cannot expand into a huge one. The walk stops once the selections pass their
-  limit.
+  (``DX136``), how many aliases (``DX132``) and field selections (``DX133``) there are,
+  fragments counted each time they are spread, so that a small document cannot expand into a
+  huge one. The walk stops once the selections pass their limit.
 - Before executing, with the request's variables: the items the mutations write, together
   (413 ``DX131``, ``DEXGATE_MAX_WRITE_ITEMS`` as over REST), and the estimated cost
   (``DX134``): the values the query can produce, rows times fields. A list field's ``limit``
@@ -48,15 +47,17 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.validation import ValidationRule
 
+from app.graphql.request_errors import (
+    QueryTooCostlyError,
+    QueryTooDeepError,
+    QueryTooLongError,
+    TooManyAliasesError,
+    TooManyFieldsError,
+)
 from app.settings import Settings
-from schema_builder.errors import TooManyItemsError
+from schema_builder.errors import DexgateError, TooManyItemsError
 
 MAX_TOKENS = 20_000
-
-DEPTH = "DX111"
-ALIASES = "DX132"
-FIELDS = "DX133"
-COST = "DX134"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,24 +85,10 @@ class GraphQLLimits:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class LimitExceeded:
-    """A request refused before it runs: the message, its code and the HTTP status."""
-
-    message: str
-    code: str
-    status: int = 400
-
-
-def length_exceeded(query: str, limits: GraphQLLimits) -> LimitExceeded | None:
+def length_exceeded(query: str, limits: GraphQLLimits) -> QueryTooLongError | None:
     if len(query) <= limits.max_query_length:
         return None
-    return LimitExceeded(
-        f"The query is {len(query)} characters long; at most {limits.max_query_length} are "
-        "allowed (DEXGATE_GRAPHQL_MAX_QUERY_LENGTH).",
-        "DX113",
-        413,
-    )
+    return QueryTooLongError(len(query), limits.max_query_length)
 
 
 # --- validation: depth, aliases and field selections ---------------------------------------------
@@ -119,8 +106,10 @@ def shape_rule(limits: GraphQLLimits) -> type[ValidationRule]:
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
             shape = _Shape(limits, self.context.get_fragment)
             shape.walk(node.selection_set, 0, frozenset(), introspection=False)
-            for message, code in shape.exceeded():
-                self.report_error(GraphQLError(message, node, extensions={"code": code}))
+            for error in shape.exceeded():
+                self.report_error(
+                    GraphQLError(error.message, node, extensions={"code": error.code})
+                )
 
     return ShapeLimitRule
 
@@ -172,34 +161,15 @@ class _Shape:
                         fragment.selection_set, level, seen | {name}, introspection=introspection
                     )
 
-    def exceeded(self) -> list[tuple[str, str]]:
+    def exceeded(self) -> list[DexgateError]:
         limits = self.limits
         if self.fields > limits.max_fields:  # the walk stopped: the other counts are partial
-            return [
-                (
-                    f"The query selects more than {limits.max_fields} fields (fragments count "
-                    f"each time they are spread); at most {limits.max_fields} are allowed "
-                    "(DEXGATE_GRAPHQL_MAX_FIELDS).",
-                    FIELDS,
-                )
-            ]
-        found: list[tuple[str, str]] = []
+            return [TooManyFieldsError(limits.max_fields)]
+        found: list[DexgateError] = []
         if self.depth > limits.max_depth:
-            found.append(
-                (
-                    f"The query is {self.depth} levels deep; at most {limits.max_depth} are "
-                    "allowed (DEXGATE_GRAPHQL_MAX_DEPTH).",
-                    DEPTH,
-                )
-            )
+            found.append(QueryTooDeepError(self.depth, limits.max_depth))
         if self.aliases > limits.max_aliases:
-            found.append(
-                (
-                    f"The query has {self.aliases} aliases; at most {limits.max_aliases} are "
-                    "allowed (DEXGATE_GRAPHQL_MAX_ALIASES).",
-                    ALIASES,
-                )
-            )
+            found.append(TooManyAliasesError(self.aliases, limits.max_aliases))
         return found
 
 
@@ -212,7 +182,7 @@ def execution_exceeded(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     limits: GraphQLLimits,
-) -> LimitExceeded | None:
+) -> DexgateError | None:
     """Whether the operation to run writes too many items or costs too much, judged with the
     request's variables; None when it may run (or when execution will report it invalid)."""
     operation = get_operation_ast(document, operation_name)
@@ -224,15 +194,9 @@ def execution_exceeded(
     estimate = _Cost(schema, document, operation, variables or {}, limits)
     cost = estimate.selections(operation.selection_set, root, 1, 1)
     if estimate.items > limits.max_items:
-        error = TooManyItemsError(estimate.items, limits.max_items)
-        return LimitExceeded(error.message, error.code, error.status)
+        return TooManyItemsError(estimate.items, limits.max_items)
     if cost > limits.max_cost:
-        return LimitExceeded(
-            f"The query's estimated cost is {cost} (rows times fields); at most "
-            f"{limits.max_cost} is allowed (DEXGATE_GRAPHQL_MAX_COST). Ask for fewer rows "
-            f"with `limit` (a list without `limit` counts as {limits.default_page_size} rows).",
-            COST,
-        )
+        return QueryTooCostlyError(cost, limits.max_cost, limits.default_page_size)
     return None
 
 

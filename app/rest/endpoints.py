@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.errors import error_response
+from app.errors import error_response, rest_errors
 from app.gateway import Gateway
 from app.json_input import loads
 from app.responses import JSONResponse, json_text_response
@@ -169,7 +169,7 @@ async def _write(request: Request, alias: str, identifier: str | None) -> Respon
     if result.errors and not result.data:
         status = result.errors[0].status
     return JSONResponse(
-        {"data": result.data, "errors": [e.as_dict() for e in result.errors]},
+        {"data": result.data, "errors": rest_errors(result.errors)},
         status_code=status,
     )
 

@@ -31,7 +31,12 @@ from typing import Any, TextIO
 from app.transfer.csv_types import Cell, CellError, item_of
 from app.transfer.formats import FileFormatError, Format
 from schema_builder.catalog import Entity
-from schema_builder.errors import DexgateError, EntityError, InvalidFieldTypeError
+from schema_builder.errors import (
+    DexgateError,
+    EntityError,
+    InvalidDataFormatError,
+    InvalidFieldTypeError,
+)
 
 _CHUNK = 1 << 16
 MAX_ELEMENT = 1 << 26  # 64 MiB: one JSON element (or CSV cell) larger than this stops the import
@@ -48,11 +53,12 @@ class Record:
     error: DexgateError | None = None
 
 
-class RecordFormatError(EntityError):
-    """A record that cannot become an item: 1301, the API's code for a body of the wrong shape."""
+class RecordFormatError(InvalidDataFormatError):
+    """A record that cannot become an item: 1301, the API's code for a body of the wrong shape,
+    with a message that says what is wrong with the record."""
 
-    status = 400
-    code = "1301"
+    def __init__(self, message: str) -> None:
+        EntityError.__init__(self, message)
 
 
 def path_of(alias: str, number: int) -> str:

@@ -47,6 +47,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema_builder.errors import DexgateError, EntityNotFoundError
+from schema_builder.graphql.errors import field_error, internal_error, locations
 from schema_builder.graphql.selection import (
     GraphQLContext,
     Selection,
@@ -66,33 +67,6 @@ class Answer:
 
     data: str
     errors: list[dict[str, Any]]
-
-
-def field_error(error: DexgateError, nodes: list[FieldNode], key: str) -> dict[str, Any]:
-    """A refused field's error as graphql-core reports it: the message and code, where the
-    field is in the document and in the answer."""
-    return {
-        "message": error.message,
-        "extensions": {"code": error.code, "status": error.status},
-        "locations": _locations(nodes),
-        "path": [key],
-    }
-
-
-def internal_error(nodes: list[FieldNode], key: str) -> dict[str, Any]:
-    return {
-        "message": "Internal server error. The incident has been logged.",
-        "locations": _locations(nodes),
-        "path": [key],
-        "extensions": {"code": "DX500", "status": 500},
-    }
-
-
-def _locations(nodes: list[FieldNode]) -> list[dict[str, int]] | None:
-    located = GraphQLError("", nodes)
-    if located.locations is None:
-        return None
-    return [{"line": loc.line, "column": loc.column} for loc in located.locations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,15 +379,15 @@ async def answer(
             continue
         error: dict[str, Any] | None = None
         if isinstance(part, _RefusedPart):
-            error = field_error(part.error, part.nodes, part.key)
+            error = field_error(part.error, locations(part.nodes), [part.key])
         else:
             try:
                 text = await part.text(context, coerced)
             except DexgateError as exc:
-                error = field_error(exc, part.nodes, part.key)
+                error = field_error(exc, locations(part.nodes), [part.key])
             except Exception:
                 logger.error("Unhandled error in GraphQL field %s", part.key, exc_info=True)
-                error = internal_error(part.nodes, part.key)
+                error = internal_error(locations(part.nodes), [part.key])
         if error is None:
             texts.append(f'"{part.key}":{text}')
             continue

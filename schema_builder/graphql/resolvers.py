@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, get_named_type
+from graphql import GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from graphql.language import FieldNode
 
 from schema_builder.catalog import Entity
 from schema_builder.errors import DexgateError, EntityNotFoundError
+from schema_builder.graphql.errors import ManyErrorsError, to_graphql_error
 from schema_builder.graphql.selection import (
     GraphQLContext,
     Selection,
@@ -42,18 +43,6 @@ from schema_builder.operations.ir import (
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, includes_of
 
 Resolver = Callable[..., Awaitable[Any]]
-
-
-class ManyErrorsError(Exception):
-    """Several operation errors for one field; the endpoint reports each as a GraphQL error."""
-
-    def __init__(self, errors: Sequence[DexgateError]) -> None:
-        super().__init__(errors[-1].message if errors else "")
-        self.errors = list(errors)
-
-
-def to_graphql_error(error: DexgateError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code, "status": error.status})
 
 
 def _context(info: GraphQLResolveInfo) -> GraphQLContext:

@@ -49,11 +49,13 @@ from schema_builder.errors import (
     RequiredFieldMissingError,
     ServiceUnavailableError,
     TooManyItemsError,
+    TooManyRowsError,
     UnfilteredDeleteError,
     UnknownFieldError,
     UnknownSortFieldError,
     UnsupportedMediaTypeError,
 )
+from schema_builder.operations.ir import MAX_RESPONSE_ROWS
 
 OperationKind = Literal[
     "list", "get", "create", "update", "upsert", "delete", "update_one", "upsert_one", "delete_one"
@@ -81,10 +83,12 @@ LIST: tuple[ErrorClass, ...] = (
     FilterFieldNotFoundError,
     UnknownSortFieldError,
     RelationNotFoundError,
+    TooManyRowsError,
 )
 GET: tuple[ErrorClass, ...] = (
     InvalidQueryParameterError,
     RelationNotFoundError,
+    TooManyRowsError,
     EntityNotFoundError,
 )
 # Every write: the body, each item's fields and values, and what the database refuses.
@@ -120,6 +124,7 @@ _MESSAGES: dict[ErrorClass, str] = {
     RequestTimeoutError: RequestTimeoutError(30).message,
     BodyTooLargeError: BodyTooLargeError(5 * 1024 * 1024).message,
     TooManyItemsError: TooManyItemsError(1001, 1000).message,
+    TooManyRowsError: TooManyRowsError(MAX_RESPONSE_ROWS).message,
     RateLimitedError: "Too many requests: the limit is 120 per minute for API key erp; retry in "
     "1 s.",
 }

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema_builder.catalog import Catalog, Entity, Field, Relation
 from schema_builder.errors import (
-    InvalidQueryParameterError,
     RelationNotFoundError,
+    TooManyRowsError,
     UnknownSortFieldError,
 )
 from schema_builder.operations.filters import compile_conditions
@@ -92,7 +92,7 @@ def _table_column(field: Field) -> sa.ColumnElement[Any]:
 
 
 def check_row_count(rows: Sequence[Row], includes: Sequence[Include], limit: int | None) -> None:
-    """Refuse (DX100) a result that nests more than ``limit`` rows in all. A related row is
+    """Refuse (DX137) a result that nests more than ``limit`` rows in all. A related row is
     one object shared by its parents until the response is written, where it is repeated
     under each: counted once per parent here, without writing anything out."""
     if limit is None or not includes:
@@ -102,12 +102,9 @@ def check_row_count(rows: Sequence[Row], includes: Sequence[Include], limit: int
         raise too_many_rows(limit)
 
 
-def too_many_rows(limit: int) -> InvalidQueryParameterError:
-    """DX100 for a response that would nest more than ``limit`` rows."""
-    return InvalidQueryParameterError(
-        f"`include` would return more than {limit} rows; include fewer levels or ask for "
-        "a smaller page."
-    )
+def too_many_rows(limit: int) -> TooManyRowsError:
+    """The refusal of a response that would nest more than ``limit`` rows."""
+    return TooManyRowsError(limit)
 
 
 def _nested_count(row: Row, includes: Sequence[Include], seen: dict[tuple[int, int], int]) -> int:

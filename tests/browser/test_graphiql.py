@@ -106,7 +106,7 @@ async def test_introspection_nested_past_the_depth_limit_is_still_refused(
     )
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert error["extensions"]["code"] == "DX111"
+    assert error["extensions"]["code"] == "DX136"
     assert "levels deep" in error["message"]
 
 

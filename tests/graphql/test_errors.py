@@ -118,8 +118,8 @@ async def test_query_at_the_depth_limit_runs(client: httpx.AsyncClient) -> None:
     assert "errors" not in response.json()
 
 
-async def test_query_deeper_than_the_limit_is_dx111(client: httpx.AsyncClient) -> None:
-    body = refused(await post(client, deep_query(MAX_DEPTH + 1)), "DX111")
+async def test_query_deeper_than_the_limit_is_dx136(client: httpx.AsyncClient) -> None:
+    body = refused(await post(client, deep_query(MAX_DEPTH + 1)), "DX136")
     assert body["errors"][0]["message"] == (
         f"The query is {MAX_DEPTH + 1} levels deep; at most {MAX_DEPTH} are allowed"
         " (DEXGATE_GRAPHQL_MAX_DEPTH)."
@@ -134,7 +134,7 @@ async def test_depth_limit_follows_fragments(client: httpx.AsyncClient) -> None:
         " products { category { products { category { id_category } } } } } } } } } }"
     )
     assert MAX_DEPTH < 14
-    body = refused(await post(client, query), "DX111")
+    body = refused(await post(client, query), "DX136")
     assert body["errors"][0]["message"].startswith("The query is 14 levels deep")
 
 

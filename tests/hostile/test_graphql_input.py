@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
-from app.graphql.limits import ALIASES, COST, FIELDS, MAX_TOKENS
+from app.graphql.limits import MAX_TOKENS
+from app.graphql.request_errors import QueryTooCostlyError, TooManyAliasesError, TooManyFieldsError
 from schema_builder.operations.filters import MAX_CONDITIONS, MAX_FILTER_VALUES, MAX_IN_VALUES
 from tests.hostile.support import (
     HOSTILE_NAMES,
@@ -30,6 +31,7 @@ from tests.hostile.support import (
 )
 
 PRODUCT_COUNT = len(demo.CATEGORIES) * demo.PRODUCTS_PER_CATEGORY
+ALIASES, FIELDS, COST = TooManyAliasesError.code, TooManyFieldsError.code, QueryTooCostlyError.code
 COUNT = "query($f: ProductFilter) { products(filter: $f) { totalCount } }"
 DELETE = 'mutation { deleteProducts(filter: {sku: {eq: "CAM-00001"}}) { deletedCount } }'
 

@@ -216,11 +216,11 @@ async def test_include_back_to_the_same_entity_within_the_row_bound_is_answered(
     ],
     ids=["products-6", "by-id-10", "categories-6", "beside-another"],
 )
-async def test_include_loop_beyond_the_row_bound_is_refused_with_dx100(
+async def test_include_loop_beyond_the_row_bound_is_refused_with_dx137(
     shared_client: httpx.AsyncClient, url: str, include: str
 ) -> None:
     response = await shared_client.get(url, params={"include": include})
-    error = rest_error(response, 400, "DX100")
+    error = rest_error(response, 400, "DX137")
     assert error["message"].startswith("`include` would return more than ")
     assert f"{MAX_RESPONSE_ROWS} rows" in error["message"]
 

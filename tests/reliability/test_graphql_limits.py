@@ -1,4 +1,4 @@
-"""GraphQL documents are bounded by settings: depth (DX111), aliases (DX132), field selections
+"""GraphQL documents are bounded by settings: depth (DX136), aliases (DX132), field selections
 (DX133, fragments counted where they are spread), estimated cost (DX134: rows times fields,
 multiplied through nested lists) and length (413 DX113). Each refusal is a 400 (413 for the
 length) before anything runs, and its message names the limit and its value."""
@@ -39,7 +39,7 @@ async def test_depth_limit_is_a_setting(settings: Settings, admin_key: str) -> N
     too_deep = "{ products(limit: 1) { items { category { name } } } }"
 
     assert (await ask(shallow, admin_key, at_limit)).status_code == 200
-    message = refusal(await ask(shallow, admin_key, too_deep), "DX111")
+    message = refusal(await ask(shallow, admin_key, too_deep), "DX136")
     assert message == (
         "The query is 4 levels deep; at most 3 are allowed (DEXGATE_GRAPHQL_MAX_DEPTH)."
     )
