@@ -18,10 +18,11 @@ import stat
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import IO, TypeAlias
+from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cli_errors import Commands, UsageError
 from app.data_formats import FORMATS, FileFormatError, Format, format_for
 from app.data_import import ErrorReport, ImportResult, import_records
 from app.data_readers import read_records
@@ -37,12 +38,7 @@ from schema_builder.operations.ir import ReadRequest
 from schema_builder.operations.stream import stream_rows
 from schema_builder.registry import CatalogRegistry
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 DEFAULT_BATCH_SIZE = 1000
-
-
-class UsageError(Exception):
-    """A command that cannot run as given: reported on stderr, exit status 2."""
 
 
 def _fail(message: str) -> int:
@@ -236,6 +232,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             report.close()
             progress.close()
+        if result.stopped is not None and not result.records:  # not a file of records at all
+            raise UsageError(f"cannot read {args.file}: {result.stopped}")
         summary = _summary(entity.alias, result, report, progress.elapsed, transactional)
         print(summary, file=sys.stderr)
         if result.stopped is not None:
