@@ -52,7 +52,7 @@ from graphql import (
 )
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
-from schema_builder.graphql_names import EntityNames, entity_names
+from schema_builder.graphql_names import EntityNames, entity_names, sort_value
 from schema_builder.graphql_resolvers import (
     delete_resolver,
     get_resolver,
@@ -422,8 +422,8 @@ class SchemaBuilder:
         existing = self._sort_values.get(name)
         if existing is None:
             existing = {
-                f"{name}_ASC": GraphQLEnumValue((name, False)),
-                f"{name}_DESC": GraphQLEnumValue((name, True)),
+                sort_value(name, descending=False): GraphQLEnumValue((name, False)),
+                sort_value(name, descending=True): GraphQLEnumValue((name, True)),
             }
             self._sort_values[name] = existing
         return existing

@@ -532,7 +532,7 @@ async def test_graphql_filters_return_the_rows_the_oracle_selects(
 ) -> None:
     variables: dict[str, Any] = {"f": filter}
     if sort is not None:
-        variables["s"] = [f"{sort[0]}_{'DESC' if sort[1] else 'ASC'}"]
+        variables["s"] = [f"{sort[0].upper()}_{'DESC' if sort[1] else 'ASC'}"]
     content = json.dumps({"query": GRAPHQL, "variables": variables}).encode()
     response = await samples.post("/graphql", content=content)
     body = response.json()

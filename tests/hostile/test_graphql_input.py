@@ -189,7 +189,7 @@ async def test_a_relationship_loop_with_limits_is_answered(
 ) -> None:
     query = (
         "{ products(limit: 2) { items { id_product category { id_category"
-        " products(limit: 3) { category { products(limit: 3, sort: [id_product_DESC])"
+        " products(limit: 3) { category { products(limit: 3, sort: [ID_PRODUCT_DESC])"
         " { id_product } } } } } } }"
     )
     response = await post(shared_client, query)
