@@ -3,7 +3,9 @@
 
 Both sit under ``/dynamic-entity``, so the authentication middleware wants credentials for
 them like for the entities: ``/dynamic-entity/docs?api_key=KEY`` opens the page, which hands
-the key to Swagger UI for every request it makes (the Authorize button sets other credentials).
+the key to Swagger UI for every request it makes (the Authorize button sets other credentials);
+opened from the admin's Back Office session, the page hands Swagger UI the session's CSRF
+token instead (see app.docs_access, which also asks anyone else for a key on a page).
 Swagger UI's own files are open, at ``/swagger-ui/static/``.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 from collections import OrderedDict
 from importlib import metadata
 
@@ -19,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from app import rest
+from app import docs_access, rest
 from app.gateway import Gateway
 from app.graphiql import AssetFiles
 from app.swagger_assets import ASSETS_DIR, PINNED, assets_present
@@ -28,7 +31,7 @@ from schema_builder.catalog import Catalog
 from schema_builder.openapi import OpenAPIOptions, build_document
 
 DOCUMENT_PATH = "/dynamic-entity/openapi.json"
-DOCS_PATH = "/dynamic-entity/docs"
+DOCS_PATH = docs_access.DOCS_PATH
 STATIC_PATH = "/swagger-ui/static"
 
 PAGE = """<!doctype html>
@@ -46,6 +49,8 @@ PAGE = """<!doctype html>
     // The page was opened with a key (?api_key=...): Swagger UI sends it on with each request
     // to the API, unless credentials were set with the Authorize button.
     const apiKey = new URLSearchParams(window.location.search).get("api_key");
+    // Opened from a Back Office session: the cookie counts on the API only with this token.
+    const csrfToken = {csrf_token};
     window.ui = SwaggerUIBundle({{
       url: "{document}",
       dom_id: "#swagger-ui",
@@ -56,9 +61,13 @@ PAGE = """<!doctype html>
       requestInterceptor: (request) => {{
         const path = new URL(request.url, window.location.href).pathname;
         const headers = request.headers;
-        if (apiKey && path.startsWith("/dynamic-entity/")
+        if (path.startsWith("/dynamic-entity/")
             && !headers["X-Api-Key"] && !headers["Authorization"]) {{
-          headers["X-Api-Key"] = apiKey;
+          if (apiKey) {{
+            headers["X-Api-Key"] = apiKey;
+          }} else if (csrfToken) {{
+            headers["X-CSRF-Token"] = csrfToken;
+          }}
         }}
         return request;
       }},
@@ -162,5 +171,6 @@ async def docs_page(request: Request) -> Response:
         static=STATIC_PATH,
         document=DOCUMENT_PATH,
         version=html.escape(PINNED["swagger-ui-dist"]),
+        csrf_token=json.dumps(getattr(request.state, "csrf_token", None)),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})

@@ -28,9 +28,10 @@ from playwright.async_api import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
+from app.swagger_assets import assets_present as swagger_assets_present
 from auth import store
 from auth.permissions import ADMIN_ROLE
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
 
 USERNAME = "ada"
 PASSWORD = "analytical engine"
@@ -275,3 +276,53 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
         assert gone.json()[0]["code"] == "DX120"
     # The refused form is answered with its status, 400; nothing else may have gone wrong.
     assert watch.problems == [f"400: {live_server}/admin/new-entity"]
+
+
+@pytest.fixture
+def swagger_ready() -> None:
+    """As tests/openapi/test_docs_browser.py: skipped without Swagger UI's assets, or failing
+    where ``DEXGATE_REQUIRE_BROWSER=1``."""
+    if not swagger_assets_present():
+        reason = "Swagger UI's assets are not built: run `make swagger-assets` (needs npm)"
+        if REQUIRE_BROWSER:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+async def test_the_api_page_linked_from_the_entities_page_works_with_the_session(
+    swagger_ready: None, chromium: Browser, live_server: str, new_admin: str, screenshots: Path
+) -> None:
+    page = await chromium.new_page(viewport={"width": 1280, "height": 900})
+    watch = Watch(page)
+    await log_in(page, live_server)
+    await page.click("a[href='/dynamic-entity/docs']")
+    await expect(page).to_have_url(f"{live_server}/dynamic-entity/docs")
+    await expect(page.locator(".info .title")).to_contain_text(
+        "dexgate Data Exchange API", timeout=15_000
+    )
+    # Try a request: Swagger UI sends the session's CSRF token with it.
+    operation = page.locator("#operations-countries-getCountry")
+    await operation.locator(".opblock-summary").click()
+    await operation.get_by_role("button", name="Try it out").click()
+    await operation.locator("input[placeholder='id']").fill("1")
+    await operation.get_by_role("button", name="Execute").click()
+    await expect(operation.locator(".responses-table.live-responses-table")).to_contain_text(
+        "Germany", timeout=15_000
+    )
+    await page.screenshot(path=screenshots / "api-page-session.png")
+    assert watch.problems == []
+
+
+async def test_the_api_page_asks_a_browser_without_credentials_for_a_key(
+    swagger_ready: None, chromium: Browser, live_server: str, admin_key: str, screenshots: Path
+) -> None:
+    page = await chromium.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{live_server}/dynamic-entity/docs")
+    await expect(page.locator("h1")).to_have_text("dexgate API")
+    await page.screenshot(path=screenshots / "api-page-key.png")
+    await page.fill("#api_key", admin_key)
+    await page.click("button:has-text('Open the API page')")
+    await expect(page.locator(".info .title")).to_contain_text(
+        "dexgate Data Exchange API", timeout=15_000
+    )
+    await expect(page.locator("#operations-tag-products")).to_be_visible()
