@@ -326,3 +326,46 @@ async def test_the_api_page_asks_a_browser_without_credentials_for_a_key(
         "dexgate Data Exchange API", timeout=15_000
     )
     await expect(page.locator("#operations-tag-products")).to_be_visible()
+
+
+OVERLAPS = """() => {
+  // Every visible label of the editor's form (labels and .label captions), as boxes; the
+  // pairs whose boxes intersect by more than a pixel. An inline label's box covers its text
+  // even where the text runs out of its grid cell.
+  const boxes = [...document.querySelectorAll("form label, form .label")]
+    .map((element) => ({ element, box: element.getBoundingClientRect() }))
+    .filter(({ box }) => box.width > 0 && box.height > 0);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].box, b = boxes[j].box;
+      const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (width > 1 && height > 1) {
+        const name = (k) => boxes[k].element.textContent.trim()
+          + ` (${Math.round(boxes[k].box.left)},${Math.round(boxes[k].box.top)})`;
+        overlaps.push([name(i), name(j)]);
+      }
+    }
+  }
+  return { count: boxes.length, overlaps };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+async def test_the_entity_editor_labels_do_not_overlap(
+    chromium: Browser, live_server: str, new_admin: str, screenshots: Path, width: int
+) -> None:
+    page = await chromium.new_page(viewport={"width": width, "height": 900})
+    watch = Watch(page)
+    await log_in(page, live_server, "/admin/entities/products/edit")
+    while await page.locator("details.rules:not([open])").count():
+        # Every field's rules open, as a click opens them: the densest the editor gets.
+        await page.locator("details.rules:not([open]) > summary").first.click()
+    await expect(page.locator("details.rules:not([open])")).to_have_count(0)
+    found = await page.evaluate(OVERLAPS)
+    await page.screenshot(path=screenshots / f"admin-entity-editor-{width}.png", full_page=True)
+
+    assert found["count"] > 100  # the rules of 7 fields, and the entity's own labels
+    assert found["overlaps"] == [], "\n".join(" / ".join(pair) for pair in found["overlaps"])
+    assert watch.problems == []
