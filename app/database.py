@@ -7,11 +7,11 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from auth.transactions import QUEUE, WRITING, WriteQueue
 from schema_builder.operations.db_errors import request_deadline
 from schema_builder.operations.reads.pool import ReadPool
@@ -43,7 +43,7 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
     another process's (the request is answered 504 at its deadline all the same), 30 s
     without it.
     """
-    url = make_url(settings.database_url)
+    url = database_url(settings.database_url)
     kwargs: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         server_settings: dict[str, str] = {}
@@ -59,7 +59,13 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
                 "server_settings": server_settings,
             },
         )
-    engine = create_async_engine(url, **kwargs)
+    try:
+        engine = create_async_engine(url, **kwargs)
+    except (sa.exc.NoSuchModuleError, sa.exc.InvalidRequestError, ImportError) as exc:
+        raise SettingsError(
+            f"DEXGATE_DATABASE_URL names the driver `{url.drivername}`, which cannot be loaded "
+            f"({exc}). {_URL_EXAMPLES}"
+        ) from None
     if engine.dialect.name == "sqlite":
         busy = SQLITE_BUSY_SECONDS if statement_timeout is None else statement_timeout
         _configure_sqlite(engine, busy)
@@ -68,6 +74,30 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
     elif engine.dialect.name == "postgresql":
         _replace_closed_connections(engine)
     return engine
+
+
+_URL_EXAMPLES = (
+    "Use postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE or sqlite+aiosqlite:///FILE.db."
+)
+
+
+def database_url(text: str) -> URL:
+    """``DEXGATE_DATABASE_URL`` read; :class:`SettingsError` when it is not a URL (the text is
+    not repeated: it may hold a password)."""
+    try:
+        return make_url(text)
+    except sa.exc.ArgumentError:
+        raise SettingsError(
+            f"DEXGATE_DATABASE_URL is not a database URL. {_URL_EXAMPLES}"
+        ) from None
+
+
+def safe_url(text: str) -> str:
+    """The database URL as it may be shown: without its password."""
+    try:
+        return database_url(text).render_as_string(hide_password=True)
+    except SettingsError:
+        return "(DEXGATE_DATABASE_URL, unreadable)"
 
 
 class _Watch:

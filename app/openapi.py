@@ -3,7 +3,9 @@
 
 Both sit under ``/dynamic-entity``, so the authentication middleware wants credentials for
 them like for the entities: ``/dynamic-entity/docs?api_key=KEY`` opens the page, which hands
-the key to Swagger UI for every request it makes (the Authorize button sets other credentials).
+the key to Swagger UI for every request it makes (the Authorize button sets other credentials);
+opened from the admin's Back Office session, the page hands Swagger UI the session's CSRF
+token instead (see app.docs_access, which also asks anyone else for a key on a page).
 Swagger UI's own files are open, at ``/swagger-ui/static/``.
 """
 
@@ -19,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from app import docs_access
 from app.assets.swagger import ASSETS_DIR, PINNED, assets_present
 from app.gateway import Gateway
 from app.graphql.graphiql import AssetFiles
@@ -29,7 +32,7 @@ from schema_builder.catalog import Catalog
 from schema_builder.openapi.document import OpenAPIOptions, build_document
 
 DOCUMENT_PATH = "/dynamic-entity/openapi.json"
-DOCS_PATH = "/dynamic-entity/docs"
+DOCS_PATH = docs_access.DOCS_PATH
 STATIC_PATH = "/swagger-ui/static"
 
 PAGE = """<!doctype html>
@@ -41,7 +44,8 @@ PAGE = """<!doctype html>
   <link rel="stylesheet" href="{static}/swagger-ui.css">
 </head>
 <body>
-  <div id="swagger-ui" data-document="{document}">Loading Swagger UI {version}…</div>
+  <div id="swagger-ui" data-document="{document}"
+       data-csrf-token="{csrf_token}">Loading Swagger UI {version}…</div>
   <script src="{static}/swagger-ui-bundle.js"></script>
   <script src="{assets}/swagger-start.js"></script>
 </body>
@@ -140,5 +144,6 @@ async def docs_page(request: Request) -> Response:
         assets=ASSETS_PATH,
         document=DOCUMENT_PATH,
         version=html.escape(PINNED["swagger-ui-dist"]),
+        csrf_token=html.escape(getattr(request.state, "csrf_token", None) or ""),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})

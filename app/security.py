@@ -4,12 +4,14 @@
 the admin role; ``/`` takes credentials when given. ``/token``, ``/health/...``,
 ``/admin/login`` and the static files of GraphiQL and the Back Office are open.
 
-Credentials are an API key or a bearer token, as Spryker takes them, or, for ``/admin/...``
-and ``/graphiql`` when neither is sent, the Back Office session cookie (an admin's, see
-app.admin.login). ``/graphql`` accepts the cookie only with the session's CSRF token in the
-``X-CSRF-Token`` header, which GraphiQL opened from the session sends and a page of another
-site cannot know. Browsers asking for a Back Office page without a session are sent to the
-login page. Refusals use the transport's error shape: Spryker's error
+Credentials are an API key or a bearer token, as Spryker takes them, or, for ``/admin/...``,
+``/graphiql`` and the API page ``/dynamic-entity/docs`` when neither is sent, the Back Office
+session cookie (an admin's, see app.admin.login). ``/graphql`` and the rest of
+``/dynamic-entity`` accept the cookie only with the session's CSRF token in the
+``X-CSRF-Token`` header, which GraphiQL and the API page opened from the session send and a
+page of another site cannot know (app.docs_access). Browsers asking for a Back Office page
+without a session are sent to the login page; for the API page, they are asked for a key on a
+page. Refusals use the transport's error shape: Spryker's error
 array for REST, ``{"errors": [...]}`` for GraphQL. Entity permissions are enforced later, by
 the operations (see schema_builder.operations.access), since only they know which entities a
 request touches. Once the caller is known, the request is counted against its rate limit (see
@@ -28,6 +30,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import query_credentials, rate_limit
+from app.docs_access import DOCS_PATH, key_page, needs_csrf_header
 from app.errors import rest_errors
 from app.responses import JSONResponse
 from auth.errors import (
@@ -69,8 +72,9 @@ def _is_page(path: str) -> bool:
 
 
 def accepts_session(path: str) -> bool:
-    """Where the Back Office session cookie counts (on ``/graphql`` with its CSRF header)."""
-    return _is_page(path) or path == "/graphql"
+    """Where the Back Office session cookie counts (on ``/graphql`` and ``/dynamic-entity``
+    with its CSRF header, see :func:`app.docs_access.needs_csrf_header`)."""
+    return _is_page(path) or path == "/graphql" or path.startswith("/dynamic-entity")
 
 
 def login_redirect(scope: Scope) -> Response:
@@ -130,8 +134,13 @@ class AuthenticationMiddleware:
                 if not await self._admitted(scope, receive, send, None):
                     return
                 headers = Headers(scope=scope)
-                if _is_page(path) and "text/html" in headers.get("accept", ""):
+                browser = "text/html" in headers.get("accept", "")
+                if _is_page(path) and browser:
                     await login_redirect(scope)(scope, receive, send)
+                elif path == DOCS_PATH and browser and scope["method"] == "GET":
+                    given = bool(scope.get("query_string")) or "authorization" in headers
+                    refused = error.message if given or "x-api-key" in headers else None
+                    await key_page(refused, error.status)(scope, receive, send)
                 else:
                     await refusal(path, error)(scope, receive, send)
                 return
@@ -174,7 +183,7 @@ class AuthenticationMiddleware:
         if not session or not accepts_session(path):
             raise UnauthorizedRequestError()
         expected = csrf_token(session)
-        if path == "/graphql" and not hmac.compare_digest(
+        if needs_csrf_header(path) and not hmac.compare_digest(
             expected.encode(), headers.get(CSRF_HEADER, "").encode()
         ):
             raise UnauthorizedRequestError(

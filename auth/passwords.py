@@ -21,10 +21,15 @@ class WeakPasswordError(ValueError):
     pass
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``; raises WeakPasswordError when it is too short."""
+def check_strength(password: str) -> None:
+    """Raises WeakPasswordError when ``password`` is too short to be used."""
     if len(password) < MIN_LENGTH:
         raise WeakPasswordError(f"A password needs at least {MIN_LENGTH} characters.")
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``; raises WeakPasswordError when it is too short."""
+    check_strength(password)
     return _hasher.hash(password)
 
 

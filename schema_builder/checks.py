@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from schema_builder.definition import EntityConfiguration, entry_to_dict, parse_entry
 from schema_builder.errors import ConfigurationError, Problem
-from schema_builder.graphql.names import SHARED_TYPE_NAMES, entity_names
+from schema_builder.graphql.names import SHARED_TYPE_NAMES, entity_names, upper_snake
 from schema_builder.reflection import is_denied, is_key, natural_type, type_fits
 
 
@@ -173,6 +173,7 @@ def check_graphql_names(configurations: Sequence[EntityConfiguration]) -> list[P
             )
             continue
         problems.extend(_introspection_names(config))
+        problems.extend(_sort_value_clashes(config))
         graphql_name = config.definition.graphql_name
         if graphql_name is not None and graphql_name.startswith("__"):
             problems.append(
@@ -234,4 +235,27 @@ def _introspection_names(config: EntityConfiguration) -> list[Problem]:
         for r in config.relations
         if r.name.startswith("__")
     )
+    return problems
+
+
+def _sort_value_clashes(config: EntityConfiguration) -> list[Problem]:
+    """Fields whose sort enum values would be the same (``isActive`` and ``is_active`` both
+    sort as ``IS_ACTIVE_ASC``); json fields are not sortable."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for field in config.definition.fields:
+        if field.type == "json":
+            continue
+        value = upper_snake(field.visible_name)
+        other = seen.setdefault(value, field.visible_name)
+        if other != field.visible_name:
+            problems.append(
+                Problem(
+                    config.alias,
+                    f"Fields `{other}` and `{field.visible_name}` both sort as `{value}_ASC` "
+                    "in GraphQL.",
+                    field.visible_name,
+                    "Rename one field's visible name.",
+                )
+            )
     return problems

@@ -293,7 +293,7 @@ def test_entities_add_of_a_denied_table_is_refused(database: Path) -> None:
     configured = run(database, "entities", "add", "audit_log", DEXGATE_DENIED_TABLES="audit_*")
 
     for result, table in ((spryker, "spy_customer"), (configured, "audit_log")):
-        assert result.returncode == 1
+        assert result.returncode == 2
         assert f"Table `{table}` may not be exposed." in result.stderr
     assert registry_rows(database) == rows
 
@@ -313,14 +313,14 @@ def test_refused_apply_prints_every_problem_and_changes_nothing(
 
     result = run(database, "entities", "apply", "--prune", str(path))
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "dexgate: the configuration cannot be saved:",
-        "  - countries.name: Type `integer` does not fit column `name` (VARCHAR(255)). "
-        "Fix: Use `string`.",
-        "  - categories: Table `nowhere` does not exist in the database. "
-        "Fix: Create the table first, or correct `tableName`.",
+        "dexgate: the configuration cannot be saved: "
+        "countries.name: Type `integer` does not fit column `name` (VARCHAR(255)). "
+        "Fix: Use `string`; "
+        "categories: Table `nowhere` does not exist in the database. "
+        "Fix: Create the table first, or correct `tableName`."
     ]
     assert registry_rows(database) == rows
     assert entry(export(database), "products")["isActive"] is True
@@ -336,11 +336,12 @@ def test_apply_of_a_file_with_static_problems_is_refused(database: Path, tmp_pat
 
     result = run(database, "entities", "apply", str(path))
 
-    assert result.returncode == 1
-    problems = result.stderr.splitlines()[1:]
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    problems = line.removeprefix("dexgate: the configuration cannot be saved: ").split("; ")
     assert len(problems) == 2
-    assert problems[0].startswith("  - count ries.tableAlias: Alias `count ries` is invalid.")
-    assert problems[1].startswith("  - products.price: Type 'money' is not supported.")
+    assert problems[0].startswith("count ries.tableAlias: Alias `count ries` is invalid.")
+    assert problems[1].startswith("products.price: Type 'money' is not supported.")
     assert registry_rows(database) == rows
 
 
@@ -360,8 +361,8 @@ def test_entities_remove_deletes_a_configuration(database: Path) -> None:
 
     assert [e["tableAlias"] for e in export(database)] == DEMO_ALIASES[1:]
     again = run(database, "entities", "remove", "countries")
-    assert again.returncode == 1
-    assert again.stderr.strip() == "dexgate: no entity `countries`"
+    assert again.returncode == 2
+    assert again.stderr == "dexgate: no entity `countries` (see `dexgate entities list`)\n"
 
 
 def test_invalid_setting_is_reported_with_exit_code_2(database: Path) -> None:

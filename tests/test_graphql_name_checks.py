@@ -151,3 +151,23 @@ async def test_reserved_name_of_an_inactive_entity_is_refused_when_it_is_activat
     problems = await refused(gateway, client, entry)
 
     assert [(p.entity, p.field) for p in problems] == [("countries", "relation __stocks")]
+
+
+async def test_fields_that_would_sort_by_the_same_enum_value_are_refused(
+    gateway: Gateway, client: httpx.AsyncClient
+) -> None:
+    # Sort values are upper snake case: `isActive` and `is_active` would both be IS_ACTIVE_ASC.
+    entry = demo_entry("products")
+    field = next(f for f in entry["definition"]["fields"] if f["fieldName"] == "name")
+    field["fieldVisibleName"] = "isActive"
+
+    problems = await refused(gateway, client, entry)
+
+    assert problems == [
+        Problem(
+            "products",
+            "Fields `isActive` and `is_active` both sort as `IS_ACTIVE_ASC` in GraphQL.",
+            "is_active",
+            "Rename one field's visible name.",
+        )
+    ]

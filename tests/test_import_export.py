@@ -625,8 +625,8 @@ async def test_json_import_reports_the_line_each_failed_element_starts_on(
             "'colour'.",
         ),
         ("p.csv", "sku,sku\n", ["products"], "dexgate: cannot read p.csv: line 1: the header "),
-        ("p.dat", "x", ["products", "--format", "xml"], "usage: dexgate import"),
-        ("p.csv", "sku\n", ["products", "--batch-size", "0"], "usage: dexgate import"),
+        ("p.dat", "x", ["products", "--format", "xml"], "dexgate: argument --format: invalid"),
+        ("p.csv", "sku\n", ["products", "--batch-size", "0"], "dexgate: argument --batch-size"),
     ],
 )
 async def test_import_usage_errors_exit_with_2(

@@ -377,7 +377,7 @@ GRAPHQL = [
     "{ products(limit: 100) { items { sku category { name } stocks { warehouse quantity } } } }",
     "{ products(offset: 200, limit: 10) { totalCount __typename items { sku } } }",
     "{ categories(limit: 2) { first: items { name } again: items { url products(offset: 3,"
-    " limit: 2, sort: [sku_DESC]) { sku } } } }",
+    " limit: 2, sort: [SKU_DESC]) { sku } } } }",
     "{ products(limit: 0) { totalCount items { sku } } }",
     "{ products(filter: {sku: {in: []}}) { items { sku } } }",
     "{ products(offset: 500) { totalCount } }",
@@ -400,7 +400,7 @@ async def test_graphql_every_type_is_written_as_the_executors_write_it(
 ) -> None:
     fields = " ".join(COLUMNS)
     data = await paths.graphql(
-        f"{{ jsonValues(sort: [id_value_ASC]) {{ items {{ {fields} parent {{ id_value code }}"
+        f"{{ jsonValues(sort: [ID_VALUE_ASC]) {{ items {{ {fields} parent {{ id_value code }}"
         f" children {{ id_value stamp }} }} }} }}"
     )
     assert len(data["jsonValues"]["items"]) == len(ROWS)

@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.cli.auth import Commands, print_table, run_with_engine
+from app.cli.auth import print_table, run_with_engine
+from app.cli.errors import Commands
 from app.cli.output import echo
 from app.settings import Settings
 from auth.audit import AuditEntry, entries
@@ -69,9 +70,12 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, got {text!r}")
     return value
 
 

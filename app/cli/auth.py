@@ -12,20 +12,18 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cli.errors import Commands
 from app.cli.output import echo, printable
 from app.database import create_engine
 from app.settings import Settings
 from auth import store
 from auth.audit import command_line_actor
-from auth.passwords import WeakPasswordError
-from auth.permissions import GrantSyntaxError, format_grants
+from auth.permissions import format_grants
 
 Handler = Callable[[Settings, argparse.Namespace], int]
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def run_with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
@@ -33,9 +31,6 @@ def run_with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[
         engine = create_engine(settings)
         try:
             return await work(engine)
-        except (store.AuthStoreError, GrantSyntaxError, WeakPasswordError) as exc:
-            echo(f"dexgate: {exc}", file=sys.stderr)
-            return 1
         finally:
             await engine.dispose()
 

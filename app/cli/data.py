@@ -18,10 +18,11 @@ import stat
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import IO, TypeAlias
+from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cli.errors import Commands, UsageError
 from app.cli.output import echo
 from app.database import create_engine
 from app.rest.query import parse_conditions, parse_include
@@ -38,12 +39,7 @@ from schema_builder.operations.ir import ReadRequest
 from schema_builder.operations.stream import stream_rows
 from schema_builder.registry import CatalogRegistry
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 DEFAULT_BATCH_SIZE = 1000
-
-
-class UsageError(Exception):
-    """A command that cannot run as given: reported on stderr, exit status 2."""
 
 
 def _fail(message: str) -> int:
@@ -237,6 +233,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             report.close()
             progress.close()
+        if result.stopped is not None and not result.records:  # not a file of records at all
+            raise UsageError(f"cannot read {args.file}: {result.stopped}")
         summary = _summary(entity.alias, result, report, progress.elapsed, transactional)
         echo(summary, file=sys.stderr)
         if result.stopped is not None:

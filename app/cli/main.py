@@ -7,7 +7,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,18 @@ from app import http_protocol, migrate
 from app.cli import audit as cli_audit
 from app.cli import auth as cli_auth
 from app.cli import data as cli_data
+from app.cli import errors as cli_errors
+from app.cli.errors import UsageError
 from app.cli.output import echo, printable
-from app.database import create_engine
-from app.settings import Settings, SettingsError
+from app.database import create_engine, safe_url
+from app.settings import Settings
 from auth.audit import command_line_actor
+from auth.passwords import check_strength
 from schema_builder.definition import (
     EntityConfiguration,
     entry_to_dict,
     parse_entries,
 )
-from schema_builder.errors import ConfigurationError
 from schema_builder.registry import CatalogRegistry
 
 
@@ -48,7 +50,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
         return 0
 
     code = asyncio.run(_with_engine(settings, work))
-    echo(f"dexgate: database is up to date ({_safe_url(settings.database_url)})")
+    echo(f"dexgate: database is up to date ({safe_url(settings.database_url)})")
     return code
 
 
@@ -58,7 +60,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     cmd_migrate(settings, args)
     base = f"http://{args.host}:{args.port}"
     echo(
-        f"dexgate: serving {_safe_url(settings.database_url)} on {base}\n"
+        f"dexgate: serving {safe_url(settings.database_url)} on {base}\n"
         f"  entities:  {base}/\n"
         f"  token:     {base}/token  (OAuth 2.0: password, client_credentials, refresh_token)\n"
         f"  REST:      {base}/dynamic-entity/{{alias}}\n"
@@ -89,11 +91,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from app import demo
 
+    given = os.environ.get("DEXGATE_ADMIN_PASSWORD") or None
+    if given is not None:  # before anything is written: nothing half-done
+        try:
+            check_strength(given)
+        except ValueError as exc:
+            raise UsageError(f"DEXGATE_ADMIN_PASSWORD: {exc} Choose a longer one.") from None
+
     async def work(engine: AsyncEngine) -> int:
         await migrate.upgrade(engine)
         created = await demo.load(engine, _registry(engine, settings))
         echo("dexgate: demo catalog " + ("loaded" if created else "already present"))
-        given = os.environ.get("DEXGATE_ADMIN_PASSWORD") or None
         password = await demo.ensure_admin(engine, given)
         if password is None:
             echo("dexgate: Back Office user `admin` exists; its password is unchanged")
@@ -123,8 +131,7 @@ def cmd_entities_apply(settings: Settings, args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
         data = json.loads(text)
     except (OSError, ValueError) as exc:
-        echo(f"dexgate: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"cannot read {args.file}: {exc}") from None
     configurations = parse_entries(data)
 
     async def work(engine: AsyncEngine) -> int:
@@ -196,8 +203,7 @@ def cmd_entities_remove(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         removed = await _registry(engine, settings).remove(args.alias, actor=command_line_actor())
         if not removed:
-            echo(f"dexgate: no entity `{args.alias}`", file=sys.stderr)
-            return 1
+            raise UsageError(f"no entity `{args.alias}` (see `dexgate entities list`)")
         echo(f"removed: {args.alias}")
         return 0
 
@@ -234,14 +240,8 @@ def cmd_openapi_print(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli_errors.ArgumentParser(
         prog="dexgate",
         description="Serve database tables as a Spryker-compatible data exchange API.",
     )
@@ -298,20 +298,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; bad input is one line on stderr and exit status 2
+    (:mod:`app.cli.errors`). ``environ`` defaults to the process environment."""
     args = build_parser().parse_args(argv)
+    database = "(not configured)"
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(environ)
+        database = safe_url(settings.database_url)
         handler: Callable[[Settings, argparse.Namespace], int] = args.handler
         return handler(settings, args)
-    except SettingsError as exc:
-        echo(f"dexgate: {exc}", file=sys.stderr)
-        return 2
-    except ConfigurationError as exc:
-        echo("dexgate: the configuration cannot be saved:", file=sys.stderr)
-        for problem in exc.problems:
-            echo(f"  - {problem}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        text = cli_errors.message(exc, database)
+        if text is None:
+            raise
+        echo(f"dexgate: {text}", file=sys.stderr)
+        return cli_errors.USAGE
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@
   // The page was opened with a key (?api_key=...): Swagger UI sends it on with each request
   // to the API, unless credentials were set with the Authorize button.
   const apiKey = new URLSearchParams(window.location.search).get("api_key");
+  // Opened from a Back Office session: the cookie counts on the API only with this token.
+  const csrfToken = element.dataset.csrfToken;
   window.ui = SwaggerUIBundle({
     url: element.dataset.document,
     dom_id: "#swagger-ui",
@@ -18,9 +20,13 @@
     requestInterceptor: (request) => {
       const path = new URL(request.url, window.location.href).pathname;
       const headers = request.headers;
-      if (apiKey && path.startsWith("/dynamic-entity/")
+      if (path.startsWith("/dynamic-entity/")
           && !headers["X-Api-Key"] && !headers["Authorization"]) {
-        headers["X-Api-Key"] = apiKey;
+        if (apiKey) {
+          headers["X-Api-Key"] = apiKey;
+        } else if (csrfToken) {
+          headers["X-CSRF-Token"] = csrfToken;
+        }
       }
       return request;
     },

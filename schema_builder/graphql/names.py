@@ -9,14 +9,16 @@ For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
 | by-id query | ``productStock`` (type name in camelCase; ``productStocksById`` if equal) |
 | list result | ``ProductStockList`` |
 | filter input | ``ProductStockFilter`` |
-| sort enum | ``ProductStockSort`` with values ``<field>_ASC`` / ``<field>_DESC`` |
+| sort enum | ``ProductStockSort`` with values ``<FIELD>_ASC`` / ``<FIELD>_DESC`` (upper snake) |
 | inputs | ``ProductStockCreateInput``, ``ProductStockUpdateInput``, ``ProductStockUpsertInput`` |
 | mutations | ``createProductStocks``, ``updateProductStocks``, ``upsertProductStocks``, |
 | | ``deleteProductStocks`` (deletable entities only) |
 | mutation result | ``ProductStockMutationResult`` |
 
-Object fields and filter keys are the fields' visible names; relationship fields are the
-relationship names.
+Object fields and filter keys are the fields' visible names (the same as over REST);
+relationship fields are the relationship names. Generated names follow GraphQL's conventions:
+types PascalCase, fields camelCase, enum values upper snake case (``isActive`` and
+``is_active`` sort as ``IS_ACTIVE_ASC``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import re
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# Word boundaries inside a name: lower or digit before upper (isActive), an acronym before a
+# capitalised word (HTTPStatus).
+_CASE_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def _words(alias: str) -> list[str]:
@@ -48,6 +53,17 @@ def pascal(words: list[str]) -> str:
 
 def camel(name: str) -> str:
     return name[:1].lower() + name[1:]
+
+
+def upper_snake(name: str) -> str:
+    """A GraphQL name in upper snake case, as enum values are written: ``isActive`` and
+    ``is_active`` give ``IS_ACTIVE``, ``HTTPStatus`` gives ``HTTP_STATUS``."""
+    return _CASE_BOUNDARY.sub("_", name).upper()
+
+
+def sort_value(field: str, descending: bool) -> str:
+    """The sort enum value ordering by ``field``: ``PRICE_ASC``, ``IS_ACTIVE_DESC``."""
+    return f"{upper_snake(field)}_{'DESC' if descending else 'ASC'}"
 
 
 @dataclass(frozen=True, slots=True)

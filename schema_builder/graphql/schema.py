@@ -51,7 +51,7 @@ from graphql import (
 )
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
-from schema_builder.graphql.names import EntityNames, entity_names
+from schema_builder.graphql.names import EntityNames, entity_names, sort_value
 from schema_builder.graphql.resolvers import (
     delete_resolver,
     get_resolver,
@@ -421,8 +421,8 @@ class SchemaBuilder:
         existing = self._sort_values.get(name)
         if existing is None:
             existing = {
-                f"{name}_ASC": GraphQLEnumValue((name, False)),
-                f"{name}_DESC": GraphQLEnumValue((name, True)),
+                sort_value(name, descending=False): GraphQLEnumValue((name, False)),
+                sort_value(name, descending=True): GraphQLEnumValue((name, True)),
             }
             self._sort_values[name] = existing
         return existing

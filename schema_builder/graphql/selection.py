@@ -161,10 +161,9 @@ def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
         elif key == "not":
             parts.append(Not(AllOf(filter_from_input(operand))))
         else:
-            for operator, argument in operand.items():
-                if argument is None and operator != "isNull":
-                    continue
-                parts.append(Condition(key, operator, argument))
+            # A null operand stays a condition, refused when compiled (DX101, "use isNull"):
+            # skipped, a null variable would widen the filter, up to every row.
+            parts.extend(Condition(key, op, argument) for op, argument in operand.items())
     return tuple(parts)
 
 

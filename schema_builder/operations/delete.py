@@ -1,7 +1,8 @@
 """Delete by identifier or by filter, in one transaction.
 
 Rows blocked by child rows are reported (1317) while the others are deleted, as Spryker does;
-unlike Spryker, a delete without any filter is refused rather than emptying the table.
+unlike Spryker, a delete without any filter, or with a filter holding no condition (an
+empty ``and``, say), is refused rather than emptying the table.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from schema_builder.operations.access import require
 from schema_builder.operations.audit import record_deleted
 from schema_builder.operations.db_errors import IntegrityProblemError, translating
 from schema_builder.operations.delete_guard import says_nothing
-from schema_builder.operations.filters import compile_conditions
+from schema_builder.operations.filters import compile_conditions, has_condition
 from schema_builder.operations.ir import DeleteRequest
 from schema_builder.operations.values import filter_value
 
@@ -46,7 +47,7 @@ async def delete(
         except DexgateError:
             raise EntityNotFoundError(entity.alias) from None
         where: list[sa.ColumnElement[bool]] = [id_column == key]
-    elif request.conditions:
+    elif has_condition(request.conditions):
         where = compile_conditions(entity, request.conditions)  # checks them first (DX101)
         if says_nothing(request.conditions):  # only filters like {"like": "%"}
             raise UnfilteredDeleteError(entity.alias)

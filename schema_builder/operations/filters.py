@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from schema_builder.catalog import Entity
 from schema_builder.errors import FilterFieldNotFoundError, InvalidFilterError
-from schema_builder.operations.ir import AllOf, AnyOf, Condition, Filter
+from schema_builder.operations.ir import AllOf, AnyOf, Condition, Filter, Not
 from schema_builder.operations.values import filter_value
 
 Column = sa.ColumnElement[Any]
@@ -60,6 +60,29 @@ def compile_conditions(
             f"The filter lists {values} values; at most {MAX_FILTER_VALUES} are allowed."
         )
     return [compile_filter(entity, c) for c in conditions]
+
+
+def has_condition(filters: Iterable[Filter]) -> bool:
+    """Whether the filters select rows by their values: at least one filter, and no ``and``,
+    ``or`` or ``not`` without a condition beneath it.
+
+    A filter without a condition (``{}``, ``and: []``, nestings of those, ``not`` of an empty
+    ``or``) is constant: it selects every row or none. Within a larger filter such an empty
+    part can still make the whole select every row (``or: [{}, ...]``). A delete takes neither
+    as its filter (DX104). Walked without recursion, as :func:`_size`.
+    """
+    pending = list(filters)
+    if not pending:
+        return False
+    while pending:
+        node = pending.pop()
+        if isinstance(node, AllOf | AnyOf):
+            if not node.parts:
+                return False
+            pending.extend(node.parts)
+        elif isinstance(node, Not):
+            pending.append(node.part)
+    return True
 
 
 def _size(nodes: Iterable[Filter]) -> tuple[int, int]:

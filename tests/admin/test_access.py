@@ -23,6 +23,7 @@ PAGES = [
     "/admin/roles/edit",
 ]
 JSON = {"Accept": "application/json"}
+DOCS = "/dynamic-entity/docs"
 QUERY = {"query": "{ countries(limit: 1) { items { name } } }"}
 
 
@@ -144,11 +145,59 @@ async def test_graphql_takes_the_session_cookie_only_with_its_csrf_header(
     assert len(right.json()["data"]["countries"]["items"]) == 1
 
 
-async def test_the_rest_api_ignores_the_session_cookie(admin: httpx.AsyncClient) -> None:
+async def test_the_rest_api_takes_the_session_cookie_only_with_its_csrf_header(
+    admin: httpx.AsyncClient,
+) -> None:
+    # As /graphql: the API page opened from the session sends the token; another site's page
+    # cannot know it.
     token = await session_csrf(admin)
-    response = await admin.get("/dynamic-entity/countries", headers={"X-CSRF-Token": token})
-    assert response.status_code == 403
-    assert response.json()[0]["code"] == "DX120"
+    for path in ("/dynamic-entity/countries", "/dynamic-entity/openapi.json"):
+        bare = await admin.get(path)
+        assert bare.status_code == 403, path
+        assert bare.json()[0]["code"] == "DX120"
+        assert "X-CSRF-Token" in bare.json()[0]["message"]
+        forged = token[:-1] + ("1" if token.endswith("0") else "0")
+        wrong = await admin.get(path, headers={"X-CSRF-Token": forged})
+        assert wrong.status_code == 403, path
+        right = await admin.get(path, headers={"X-CSRF-Token": token})
+        assert right.status_code == 200, path
+    assert len(right.json()["paths"]) > 0
+    created = await admin.post(
+        "/dynamic-entity/categories",
+        json={"data": [{"name": "Drones", "url": "/drones"}]},
+        headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+    )
+    assert created.status_code == 201, created.text
+
+
+async def test_the_api_page_opens_with_the_session_and_hands_swagger_ui_its_csrf_token(
+    admin: httpx.AsyncClient, admin_key: str
+) -> None:
+    token = await session_csrf(admin)
+    page = await admin.get(DOCS)
+    assert page.status_code in (200, 503)  # 503: Swagger UI's assets are not built
+    if page.status_code == 200:
+        assert f'const csrfToken = "{token}";' in page.text
+        assert 'headers["X-CSRF-Token"] = csrfToken;' in page.text
+        with_key = await admin.get(DOCS, params={"api_key": admin_key})
+        assert "const csrfToken = null;" in with_key.text
+
+
+async def test_a_browser_without_credentials_is_asked_for_a_key_on_the_api_page(
+    browser: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    for params in ({}, {"api_key": "dxg_not-a-key"}):
+        page = await browser.get(DOCS, params=params)
+        assert page.status_code == 403
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<form method="get" action="/dynamic-entity/docs">' in page.text
+        assert 'name="api_key"' in page.text
+        assert 'href="/admin/login?next=%2Fdynamic-entity%2Fdocs"' in page.text
+        assert ("Refused: " in page.text) is bool(params)
+    # A client that does not ask for HTML still gets the API's error shape.
+    refused = await anonymous.get(DOCS)
+    assert refused.status_code == 403
+    assert refused.json() == [{"status": 403, "code": "DX120", "message": "Unauthorized request."}]
 
 
 async def test_graphiql_opened_from_a_session_sends_its_csrf_header(

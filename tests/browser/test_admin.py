@@ -27,10 +27,11 @@ from playwright.async_api import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.assets.swagger import assets_present as swagger_assets_present
 from app.settings import Settings
 from auth import store
 from auth.permissions import ADMIN_ROLE
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER
 
 USERNAME = "ada"
 PASSWORD = "analytical engine"
@@ -275,3 +276,96 @@ async def test_an_admin_exposes_a_new_table_end_to_end_in_the_browser(
         assert gone.json()[0]["code"] == "DX120"
     # The refused form is answered with its status, 400; nothing else may have gone wrong.
     assert watch.problems == [f"400: {live_server}/admin/new-entity"]
+
+
+@pytest.fixture
+def swagger_ready() -> None:
+    """As tests/openapi/test_docs_browser.py: skipped without Swagger UI's assets, or failing
+    where ``DEXGATE_REQUIRE_BROWSER=1``."""
+    if not swagger_assets_present():
+        reason = "Swagger UI's assets are not built: run `make swagger-assets` (needs npm)"
+        if REQUIRE_BROWSER:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+async def test_the_api_page_linked_from_the_entities_page_works_with_the_session(
+    swagger_ready: None, chromium: Browser, live_server: str, new_admin: str, screenshots: Path
+) -> None:
+    page = await chromium.new_page(viewport={"width": 1280, "height": 900})
+    watch = Watch(page)
+    await log_in(page, live_server)
+    await page.click("a[href='/dynamic-entity/docs']")
+    await expect(page).to_have_url(f"{live_server}/dynamic-entity/docs")
+    await expect(page.locator(".info .title")).to_contain_text(
+        "dexgate Data Exchange API", timeout=15_000
+    )
+    # Try a request: Swagger UI sends the session's CSRF token with it.
+    operation = page.locator("#operations-countries-getCountry")
+    await operation.locator(".opblock-summary").click()
+    await operation.get_by_role("button", name="Try it out").click()
+    await operation.locator("input[placeholder='id']").fill("1")
+    await operation.get_by_role("button", name="Execute").click()
+    await expect(operation.locator(".responses-table.live-responses-table")).to_contain_text(
+        "Germany", timeout=15_000
+    )
+    await page.screenshot(path=screenshots / "api-page-session.png")
+    assert watch.problems == []
+
+
+async def test_the_api_page_asks_a_browser_without_credentials_for_a_key(
+    swagger_ready: None, chromium: Browser, live_server: str, admin_key: str, screenshots: Path
+) -> None:
+    page = await chromium.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{live_server}/dynamic-entity/docs")
+    await expect(page.locator("h1")).to_have_text("dexgate API")
+    await page.screenshot(path=screenshots / "api-page-key.png")
+    await page.fill("#api_key", admin_key)
+    await page.click("button:has-text('Open the API page')")
+    await expect(page.locator(".info .title")).to_contain_text(
+        "dexgate Data Exchange API", timeout=15_000
+    )
+    await expect(page.locator("#operations-tag-products")).to_be_visible()
+
+
+OVERLAPS = """() => {
+  // Every visible label of the editor's form (labels and .label captions), as boxes; the
+  // pairs whose boxes intersect by more than a pixel. An inline label's box covers its text
+  // even where the text runs out of its grid cell.
+  const boxes = [...document.querySelectorAll("form label, form .label")]
+    .map((element) => ({ element, box: element.getBoundingClientRect() }))
+    .filter(({ box }) => box.width > 0 && box.height > 0);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].box, b = boxes[j].box;
+      const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (width > 1 && height > 1) {
+        const name = (k) => boxes[k].element.textContent.trim()
+          + ` (${Math.round(boxes[k].box.left)},${Math.round(boxes[k].box.top)})`;
+        overlaps.push([name(i), name(j)]);
+      }
+    }
+  }
+  return { count: boxes.length, overlaps };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+async def test_the_entity_editor_labels_do_not_overlap(
+    chromium: Browser, live_server: str, new_admin: str, screenshots: Path, width: int
+) -> None:
+    page = await chromium.new_page(viewport={"width": width, "height": 900})
+    watch = Watch(page)
+    await log_in(page, live_server, "/admin/entities/products/edit")
+    while await page.locator("details.rules:not([open])").count():
+        # Every field's rules open, as a click opens them: the densest the editor gets.
+        await page.locator("details.rules:not([open]) > summary").first.click()
+    await expect(page.locator("details.rules:not([open])")).to_have_count(0)
+    found = await page.evaluate(OVERLAPS)
+    await page.screenshot(path=screenshots / f"admin-entity-editor-{width}.png", full_page=True)
+
+    assert found["count"] > 100  # the rules of 7 fields, and the entity's own labels
+    assert found["overlaps"] == [], "\n".join(" / ".join(pair) for pair in found["overlaps"])
+    assert watch.problems == []

@@ -267,7 +267,10 @@ def selection(catalog: Catalog, entity: Entity, tree: Tree) -> str:
 
 
 def graphql_sort(sort: Sequence[str]) -> list[str]:
-    return [f"{key[1:]}_DESC" if key.startswith("-") else f"{key}_ASC" for key in sort]
+    """REST's ``-price`` as GraphQL's ``PRICE_DESC`` (the demo's field names are snake case)."""
+    return [
+        f"{key[1:].upper()}_DESC" if key.startswith("-") else f"{key.upper()}_ASC" for key in sort
+    ]
 
 
 class GraphqlApi:

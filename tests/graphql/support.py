@@ -15,10 +15,10 @@ Body = dict[str, Any]
 # Queries that read entities only, each executor must answer alike: lists, by-id fields,
 # aliases, fragments, directives, typename, filters and sorts on relationships.
 QUERIES = [
-    "{ products(limit: 5, sort: [price_DESC]) { totalCount items { __typename sku price"
+    "{ products(limit: 5, sort: [PRICE_DESC]) { totalCount items { __typename sku price"
     " is_active category { name __typename } stocks(limit: 1) { warehouse quantity"
     " country { iso2_code } } } } }",
-    "{ __typename a: product(id: 3) { sku s2: stocks(sort: [quantity_DESC]) { quantity } }"
+    "{ __typename a: product(id: 3) { sku s2: stocks(sort: [QUANTITY_DESC]) { quantity } }"
     " b: product(id: 99999) { sku } }",
     "query Q($n: Int) { countries(limit: $n) { items { ...C } } }"
     " fragment C on Country { name iso2_code stocks(limit: 2) { quantity } }",

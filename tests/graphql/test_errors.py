@@ -65,8 +65,8 @@ async def test_unknown_entity_is_dx111(client: httpx.AsyncClient) -> None:
 async def test_argument_of_the_wrong_type_is_dx111(client: httpx.AsyncClient) -> None:
     body = refused(await post(client, '{ products(limit: "ten") { totalCount } }'), "DX111")
     assert "Int cannot represent" in body["errors"][0]["message"]
-    unknown_sort = await post(client, "{ products(sort: [colour_ASC]) { totalCount } }")
-    assert "colour_ASC" in refused(unknown_sort, "DX111")["errors"][0]["message"]
+    unknown_sort = await post(client, "{ products(sort: [COLOUR_ASC]) { totalCount } }")
+    assert "COLOUR_ASC" in refused(unknown_sort, "DX111")["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(

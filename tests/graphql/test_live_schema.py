@@ -166,7 +166,7 @@ async def test_added_entity_gets_its_queries_and_mutations(
         'mutation { createTags(items: [{label: "new"}, {label: "sale"}]) { items { label } } }',
     )
     assert created == {"createTags": {"items": [{"label": "new"}, {"label": "sale"}]}}
-    listed = await data(client, "{ tags(sort: [label_DESC]) { items { label } totalCount } }")
+    listed = await data(client, "{ tags(sort: [LABEL_DESC]) { items { label } totalCount } }")
     assert listed == {"tags": {"items": [{"label": "sale"}, {"label": "new"}], "totalCount": 2}}
 
 

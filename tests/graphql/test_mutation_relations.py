@@ -11,7 +11,7 @@ from auth import store
 
 UPDATE = """mutation {
   updateProducts(items: [{id_product: 3, name: "Renamed"}]) {
-    items { name category { name } stocks(sort: [warehouse_ASC]) { warehouse } }
+    items { name category { name } stocks(sort: [WAREHOUSE_ASC]) { warehouse } }
   }
 }"""
 

@@ -54,8 +54,8 @@ async def test_aliases_read_one_relationship_with_different_arguments(
     result = await data(
         client,
         "{ product(id: 7) {"
-        " fewest: stocks(sort: [quantity_ASC], limit: 1) { quantity }"
-        " most: stocks(sort: [quantity_DESC], limit: 1) { quantity }"
+        " fewest: stocks(sort: [QUANTITY_ASC], limit: 1) { quantity }"
+        " most: stocks(sort: [QUANTITY_DESC], limit: 1) { quantity }"
         " all: stocks { quantity warehouse } } }",
     )
     quantities = sorted(
@@ -86,7 +86,7 @@ async def test_has_many_limit_sort_and_filter_apply_per_parent(
     result = await data(
         client,
         "{ categories(limit: 4) { items { id_category"
-        " products(filter: {is_active: {eq: true}}, sort: [price_DESC], limit: 2, offset: 1)"
+        " products(filter: {is_active: {eq: true}}, sort: [PRICE_DESC], limit: 2, offset: 1)"
         " { id_product } } } }",
     )
     categories = result["categories"]["items"]
@@ -162,7 +162,7 @@ async def test_fragments_select_like_the_fields_written_inline(client: httpx.Asy
 async def test_variables_give_the_same_answer_as_literals(client: httpx.AsyncClient) -> None:
     literal = await data(
         client,
-        '{ products(filter: {price: {gte: "100"}, sku: {like: "SMA%"}}, sort: [price_DESC],'
+        '{ products(filter: {price: {gte: "100"}, sku: {like: "SMA%"}}, sort: [PRICE_DESC],'
         " limit: 4, offset: 1) { items { sku price stocks(limit: 1) { quantity } } totalCount } }",
     )
     with_variables = await data(
@@ -173,7 +173,7 @@ async def test_variables_give_the_same_answer_as_literals(client: httpx.AsyncCli
         " { items { sku price stocks(limit: $stocks) { quantity } } totalCount } }",
         {
             "filter": {"price": {"gte": "100"}, "sku": {"like": "SMA%"}},
-            "sort": ["price_DESC"],
+            "sort": ["PRICE_DESC"],
             "limit": 4,
             "stocks": 1,
         },

@@ -84,7 +84,7 @@ async def test_per_parent_limits_keep_one_statement_per_level(
     statements.start()
     result = await data(
         client,
-        "{ categories { items { products(sort: [price_DESC], limit: 3) { sku"
+        "{ categories { items { products(sort: [PRICE_DESC], limit: 3) { sku"
         " stocks(limit: 1) { quantity } } } } }",
     )
     categories = result["categories"]["items"]
@@ -99,8 +99,8 @@ async def test_each_alias_of_a_relationship_is_one_statement_for_the_whole_page(
     statements.start()
     result = await data(
         client,
-        "{ products(limit: 100) { items { low: stocks(sort: [quantity_ASC], limit: 1)"
-        " { quantity } high: stocks(sort: [quantity_DESC], limit: 1) { quantity } } } }",
+        "{ products(limit: 100) { items { low: stocks(sort: [QUANTITY_ASC], limit: 1)"
+        " { quantity } high: stocks(sort: [QUANTITY_DESC], limit: 1) { quantity } } } }",
     )
     assert len(result["products"]["items"]) == 100
     assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=3)

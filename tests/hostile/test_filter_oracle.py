@@ -6,7 +6,8 @@ chosen for their edges: NULLs, the 32-bit limits, zero and its neighbours, LIKE'
 — the operators eq ne gt gte lt lte in like isNull combined per field, with values from the rows,
 next to them, and anywhere — and sends them through REST ``filter[...]`` (with a ``sort``) and
 through GraphQL's filter input (with ``and``/``or``/``not``). The identifiers returned must be the
-ones the oracle computes, in the order it computes.
+ones the oracle computes, in the order it computes. Deletes by the same filters, on a copy of the
+rows restored after each, must remove exactly the rows the oracle selects.
 
 The semantics are dexgate's documented ones, the same on both back ends:
 
@@ -17,7 +18,9 @@ The semantics are dexgate's documented ones, the same on both back ends:
   the test databases use — another collation orders ``gt``/``lt``/``sort`` by its own rules);
 - ``like`` is case-sensitive, ``%`` any run of characters, ``_`` one character, ``\\`` escapes
   the next character;
-- GraphQL ignores an operator given as ``null`` (an absent optional variable);
+- an operator given as ``null`` is refused (DX101): ignored, it would widen the filter;
+- a delete needs a filter with a condition, and no ``and``/``or``/``not`` without one beneath
+  it (DX104): such a part selects every row or none, and may make the whole filter do so;
 - ``sort`` puts NULLs after every value ascending and before them descending; ties are ordered
   by the identifier, ascending.
 
@@ -40,7 +43,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -178,6 +181,15 @@ def seeded_rows() -> list[dict[str, Any]]:
 
 
 ROWS = seeded_rows()
+# The same columns and rows once more, deletable: the delete properties empty and refill it.
+doomed = sample.to_metadata(metadata, name="filter_doomed")
+DOOMED_ENTRY = plain_entry(
+    "filter_doomed",
+    "doomed-samples",
+    "id_sample",
+    {"id_sample": "integer", **TYPES},
+    deletable=True,
+)
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +200,9 @@ async def samples(
     async with shared_engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
         await connection.execute(sa.insert(sample), ROWS)
+        await connection.execute(sa.insert(doomed), ROWS)
     gateway: Gateway = shared_app.state.gateway
-    await gateway.registry.apply(parse_entries([ENTRY]))
+    await gateway.registry.apply(parse_entries([ENTRY, DOOMED_ENTRY]))
     return shared_client
 
 
@@ -271,13 +284,52 @@ def graphql_truth(node: dict[str, Any], row: dict[str, Any]) -> Truth:
             parts.append(any_of([graphql_truth(item, row) for item in operand]))
         elif key == "not":
             parts.append(negate(graphql_truth(operand, row)))
-        else:
-            parts.extend(
-                condition(key, op, arg, row)
-                for op, arg in operand.items()
-                if arg is not None or op == "isNull"
-            )
+        elif operand is not None:
+            parts.extend(condition(key, op, arg, row) for op, arg in operand.items())
     return all_of(parts)
+
+
+def has_null_operand(node: dict[str, Any]) -> bool:
+    """Whether an operator anywhere in the filter is given as null (refused: DX101)."""
+    for key, operand in node.items():
+        if operand is None:
+            continue
+        if key in ("and", "or"):
+            if any(has_null_operand(item) for item in operand):
+                return True
+        elif key == "not":
+            if has_null_operand(operand):
+                return True
+        elif any(arg is None for arg in operand.values()):
+            return True
+    return False
+
+
+def condition_count(node: dict[str, Any]) -> int | None:
+    """How many parts the filter ANDs (a condition, or one ``and``, ``or`` or ``not``); None
+    when an ``and``, ``or`` or ``not`` in it has no part, for ``and`` counting the parts of
+    all its items together."""
+    count = 0
+    for key, operand in node.items():
+        if operand is None:
+            continue
+        if key in ("and", "or", "not"):
+            items = [operand] if key == "not" else operand
+            counts = [condition_count(item) for item in items]
+            known = [c for c in counts if c is not None]
+            if not items or len(known) < len(counts):
+                return None
+            if sum(known) == 0 if key == "and" else 0 in known:
+                return None
+            count += 1
+        else:
+            count += len(operand)
+    return count
+
+
+def deletable_by(node: dict[str, Any]) -> bool:
+    """Whether a delete takes ``node`` as its filter (DX104 otherwise)."""
+    return bool(condition_count(node))
 
 
 def sort_order(rows: list[dict[str, Any]], field: str | None, descending: bool) -> list[int]:
@@ -396,9 +448,8 @@ def field_conditions(draw: st.DrawFn, field: str) -> dict[str, Any]:
 
 
 fields = st.sampled_from(list(TYPES))
-rest_conditions = st.lists(
-    fields.flatmap(lambda f: field_conditions(f).map(lambda ops: (f, ops))), max_size=4
-)
+field_condition = fields.flatmap(lambda f: field_conditions(f).map(lambda ops: (f, ops)))
+rest_conditions = st.lists(field_condition, max_size=4)
 
 
 @st.composite
@@ -406,7 +457,7 @@ def graphql_filters(draw: st.DrawFn, depth: int = 2) -> dict[str, Any]:
     node: dict[str, Any] = {}
     for field in draw(st.lists(fields, max_size=2, unique=True)):
         ops = draw(field_conditions(field))
-        if draw(st.integers(0, 9)) == 0:  # an operator left null: no condition
+        if draw(st.integers(0, 9)) == 0:  # an operator left null: refused
             nullable = [op for op in OPERATORS[TYPES[field]] if op != "isNull"]
             ops[draw(st.sampled_from(nullable))] = None
         node[field] = ops
@@ -481,15 +532,107 @@ async def test_graphql_filters_return_the_rows_the_oracle_selects(
 ) -> None:
     variables: dict[str, Any] = {"f": filter}
     if sort is not None:
-        variables["s"] = [f"{sort[0]}_{'DESC' if sort[1] else 'ASC'}"]
+        variables["s"] = [f"{sort[0].upper()}_{'DESC' if sort[1] else 'ASC'}"]
     content = json.dumps({"query": GRAPHQL, "variables": variables}).encode()
     response = await samples.post("/graphql", content=content)
     body = response.json()
     assert response.status_code == 200, body
+    if has_null_operand(filter):
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "DX101", "status": 400}, error
+        return
     assert "errors" not in body, body["errors"]
     selected = [row for row in ROWS if graphql_truth(filter, row) is True]
     expected = sort_order(selected, *(sort or (None, False)))
     assert [item["id_sample"] for item in body["data"]["samples"]["items"]] == expected
+
+
+async def refill(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(doomed))
+        await connection.execute(sa.insert(doomed), ROWS)
+
+
+async def remaining(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        rows = await connection.scalars(sa.select(doomed.c.id_sample).order_by("id_sample"))
+        return list(rows)
+
+
+def kept(selected: list[dict[str, Any]]) -> list[int]:
+    gone = {row["id_sample"] for row in selected}
+    return [row["id_sample"] for row in ROWS if row["id_sample"] not in gone]
+
+
+DELETE = (
+    "mutation($f: DoomedSampleFilter) {"
+    " deleteDoomedSamples(filter: $f) { deletedCount errors { code } } }"
+)
+
+
+@bounded
+@given(filter=graphql_filters(), anchor=st.one_of(st.none(), field_condition))
+async def test_graphql_deletes_remove_the_rows_the_oracle_selects(
+    samples: httpx.AsyncClient,
+    shared_engine: AsyncEngine,
+    filter: dict[str, Any],
+    anchor: tuple[str, dict[str, Any]] | None,
+) -> None:
+    if anchor is not None:  # most random filters hold an empty part; many with one do not
+        filter = {**filter, anchor[0]: anchor[1]}
+    content = json.dumps({"query": DELETE, "variables": {"f": filter}}).encode()
+    try:
+        body = (await samples.post("/graphql", content=content)).json()
+        after = await remaining(shared_engine)
+    finally:
+        await refill(shared_engine)
+    refused = not deletable_by(filter) or has_null_operand(filter)
+    selected = [] if refused else [row for row in ROWS if graphql_truth(filter, row) is True]
+    if not deletable_by(filter):
+        code = "DX104"
+    elif has_null_operand(filter):
+        code = "DX101"
+    elif not selected:
+        code = "1303"
+    else:
+        event("deleted rows")
+        assert "errors" not in body, body["errors"]
+        assert body["data"]["deleteDoomedSamples"] == {
+            "deletedCount": len(selected),
+            "errors": [],
+        }
+        assert after == kept(selected)
+        return
+    event(f"refused with {code}")
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code], body
+    assert after == [row["id_sample"] for row in ROWS]
+
+
+@bounded
+@given(conditions=rest_conditions, plain=st.booleans())
+async def test_rest_deletes_remove_the_rows_the_oracle_selects(
+    samples: httpx.AsyncClient,
+    shared_engine: AsyncEngine,
+    conditions: list[tuple[str, dict[str, Any]]],
+    plain: bool,
+) -> None:
+    params = tuple(rest_params(conditions, plain))
+    try:
+        response = await samples.delete("/dynamic-entity/doomed-samples", params=params)
+        after = await remaining(shared_engine)
+    finally:
+        await refill(shared_engine)
+    selected = [row for row in ROWS if rest_truth(conditions, row) is True]
+    if not conditions:
+        assert response.json()[0]["code"] == "DX104", response.text
+    elif not selected:
+        assert response.json()[0]["code"] == "1303", response.text
+    else:
+        event("deleted rows")
+        assert response.status_code == 204, response.text
+        assert after == kept(selected)
+        return
+    assert after == [row["id_sample"] for row in ROWS]
 
 
 @bounded

@@ -191,7 +191,7 @@ async def test_a_relationship_loop_with_limits_is_answered(
 ) -> None:
     query = (
         "{ products(limit: 2) { items { id_product category { id_category"
-        " products(limit: 3) { category { products(limit: 3, sort: [id_product_DESC])"
+        " products(limit: 3) { category { products(limit: 3, sort: [ID_PRODUCT_DESC])"
         " { id_product } } } } } } }"
     )
     response = await post(shared_client, query)
@@ -331,6 +331,80 @@ async def test_hostile_filter_values_are_refused_with_dx101(
     delete = "mutation($f: ProductFilter) { deleteProducts(filter: $f) { deletedCount } }"
     async with unchanged(shared_engine):
         graphql_field_error(await post(shared_client, delete, variables), "DX101")
+
+
+def literal(value: Any) -> str:
+    """``value`` written as a GraphQL input literal."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {literal(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    return json.dumps(value)
+
+
+DELETE_WHERE = "mutation($f: ProductFilter) { deleteProducts(filter: $f) { deletedCount } }"
+CAMERA = {"sku": {"eq": "CAM-00001"}}
+
+
+@pytest.mark.parametrize(
+    "filter",
+    [
+        {},
+        {"and": []},
+        {"and": [{}]},
+        {"or": [{}]},
+        {"not": {}},
+        {"not": {"or": []}},
+        {"sku": {}},
+        {"and": [{"and": [{}]}, {"or": [{"and": []}]}]},
+        {"not": {"and": [{"not": {"or": []}}]}},
+        {"or": [{}, CAMERA]},
+        {"not": {**CAMERA, "not": {}}},
+        {"sku": None, "and": None, "or": None, "not": None},
+    ],
+    ids=[
+        "empty",
+        "empty-and",
+        "and-of-empty",
+        "or-of-empty",
+        "not-empty",
+        "not-empty-or",
+        "field-without-operator",
+        "nested-empties",
+        "not-of-not-empty-or",
+        "or-with-empty-part",
+        "not-with-empty-part",
+        "all-null",
+    ],
+)
+async def test_delete_with_a_filter_without_a_condition_is_refused_with_dx104(
+    shared_client: httpx.AsyncClient, shared_engine: AsyncEngine, filter: dict[str, Any]
+) -> None:
+    # A client building `and:` from an empty list of conditions sends exactly these shapes;
+    # each would select every row (or none), so none is a filter to delete by.
+    async with unchanged(shared_engine):
+        response = await post(shared_client, DELETE_WHERE, {"f": filter})
+        graphql_field_error(response, "DX104")
+        query = f"mutation {{ deleteProducts(filter: {literal(filter)}) {{ deletedCount }} }}"
+        graphql_field_error(await post(shared_client, query), "DX104")
+
+
+@pytest.mark.parametrize("operator", ["eq", "ne", "gt", "lte", "in", "like", "isNull"])
+async def test_a_null_operand_is_refused_with_dx101_not_ignored(
+    shared_client: httpx.AsyncClient, shared_engine: AsyncEngine, operator: str
+) -> None:
+    # Ignored, a variable that happens to be null would widen a read or a delete to every row.
+    filter = {"sku": {operator: None}}
+    body = graphql_field_error(await post(shared_client, COUNT, {"f": filter}), "DX101")
+    assert "sku" in body["errors"][0]["message"]
+    if operator not in ("in", "like", "isNull"):
+        assert "isNull" in body["errors"][0]["message"]
+    by_variable = "query($v: String) { products(filter: {sku: {eq: $v}}) { totalCount } }"
+    graphql_field_error(await post(shared_client, by_variable, {"v": None}), "DX101")
+    async with unchanged(shared_engine):
+        graphql_field_error(await post(shared_client, DELETE_WHERE, {"f": filter}), "DX101")
+        with_camera = {"and": [CAMERA, filter]}
+        graphql_field_error(await post(shared_client, DELETE_WHERE, {"f": with_camera}), "DX101")
 
 
 async def test_filter_nested_deeper_than_python_recurses_is_refused(

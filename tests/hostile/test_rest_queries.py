@@ -88,6 +88,28 @@ async def test_hostile_filter_value_is_refused_with_dx101(
         rest_error(response, 400, "DX101")
 
 
+@pytest.mark.parametrize("operator", ["eq", "ne", "gt", "in", "like", "isNull"])
+async def test_a_null_operand_is_refused_with_dx101(
+    shared_client: httpx.AsyncClient, shared_engine: AsyncEngine, operator: str
+) -> None:
+    params = {"filter[products.sku]": json.dumps({operator: None})}
+    rest_error(await shared_client.get(PRODUCTS, params=params), 400, "DX101")
+    async with unchanged(shared_engine):
+        rest_error(await shared_client.delete(PRODUCTS, params=params), 400, "DX101")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"filter": "{}"}, {"sort": "sku"}, {"page[limit]": "1"}],
+    ids=["none", "bare-filter", "sort-only", "page-only"],
+)
+async def test_delete_without_a_condition_is_refused_with_dx104(
+    shared_client: httpx.AsyncClient, shared_engine: AsyncEngine, params: dict[str, str]
+) -> None:
+    async with unchanged(shared_engine):
+        rest_error(await shared_client.delete(PRODUCTS, params=params), 400, "DX104")
+
+
 @pytest.mark.parametrize("value", SQL_LOOKING)
 async def test_sql_looking_filter_value_is_compared_as_text(
     shared_client: httpx.AsyncClient, shared_engine: AsyncEngine, value: str
