@@ -56,6 +56,7 @@ from schema_builder.operations.ir import (
 from schema_builder.operations.json_text import UnsupportedShapeError
 from schema_builder.operations.read import check_includes, too_many_rows
 from schema_builder.operations.read_json_sql import (
+    DIALECTS,
     GetTemplate,
     ListTemplate,
     RelationTemplate,
@@ -111,14 +112,15 @@ _statements = _Statements()
 
 
 def _prepare(engine: AsyncEngine, catalog: Catalog, template: Template) -> _Prepared | None:
+    dialect = engine.dialect
+    writer = DIALECTS[dialect.name]
     try:
         if isinstance(template, ListTemplate):
-            statement = list_statement(catalog, template)
+            statement = list_statement(catalog, template, writer)
         else:
-            statement = get_statement(catalog, template)
+            statement = get_statement(catalog, template, writer)
     except UnsupportedShapeError:
         return None
-    dialect = engine.dialect
     compiled = statement.compile(dialect=dialect)
     names = list(compiled.positiontup or ())
     processors = tuple(
@@ -129,7 +131,8 @@ def _prepare(engine: AsyncEngine, catalog: Catalog, template: Template) -> _Prep
 
 def serves(engine: AsyncEngine) -> bool:
     """Whether reads on ``engine`` can have their JSON written by the database."""
-    return engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
+    dialect = engine.dialect
+    return (dialect.name, dialect.driver) in (("postgresql", "asyncpg"), ("sqlite", "aiosqlite"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -461,7 +464,7 @@ async def _fetch(engine: AsyncEngine, prepared: _Prepared, parameters: tuple[Any
     deadline) with its statement perhaps still running closes its connection rather than
     hand it to the next request."""
     async with translating():
-        if _watched(engine):
+        if _watched(engine) or engine.dialect.name == "sqlite":
             async with engine.connect() as connection:
                 result = await connection.exec_driver_sql(prepared.sql, parameters)
                 return result.first()

@@ -1,4 +1,4 @@
-"""The statement that has PostgreSQL write a read's JSON, built from a template of the request.
+"""The statement that has the database write a read's JSON, built from a template of the request.
 
 A template is the request with its values replaced by :class:`Slot` s: the statement is built
 and compiled once per template (see :mod:`schema_builder.operations.read_json`), each slot a
@@ -6,7 +6,10 @@ bound parameter ``p<index>``. The statement keeps the rules of the row-by-row pa
 (:mod:`schema_builder.operations.read`): the same WHERE (filters), ORDER BY (``ordering``) and
 page, one level of related rows for the whole page per relationship (``remote IN (the parent
 rows' keys)``, a per-parent ``limit``/``offset`` by ROW_NUMBER() over the parent key), the
-first related row for belongsTo. It has the shape:
+first related row for belongsTo. What differs between databases (value renderers, list
+parameters, joining rows in order) is asked of a
+:class:`~schema_builder.operations.json_dialect.JsonDialect` (:data:`DIALECTS`). On
+PostgreSQL it has the shape:
 
 ```
 WITH page AS (SELECT <columns>, row_number() OVER (ORDER BY <order>) AS __n FROM <table>
@@ -27,8 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.operations.filters import LIKE_ESCAPE, OPERATORS
@@ -41,16 +42,17 @@ from schema_builder.operations.ir import (
     Not,
     SortKey,
 )
+from schema_builder.operations.json_dialect import POSTGRESQL, JsonDialect
+from schema_builder.operations.json_sqlite import SQLITE
 from schema_builder.operations.json_text import (
     Text,
     UnsupportedShapeError,
     concat,
     constant,
-    renderer,
 )
 from schema_builder.operations.read import ordering
 
-_COMMA = sa.literal_column("','", sa.Text)
+DIALECTS: dict[str, JsonDialect] = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +107,22 @@ def _integer(slot: Slot) -> sa.BindParameter[Any]:
     return _param(slot, sa.BigInteger())
 
 
-def where_clause(entity: Entity, filters: Sequence[Filter]) -> list[sa.ColumnElement[bool]]:
+def where_clause(
+    entity: Entity, filters: Sequence[Filter], dialect: JsonDialect = POSTGRESQL
+) -> list[sa.ColumnElement[bool]]:
     """The predicates of templated filters, as ``filters.compile_filter`` builds them from
-    values, except ``in``: ``= ANY(<one array parameter>)``, the same for any number of
-    values."""
-    return [_filter(entity, node) for node in filters]
+    values, except ``in``: one list parameter (``dialect.member``), the same for any number
+    of values."""
+    return [_filter(entity, node, dialect) for node in filters]
 
 
-def _filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
+def _filter(entity: Entity, node: Filter, dialect: JsonDialect) -> sa.ColumnElement[bool]:
     if isinstance(node, AllOf):
-        return sa.and_(sa.true(), *(_filter(entity, part) for part in node.parts))
+        return sa.and_(sa.true(), *(_filter(entity, part, dialect) for part in node.parts))
     if isinstance(node, AnyOf):
-        return sa.or_(sa.false(), *(_filter(entity, part) for part in node.parts))
+        return sa.or_(sa.false(), *(_filter(entity, part, dialect) for part in node.parts))
     if isinstance(node, Not):
-        return sa.not_(_filter(entity, node.part))
+        return sa.not_(_filter(entity, node.part, dialect))
     field = entity.field_for_filter(node.field)
     assert field is not None  # checked when the request was planned
     column: sa.ColumnElement[Any] = field.column
@@ -129,7 +133,7 @@ def _filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
     slot = node.value
     assert isinstance(slot, Slot)
     if node.operator == "in":
-        return column == sa.any_(_param(slot, postgresql.ARRAY(column.type)))
+        return dialect.member(column, f"p{slot.index}")
     if node.operator == "like":
         return column.like(_param(slot, column.type), escape=LIKE_ESCAPE)
     return OPERATORS[node.operator](column, _param(slot, column.type))
@@ -145,8 +149,9 @@ class _Level:
 
 
 class _Builder:
-    def __init__(self, catalog: Catalog, *, counted: bool) -> None:
+    def __init__(self, catalog: Catalog, dialect: JsonDialect, *, counted: bool) -> None:
         self.catalog = catalog
+        self.dialect = dialect
         self.counted = counted  # whether related rows are counted (REST's row limit)
         self.names = 0
 
@@ -190,7 +195,7 @@ class _Builder:
             name = f'"{entry.key}":'
             if isinstance(entry, FieldOut):
                 field = entity.by_name[entry.field]
-                render = renderer(field)
+                render = self.dialect.renderer(field)
                 if render is None:
                     raise UnsupportedShapeError(f"field {field.name} ({field.type})")
                 pending += lead + name
@@ -244,15 +249,15 @@ class _Builder:
         number = sa.func.row_number().over(
             partition_by=remote, order_by=ordering(target, entry.sort)
         )
-        # ``= ANY(ARRAY(SELECT ...))`` rather than ``IN (SELECT ...)``: planned as the page's
-        # keys as one array, like the row-by-row path's ``= ANY($1)`` (an index scan of the
-        # keys where there is an index), where a semi-join is costed as a full scan.
-        keys = sa.func.array(sa.select(parent.c[parent_labels[relation.local]]).scalar_subquery())
+        keys = sa.select(parent.c[parent_labels[relation.local]])
         selected = sa.select(
             *(target.table.c[name].label(label) for name, label in labels.items()),
             remote.label("__m"),
             number.label("__n"),
-        ).where(remote == sa.any_(keys), *where_clause(target, entry.where))
+        ).where(
+            self.dialect.within(remote, keys),
+            *where_clause(target, entry.where, self.dialect),
+        )
         windowed = not relation.many or entry.limit is not None or entry.offset is not None
         if windowed:
             inner = selected.subquery(self._name("w"))
@@ -273,31 +278,21 @@ class _Builder:
         source: sa.FromClause = rows
         for joined, on in level.joins:
             source = source.outerjoin(joined, on)
-        aggregated: list[sa.ColumnElement[Any]] = [
-            rows.c["__m"],
-            sa.func.string_agg(level.json, aggregate_order_by(_COMMA, rows.c["__n"])).label("j"),
-        ]
-        if self.counted:
-            aggregated.append(sa.func.count().label("c"))
-        return (
-            sa.select(*aggregated).select_from(source).group_by(rows.c["__m"]).cte(self._name("a"))
+        grouped = self.dialect.grouped(
+            source, rows.c["__m"], level.json, rows.c["__n"], self.counted
         )
+        return grouped.cte(self._name("a"))
 
 
-def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
+def list_statement(
+    catalog: Catalog, template: ListTemplate, dialect: JsonDialect = POSTGRESQL
+) -> sa.Select[Any]:
     """One row: the JSON array of each shape, then the nested row count and the total when
-    asked for.
-
-    The rows' JSON is written by a subquery in the page's order, which the arrays aggregate
-    as it comes: PostgreSQL aggregates a sorted subquery in its order when the aggregating
-    level neither joins nor groups, and an ``ORDER BY`` inside the aggregate would sort
-    every page again (a third of the statement's time for a page of 100 flat rows). The
-    subquery orders by the page's own columns, which the page is read in already, so that
-    PostgreSQL need not sort at all when the page is read once."""
-    builder = _Builder(catalog, counted=template.nested_count)
+    asked for (the arrays in the page's order: see ``dialect.page_arrays``)."""
+    builder = _Builder(catalog, dialect, counted=template.nested_count)
     entity = template.entity
     order = ordering(entity, template.sort)
-    where = where_clause(entity, template.where)
+    where = where_clause(entity, template.where, dialect)
     total = sa.select(sa.func.count()).select_from(entity.table).where(*where).scalar_subquery()
     if not template.shapes:  # only the count: no page to read
         return sa.select(total if template.count else sa.literal_column("NULL"))
@@ -314,33 +309,23 @@ def list_statement(catalog: Catalog, template: ListTemplate) -> sa.Select[Any]:
         page_select = page_select.limit(_integer(template.limit))
     page = page_select.cte("page")
     source: sa.FromClause = page
-    rows: list[sa.ColumnElement[Any]] = []
+    jsons: list[Text] = []
     counts: list[sa.ColumnElement[Any]] = []
-    for position, shape in enumerate(template.shapes):
+    for shape in template.shapes:
         level = builder.level(entity, shape, page, labels)
         for joined, on in level.joins:
             source = source.outerjoin(joined, on)
         counts += level.counts
-        rows.append(level.json.label(f"j{position}"))
-    if template.nested_count:
-        rows.append(_row_count(counts).label("n"))
-    ordered = (
-        sa.select(*rows)
-        .select_from(source)
-        .order_by(*ordering(entity, template.sort, lambda f: page.c[labels[f.column_name]]))
-        .subquery("rows")
+        jsons.append(level.json)
+    columns, arrays = dialect.page_arrays(
+        source,
+        jsons,
+        ordering(entity, template.sort, lambda f: page.c[labels[f.column_name]]),
+        _row_count(counts) if template.nested_count else None,
     )
-    columns: list[sa.ColumnElement[Any]] = []
-    for position in range(len(template.shapes)):
-        items = sa.func.string_agg(ordered.c[f"j{position}"], _COMMA)
-        columns.append(
-            concat([constant("["), sa.func.coalesce(items, constant("")), constant("]")])
-        )
-    if template.nested_count:
-        columns.append(sa.func.coalesce(sa.func.sum(ordered.c["n"]), sa.literal_column("0")))
     if template.count:
         columns.append(total)
-    return sa.select(*columns).select_from(ordered)
+    return sa.select(*columns).select_from(arrays)
 
 
 def _sorted_fields(entity: Entity, sort: Sequence[SortKey]) -> list[Field]:
@@ -352,9 +337,11 @@ def _sorted_fields(entity: Entity, sort: Sequence[SortKey]) -> list[Field]:
     return fields
 
 
-def get_statement(catalog: Catalog, template: GetTemplate) -> sa.Select[Any]:
+def get_statement(
+    catalog: Catalog, template: GetTemplate, dialect: JsonDialect = POSTGRESQL
+) -> sa.Select[Any]:
     """The row's JSON, then its nested row count when asked for; no row when there is none."""
-    builder = _Builder(catalog, counted=template.nested_count)
+    builder = _Builder(catalog, dialect, counted=template.nested_count)
     entity = template.entity
     labels = builder.columns(entity, [template.shape])
     if not labels:  # only constants (__typename): a row still needs a column
