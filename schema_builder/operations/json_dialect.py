@@ -37,6 +37,9 @@ class JsonDialect:
     """PostgreSQL's pieces; a subclass per other database overrides what differs."""
 
     name = "postgresql"
+    # each parent's related rows read by a LATERAL subquery (see ``read_json_sql``), rather
+    # than every related row of the page numbered and joined
+    lateral = True
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)

@@ -148,6 +148,7 @@ class SqliteJson(JsonDialect):
     ``ORDER BY`` (as an aggregate, before 3.44, its order is not defined)."""
 
     name = "sqlite"
+    lateral = False  # SQLite has no LATERAL
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)

@@ -1,4 +1,5 @@
-"""List and get whose JSON PostgreSQL writes: one statement returns the response's text.
+"""List and get whose JSON the database writes (PostgreSQL, SQLite): one statement returns
+the response's text.
 
 The row-by-row path (:mod:`schema_builder.operations.read`) builds a statement per request,
 has SQLAlchemy compile it (or find it by its cache key), turns every row into a dict and lets
@@ -13,7 +14,7 @@ statement goes to the driver on a connection of the read pool
 (:mod:`schema_builder.operations.read_pool`).
 
 The answers are byte for byte those of the row-by-row path. Where this path cannot promise that
-(SQLite, a field type whose text PostgreSQL cannot write the same way, REST includes more than
+(a field type whose text the database cannot write the same way, REST includes more than
 one level deep, whose size is only known once counted) or the request is refused (any
 :class:`DexgateError` while planning: a permission, an unknown field, a bad filter value), the
 functions return None and the caller takes the row-by-row path, which answers or raises exactly
