@@ -16,22 +16,22 @@ any other field, and the read then takes the Python path.
   ``timestamptz`` (asyncpg decodes it in UTC), and the values asyncpg gives for infinity.
 - a field over another column type than its own writes what the row path writes for the value
   asyncpg decodes: ``decimal`` over an integer column the integer as a string, over a float
-  column ``str(Decimal(repr(value)))``; ``float`` over a float column the number as orjson writes
-  it (the shortest text that reads back as the same double, positional from 1e-5 to below 1e16,
-  NaN and infinities as ``null``), over a numeric column the Decimal as a string (the app's
-  encoder writes Decimals with ``str``); ``string`` over a date column the date's
-  ``isoformat()``, over ``char(n)`` the padded text, over an enum column its text;
-  ``date`` over a timestamp column the datetime's ``isoformat()``. Floats are read from
-  PostgreSQL's shortest round-trip text (``extra_float_digits`` at its default of 1) and
-  rearranged; a ``real`` column is widened to ``float8`` first, as Python widens the float4
-  asyncpg decodes.
+  column ``str(Decimal(repr(value)))`` as a string (the shortest digits that read back as the
+  same double, positional for exponents from -6 to 15, ``1E+16``, ``1.5E-7``, ``"NaN"``,
+  ``"Infinity"``); ``string`` over a date column the date's ``isoformat()``, over ``char(n)``
+  the padded text, over an enum column its text; ``date`` over a timestamp column the
+  datetime's ``isoformat()``. Floats are read from PostgreSQL's shortest round-trip text
+  (``extra_float_digits`` at its default of 1) and rearranged; a ``real`` column is widened
+  to ``float8`` first, as Python widens the float4 asyncpg decodes.
 
 Not rendered (:func:`renderer` answers None, the read takes the row path):
 
 - where the row path itself writes REST and GraphQL differently, as one renderer serves
   both: ``string`` over a timestamp column (REST: orjson's ``2024-01-01T10:00:00``, GraphQL's
-  String: ``str()``, ``2024-01-01 10:00:00``), ``float`` over an integer or numeric column
-  (REST: the integer, the Decimal as a string; GraphQL's Float: ``2.0``, a number).
+  String: ``str()``, ``2024-01-01 10:00:00``), ``float`` fields over an integer or numeric
+  column (REST: the integer, the Decimal as a string; GraphQL's Float: ``2.0``, a number)
+  and over a float column (REST: ``null`` for NaN and the infinities, GraphQL's Float: an
+  error).
 
 - ``json`` fields, and ``string`` fields over ``json``/``jsonb`` columns: the row path decodes
   the document and orjson writes it again, numbers as Python floats (``1.10`` becomes ``1.1``,
@@ -226,7 +226,7 @@ def _shortest(
     """A double as Python writes it, from PostgreSQL's shortest round-trip text
     (``-1.5e-07``, ``100``, ``0.001``): its digits and decimal exponent rearranged,
     positional for exponents from ``lowest`` to 15, else ``d.ddd`` ``mark`` ``+``/``-`` and
-    the exponent (orjson: -5 and ``e``; ``str(Decimal(repr(x)))``: -6 and ``E``); NaN and
+    the exponent (``str(Decimal(repr(x)))``: -6 and ``E``; orjson would be -5 and ``e``); NaN and
     the infinities written by ``special``; ``whole_seventeen``: 17 digits with exponent 16
     as an integer (``str(Decimal)`` of such a ``repr``).
 
@@ -331,11 +331,6 @@ def _shortest(
     )
 
 
-def _float(column: sa.ColumnElement[Any]) -> Text:
-    """A float as orjson writes it (NaN and the infinities as ``null``)."""
-    return _shortest(column, lowest=-5, mark="e", special=lambda _text: _literal("null"))
-
-
 def _float_decimal(column: sa.ColumnElement[Any]) -> Text:
     """A float field declared ``decimal``: ``str(Decimal(repr(value)))``, as a string
     (``"NaN"``, ``"Infinity"``, ``"-Infinity"`` included)."""
@@ -385,10 +380,6 @@ def renderer(field: Field) -> Render | None:
             return _quoted_text
         if _is_float(column_type):
             return _float_decimal
-        return None
-    if kind == "float":
-        if _is_float(column_type):
-            return _float
         return None
     if kind in ("date", "datetime") and isinstance(column_type, sa.DateTime):
         return _datetime(bool(column_type.timezone))
