@@ -51,7 +51,7 @@ async def test_one_relationship_level_takes_two_statements(
     statements.start()
     result = await data(client, "{ products(limit: 100) { items { sku stocks { quantity } } } }")
     assert len(result["products"]["items"]) == 100
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=2)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 @pytest.mark.parametrize("limit", [10, 100, 200])
@@ -75,7 +75,7 @@ async def test_three_levels_down_take_one_statement_per_level(
     )
     categories = result["categories"]["items"]
     assert sum(len(cat["products"]) for cat in categories) == PRODUCTS_IN_DEMO
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=4)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 async def test_per_parent_limits_keep_one_statement_per_level(
@@ -90,7 +90,7 @@ async def test_per_parent_limits_keep_one_statement_per_level(
     categories = result["categories"]["items"]
     assert all(len(cat["products"]) == 3 for cat in categories)
     assert all(len(prod["stocks"]) == 1 for cat in categories for prod in cat["products"])
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=3)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 async def test_each_alias_of_a_relationship_is_one_statement_for_the_whole_page(
@@ -103,7 +103,7 @@ async def test_each_alias_of_a_relationship_is_one_statement_for_the_whole_page(
         " { quantity } high: stocks(sort: [QUANTITY_DESC], limit: 1) { quantity } } } }",
     )
     assert len(result["products"]["items"]) == 100
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=3)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 async def test_total_count_adds_at_most_one_statement(
@@ -111,7 +111,7 @@ async def test_total_count_adds_at_most_one_statement(
 ) -> None:
     statements.start()
     await data(client, "{ products(limit: 100) { totalCount items { stocks { quantity } } } }")
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=3)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 async def test_by_id_query_with_two_relationships_takes_three_statements(
@@ -122,7 +122,7 @@ async def test_by_id_query_with_two_relationships_takes_three_statements(
         client, "{ product(id: 1) { sku category { name } stocks { country { name } } } }"
     )
     assert result["product"]["category"] == {"name": "Cameras"}
-    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=4)
+    assert len(entity_statements(statements)) == per_backend(backend, postgresql=1, sqlite=1)
 
 
 async def test_general_executor_reads_with_the_same_statements(

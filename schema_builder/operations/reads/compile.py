@@ -29,8 +29,9 @@ from sqlalchemy.engine import Dialect
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import ConstantOut, FieldOut, Include, Shape
-from schema_builder.operations.json_text import constant_is_safe, renderer
-from schema_builder.operations.read_json_sql import get_statement, list_statement
+from schema_builder.operations.json_dialect import JsonDialect
+from schema_builder.operations.json_text import constant_is_safe
+from schema_builder.operations.read_json_sql import DIALECTS, get_statement, list_statement
 from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of
 from schema_builder.operations.reads.template import Planner
 from schema_builder.operations.rows import ordering, select_columns
@@ -80,12 +81,17 @@ class Compiled:
     nested_limit: int | None  # rows the response may nest, when bounded
 
 
-def json_dialect(dialect: Dialect) -> bool:
-    """Whether the database writes JSON for reads on this dialect and driver."""
-    return dialect.name == "postgresql" and dialect.driver == "asyncpg"
+_DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}
 
 
-def writable(entity: Entity, shape: Shape, catalog: Catalog) -> bool:
+def json_dialect(dialect: Dialect) -> JsonDialect | None:
+    """The JSON writer of the database on this dialect and driver, if it has one."""
+    if _DRIVERS.get(dialect.name) != dialect.driver:
+        return None
+    return DIALECTS[dialect.name]
+
+
+def writable(entity: Entity, shape: Shape, catalog: Catalog, writer: JsonDialect) -> bool:
     """Whether the database can write every value of ``shape`` exactly as Python does."""
     if not shape:
         return False
@@ -94,7 +100,7 @@ def writable(entity: Entity, shape: Shape, catalog: Catalog) -> bool:
             return False
         if isinstance(entry, FieldOut):
             field = entity.by_name.get(entry.field)
-            if field is None or renderer(field) is None:
+            if field is None or writer.renderer(field) is None:
                 return False
         elif isinstance(entry, ConstantOut):
             if not constant_is_safe(entry.json):
@@ -103,7 +109,7 @@ def writable(entity: Entity, shape: Shape, catalog: Catalog) -> bool:
             if entry.omit_empty and position == 0:
                 return False
             relation = entity.relations[entry.include.name]
-            if not writable(catalog.entities[relation.target], entry.shape, catalog):
+            if not writable(catalog.entities[relation.target], entry.shape, catalog, writer):
                 return False
     return True
 
@@ -123,26 +129,31 @@ def compile_plan(
     shapes = plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
     reads = _reads(shapes)
     rest_limited = plan.max_rows is not None and any(depth(shape) > 1 for shape in shapes)
+    writer = json_dialect(dialect) if json else None
     use_json = (
-        json
-        and json_dialect(dialect)
+        writer is not None
         and not rest_limited
-        and all(writable(entity, shape, catalog) for shape in shapes)
+        and all(writable(entity, shape, catalog, writer) for shape in shapes)
     )
     nested_limit = plan.max_rows if reads else None
     runs: JsonStatement | RowStatement
-    runs = _json(catalog, entity, plan, dialect) if use_json else _rows(entity, plan, shapes)
+    if use_json and writer is not None:
+        runs = _json(catalog, entity, plan, dialect, writer)
+    else:
+        runs = _rows(entity, plan, shapes)
     return Compiled(plan, entity, reads, runs, nested_limit)
 
 
-def _json(catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect) -> JsonStatement:
+def _json(
+    catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect, writer: JsonDialect
+) -> JsonStatement:
     planner = Planner(catalog)
     statement: sa.Select[Any]
     if isinstance(plan, ListPlan):
-        statement = list_statement(catalog, planner.list(entity, plan))
+        statement = list_statement(catalog, planner.list(entity, plan), writer)
         arrays = len(plan.shapes)
     else:
-        statement = get_statement(catalog, planner.get(entity, plan))
+        statement = get_statement(catalog, planner.get(entity, plan), writer)
         arrays = 1
     compiled = statement.compile(dialect=dialect)
     names = list(compiled.positiontup or ())

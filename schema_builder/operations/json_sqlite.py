@@ -1,0 +1,213 @@
+"""SQLite's pieces of the JSON-writing statement (see :mod:`.json_dialect`).
+
+Values as JSON text written by SQLite, byte for byte what the row path writes on SQLite:
+aiosqlite returns what SQLite stores, converted by the reflected column type's result processor
+(SQLAlchemy's SQLite types), the catalog's converters, then orjson.
+
+- integer columns: the integer's text (``CAST(x AS TEXT)``).
+- boolean columns (stored 0/1): ``true``/``false``.
+- text columns: ``json_quote(x)``, which escapes as orjson does (``\\"``, ``\\\\``, ``\\n``,
+  other control characters as lowercase ``\\u00xx``, everything else as UTF-8).
+- ``DATE`` columns: the stored text (``YYYY-MM-DD``, what SQLAlchemy writes; the row path
+  reads it with ``date.fromisoformat`` and writes ``isoformat()``, the same text).
+- ``DATETIME``/``TIMESTAMP`` columns, stored by SQLAlchemy as ``YYYY-MM-DD HH:MM:SS.ffffff``
+  (or without the fraction, or only the date): ``isoformat()`` of what
+  ``datetime.fromisoformat`` reads, ``T`` between date and time, the fraction padded to six
+  digits and left out when zero.
+- ``decimal`` over an integer column: the integer's text as a string.
+- ``string`` over a ``DATETIME`` column and ``float`` over an integer column are left to the
+  row path for the reason given in :mod:`schema_builder.operations.json_text`.
+
+Not rendered here (the read takes the row path):
+
+- ``decimal`` and ``float`` fields over ``NUMERIC``/``REAL`` columns: SQLite stores such a
+  value as a double; the row path writes it with Python's ``'%.<scale>f' %`` (exact binary
+  expansion, ties to even) or ``repr`` (shortest round-trip), and SQLite 3.40's ``printf``
+  and ``CAST`` write at most 15 to 16 significant digits, rounding half up, so no SQLite
+  expression gives the same text for every double.
+- ``json`` fields and ``string`` fields over ``JSON`` columns (the row path decodes and
+  re-encodes the document: see :mod:`schema_builder.operations.json_text`).
+- ``date``/``datetime`` fields over text columns, other column types.
+
+What these renderers assume of the stored values, as SQLAlchemy and dexgate write them: an
+integer column holds integers (SQLite keeps a non-integral value written to an ``INTEGER``
+column as a double, which orjson would write as a float); date and timestamp text has no time
+zone and the layout above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from schema_builder.catalog import Field
+from schema_builder.operations.json_dialect import JsonDialect
+from schema_builder.operations.json_list import JsonList
+from schema_builder.operations.json_text import Render, Text, concat, constant
+
+_COMMA = sa.literal_column("','", sa.Text)
+
+
+def _literal(text: str) -> Text:
+    # Fixed text of this module: no quote inside.
+    return sa.literal_column(f"'{text}'", sa.Text)
+
+
+def _number(value: int) -> sa.ColumnElement[Any]:
+    return sa.literal_column(str(value))
+
+
+def _or_null(value: Text) -> Text:
+    return sa.func.coalesce(value, _literal("null"), type_=sa.Text)
+
+
+def _as_text(column: sa.ColumnElement[Any]) -> Text:
+    return _or_null(sa.cast(column, sa.Text))
+
+
+def _quoted_text(column: sa.ColumnElement[Any]) -> Text:
+    return _or_null(concat([_literal('"'), sa.cast(column, sa.Text), _literal('"')]))
+
+
+def _string(column: sa.ColumnElement[Any]) -> Text:
+    return sa.func.json_quote(column, type_=sa.Text)
+
+
+def _boolean(column: sa.ColumnElement[Any]) -> Text:
+    return sa.case(
+        (column.is_(None), _literal("null")),
+        (column != _number(0), _literal("true")),
+        else_=_literal("false"),
+    )
+
+
+def _date(column: sa.ColumnElement[Any]) -> Text:
+    return _quoted_text(column)
+
+
+def _datetime(column: sa.ColumnElement[Any]) -> Text:
+    text = sa.cast(column, sa.Text)
+    clock = sa.case(
+        (sa.func.length(text) <= _number(10), _literal("00:00:00")),
+        else_=sa.func.substr(text, _number(12), _number(8)),
+    )
+    digits = sa.func.substr(
+        concat([sa.func.substr(text, _number(21)), _literal("000000")]), _number(1), _number(6)
+    )
+    fraction = sa.case(
+        (sa.func.length(text) <= _number(20), _literal("")),
+        (digits == _literal("000000"), _literal("")),
+        else_=concat([_literal("."), digits]),
+    )
+    return _or_null(
+        concat(
+            [
+                _literal('"'),
+                sa.func.substr(text, _number(1), _number(10)),
+                _literal("T"),
+                clock,
+                fraction,
+                _literal('"'),
+            ]
+        )
+    )
+
+
+def _is_integer(column_type: Any) -> bool:
+    return isinstance(column_type, sa.Integer) and not isinstance(column_type, sa.Boolean)
+
+
+def _is_text(column_type: Any) -> bool:
+    return isinstance(column_type, sa.String) and not isinstance(column_type, sa.JSON)
+
+
+def renderer(field: Field) -> Render | None:
+    """The expression writing ``field``'s value as the row path writes it on SQLite, or None."""
+    column_type = field.column.type
+    kind = field.type
+    if kind == "integer" and _is_integer(column_type):
+        return _as_text
+    if kind == "decimal" and _is_integer(column_type):
+        return _quoted_text
+    if kind == "boolean" and isinstance(column_type, sa.Boolean):
+        return _boolean
+    if kind in ("date", "datetime") and isinstance(column_type, sa.DateTime):
+        return _datetime
+    if kind in ("string", "date") and isinstance(column_type, sa.Date):
+        return _date
+    if kind == "string" and _is_text(column_type):
+        return _string
+    return None
+
+
+class SqliteJson(JsonDialect):
+    """SQLite: no arrays (a list parameter is JSON text read by ``json_each``), and rows
+    joined by ``group_concat`` as a window function, whose rows are taken in the window's
+    ``ORDER BY`` (as an aggregate, before 3.44, its order is not defined)."""
+
+    name = "sqlite"
+    lateral = False  # SQLite has no LATERAL
+
+    def renderer(self, field: Field) -> Render | None:
+        return renderer(field)
+
+    def member(self, column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
+        values = sa.func.json_each(sa.bindparam(name, type_=JsonList(column.type)))
+        return column.in_(sa.select(sa.literal_column("value")).select_from(values))
+
+    def within(self, remote: sa.ColumnElement[Any], keys: sa.Select[Any]) -> sa.ColumnElement[bool]:
+        return remote.in_(keys)
+
+    def grouped(
+        self,
+        source: sa.FromClause,
+        key: sa.ColumnElement[Any],
+        json: Text,
+        position: sa.ColumnElement[Any],
+        counted: bool,
+    ) -> sa.Select[Any]:
+        whole = {"partition_by": key, "order_by": position, "rows": (None, None)}
+        columns: list[sa.ColumnElement[Any]] = [
+            key.label("__m"),
+            sa.func.group_concat(json, _COMMA).over(**whole).label("j"),  # type: ignore[arg-type]
+            sa.func.row_number().over(partition_by=key, order_by=position).label("__k"),
+        ]
+        if counted:
+            columns.append(sa.func.count().over(partition_by=key).label("c"))
+        windowed = sa.select(*columns).select_from(source).subquery()
+        kept = [windowed.c["__m"], windowed.c["j"]] + ([windowed.c["c"]] if counted else [])
+        return sa.select(*kept).where(windowed.c["__k"] == _number(1))
+
+    def page_arrays(
+        self,
+        source: sa.FromClause,
+        jsons: Sequence[Text],
+        order: Sequence[sa.ColumnElement[Any]],
+        nested: sa.ColumnElement[Any] | None,
+    ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause]:
+        rows: list[sa.ColumnElement[Any]] = [
+            sa.func.group_concat(json, _COMMA)
+            .over(order_by=list(order), rows=(None, None))
+            .label(f"j{position}")
+            for position, json in enumerate(jsons)
+        ]
+        if nested is not None:
+            rows.append(sa.func.sum(nested).over().label("n"))
+        # every row holds the same arrays: SQLite gives the bare columns of the row where
+        # ``min()`` is found, and one row of NULLs when there are none
+        rows.append(sa.func.row_number().over().label("__k"))
+        windowed = sa.select(*rows).select_from(source).subquery("windowed")
+        kept = [c for c in windowed.c if c.name != "__k"]
+        first = sa.select(*kept, sa.func.min(windowed.c["__k"])).subquery("rows")
+        columns: list[sa.ColumnElement[Any]] = [
+            concat([constant("["), sa.func.coalesce(first.c[f"j{p}"], constant("")), constant("]")])
+            for p in range(len(jsons))
+        ]
+        if nested is not None:
+            columns.append(sa.func.coalesce(first.c["n"], _number(0)))
+        return columns, first
+
+
+SQLITE = SqliteJson()
