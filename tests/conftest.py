@@ -163,7 +163,8 @@ class StatementLog:
         self.statements: list[str] = []
         self.enabled = False
         sa.event.listen(engine.sync_engine, "before_cursor_execute", self._record)
-        if reads is not None:
+        if reads is not None and reads.pool is not None:
+            # statements on the reader's own connections; through the engine, events see them
             reads.listen(self._sent)
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -203,8 +203,8 @@ def alias_of(column: Column) -> str:
 
 
 @pytest.fixture
-def paths(client: Any, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    return Paths(client, monkeypatch)
+def paths(client: Any, gateway_app: Any) -> Paths:
+    return Paths(client, gateway_app)
 
 
 async def test_every_combination_is_written_as_the_rows_are_on_its_path(
@@ -311,9 +311,9 @@ async def test_graphql_relationships_are_written_as_every_executor_writes_them(
     columns = await create_combo(gateway, backend)
     fields = " ".join(c.name for c in columns if backend in c.written_on)
     queries = [
-        f"{{ combos(sort: [id_ASC]) {{ totalCount items {{ id {fields} }} }} }}",
-        "{ combos(sort: [id_DESC], offset: 2, limit: 9) { items { id parent { id s_text"
-        " parent { id t_moment } } children(limit: 2, offset: 1, sort: [id_DESC]) { id d_int"
+        f"{{ combos(sort: [ID_ASC]) {{ totalCount items {{ id {fields} }} }} }}",
+        "{ combos(sort: [ID_DESC], offset: 2, limit: 9) { items { id parent { id s_text"
+        " parent { id t_moment } } children(limit: 2, offset: 1, sort: [ID_DESC]) { id d_int"
         " children { id } } } } }",
         "{ combos(filter: {b_bool: {eq: true}}) { items { id children(limit: 1) { id } } } }",
         "{ combo(id: 3) { id s_text children(offset: 1) { id da_day } parent { id } } }",
@@ -335,8 +335,8 @@ async def test_many_rows_keep_their_order(gateway: Gateway, paths: Paths, backen
         response = await paths.compare("GET", f"/dynamic-entity/combos?{query}")
         assert len(response.json()["data"]) > 200
     data = await paths.graphql(
-        "{ combos(sort: [parent_id_ASC, id_DESC], limit: 400) { items { id"
-        " children(sort: [id_DESC]) { id } } } }"
+        "{ combos(sort: [PARENT_ID_ASC, ID_DESC], limit: 400) { items { id"
+        " children(sort: [ID_DESC]) { id } } } }"
     )
     items = data["combos"]["items"]
     for item in items:

@@ -15,9 +15,9 @@ __all__ = ["open_introspection"]  # the fixture, used below
 MISTAKES = [
     ("{ countrie { totalCount } }", {}),
     ("{ countries(limt: 1) { totalCount } }", {}),
-    ("{ countries(sort: [nam_ASC]) { totalCount } }", {}),
+    ("{ countries(sort: [NAM_ASC]) { totalCount } }", {}),
     ('{ countries(filter: {nme: {eq: "x"}}) { totalCount } }', {}),
-    ("query($s: [CountrySort!]) { countries(sort: $s) { totalCount } }", {"s": ["nam_ASC"]}),
+    ("query($s: [CountrySort!]) { countries(sort: $s) { totalCount } }", {"s": ["NAM_ASC"]}),
     ("query($f: CountryFilter) { countries(filter: $f) { totalCount } }", {"f": {"nme": {}}}),
     ("query($c: Countri) { countries { totalCount } }", {}),
 ]
@@ -41,7 +41,7 @@ async def test_a_non_admin_gets_no_suggestions(
     assert errors, response.text
     for error in errors:
         assert "Did you mean" not in error["message"], error["message"]
-        assert "name_ASC" not in error["message"]
+        assert "NAME_ASC" not in error["message"]
 
 
 async def test_the_example_of_the_report_names_only_what_was_sent(
