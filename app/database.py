@@ -184,7 +184,7 @@ _DIALECT_ONLY = (
 
 def create_read_pool(engine: AsyncEngine, settings: Settings) -> ReadPool | None:
     """A pool of asyncpg's own connections to ``engine``'s PostgreSQL database, for the reads
-    whose JSON the database writes (see schema_builder.operations.read_json and read_pool);
+    whose JSON the database writes (see schema_builder.operations.reads.reader and reads.pool);
     None for other databases.
 
     Those reads send one statement and return one value: handing them a connection through

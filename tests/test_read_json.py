@@ -24,15 +24,15 @@ from auth import store
 from schema_builder.catalog import build_catalog
 from schema_builder.definition import parse_entries
 from schema_builder.operations.ir import Condition, Include, RelationOut
-from schema_builder.operations.read_json_sql import (
+from schema_builder.operations.reads.compile import JsonStatement
+from schema_builder.operations.reads.plan import rest_shape
+from schema_builder.operations.reads.reader import Reader
+from schema_builder.operations.reads.sql.statement import (
     ListTemplate,
     RelationTemplate,
     Slot,
     list_statement,
 )
-from schema_builder.operations.reads.compile import JsonStatement
-from schema_builder.operations.reads.plan import rest_shape
-from schema_builder.operations.reads.reader import Reader
 from tests.entries import plain_entry
 from tests.graphql.support import QUERIES
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.gateway import Gateway
 from schema_builder.catalog import Field
 from schema_builder.definition import FieldDefinition, parse_entries
-from schema_builder.operations.read_json_sql import DIALECTS
+from schema_builder.operations.reads.sql.statement import DIALECTS
 from tests.entries import plain_entry
 from tests.test_read_json import Paths
 

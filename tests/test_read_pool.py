@@ -1,4 +1,4 @@
-"""The read pool (schema_builder.operations.read_pool): its bound, its order, and what it does
+"""The read pool (schema_builder.operations.reads.pool): its bound, its order, and what it does
 with connections that are closed, in a transaction, or handed to a borrower that gave up."""
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """SQL statement counts: the work a request does must not grow with the number of rows.
 
-On PostgreSQL a read with one level of includes is one statement that also writes the JSON
-(schema_builder.operations.read_json); on SQLite it is one statement for the page and one per
-included relationship. Deeper includes take one statement per level on both.
+A read with one level of includes is one statement that also writes the JSON
+(schema_builder.operations.reads) where every field can be written in SQL (on SQLite not the
+demo's decimal prices: there it is one statement for the page and one per included
+relationship). Deeper includes take one statement per level on both.
 
 Counting uses ``statements.data_statements`` (SELECT/INSERT/UPDATE/DELETE; BEGIN, SAVEPOINT and
 RELEASE are left out). The test settings use ``catalog_check_interval=0``, so every request may

@@ -4,7 +4,7 @@ The choice is made here, from the dialect, the field types and the features the 
 and never changes at execution:
 
 - :class:`JsonStatement`: one statement in which the database writes the response's JSON
-  (:mod:`schema_builder.operations.read_json_sql`); Python receives one text value. Taken
+  (:mod:`schema_builder.operations.reads.sql.statement`); Python receives one text value. Taken
   when the database has a JSON writer (:func:`json_dialect`) and every value of the plan can
   be written by it byte for byte as Python writes it (:func:`writable`).
 - :class:`RowStatement`: rows read with SQLAlchemy statements, one per relationship level
@@ -29,10 +29,10 @@ from sqlalchemy.engine import Dialect
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import ConstantOut, FieldOut, Include, Shape
-from schema_builder.operations.json_dialect import JsonDialect
-from schema_builder.operations.json_text import constant_is_safe
-from schema_builder.operations.read_json_sql import DIALECTS, get_statement, list_statement
 from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of
+from schema_builder.operations.reads.sql.dialect import JsonDialect
+from schema_builder.operations.reads.sql.postgresql import constant_is_safe
+from schema_builder.operations.reads.sql.statement import DIALECTS, get_statement, list_statement
 from schema_builder.operations.reads.template import Planner
 from schema_builder.operations.rows import ordering, select_columns
 

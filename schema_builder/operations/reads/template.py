@@ -23,14 +23,14 @@ from schema_builder.operations.ir import (
     Shape,
     SortKey,
 )
-from schema_builder.operations.read_json_sql import (
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, depth
+from schema_builder.operations.reads.sql.statement import (
     GetTemplate,
     ListTemplate,
     RelationTemplate,
     ShapeTemplate,
     Slot,
 )
-from schema_builder.operations.reads.plan import GetPlan, ListPlan, depth
 from schema_builder.operations.values import filter_value
 
 Template = ListTemplate | GetTemplate

@@ -1,13 +1,13 @@
 """The statement that has the database write a read's JSON, built from a template of the request.
 
 A template is the request with its values replaced by :class:`Slot` s: the statement is built
-and compiled once per template (see :mod:`schema_builder.operations.read_json`), each slot a
+and compiled once per template (see :mod:`schema_builder.operations.reads.compile`), each slot a
 bound parameter ``p<index>``. The statement keeps the rules of the row-by-row path
-(:mod:`schema_builder.operations.read`): the same WHERE (filters), ORDER BY (``ordering``) and
+(:mod:`schema_builder.operations.rows`): the same WHERE (filters), ORDER BY (``ordering``) and
 page, a per-parent ``limit``/``offset`` on related rows, the first related row for belongsTo.
 What differs between databases (value renderers, list parameters, joining rows in order, how
 related rows are read) is asked of a
-:class:`~schema_builder.operations.json_dialect.JsonDialect` (:data:`DIALECTS`).
+:class:`~schema_builder.operations.reads.sql.dialect.JsonDialect` (:data:`DIALECTS`).
 
 On PostgreSQL (``lateral``) each page row's related rows are read by a LATERAL subquery,
 by the related key, in order, within the parent's window, their JSON aggregated as it
@@ -50,14 +50,14 @@ from schema_builder.operations.ir import (
     Not,
     SortKey,
 )
-from schema_builder.operations.json_dialect import POSTGRESQL, JsonDialect
-from schema_builder.operations.json_sqlite import SQLITE
-from schema_builder.operations.json_text import (
+from schema_builder.operations.reads.sql.dialect import POSTGRESQL, JsonDialect
+from schema_builder.operations.reads.sql.postgresql import (
     Text,
     UnsupportedShapeError,
     concat,
     constant,
 )
+from schema_builder.operations.reads.sql.sqlite import SQLITE
 from schema_builder.operations.rows import ordering
 
 _COMMA = sa.literal_column("','", sa.Text)

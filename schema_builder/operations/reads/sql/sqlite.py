@@ -1,4 +1,4 @@
-"""SQLite's pieces of the JSON-writing statement (see :mod:`.json_dialect`).
+"""SQLite's pieces of the JSON-writing statement (see :mod:`.dialect`).
 
 Values as JSON text written by SQLite, byte for byte what the row path writes on SQLite:
 aiosqlite returns what SQLite stores, converted by the reflected column type's result processor
@@ -16,7 +16,7 @@ aiosqlite returns what SQLite stores, converted by the reflected column type's r
   digits and left out when zero.
 - ``decimal`` over an integer column: the integer's text as a string.
 - ``string`` over a ``DATETIME`` column and ``float`` over an integer column are left to the
-  row path for the reason given in :mod:`schema_builder.operations.json_text`.
+  row path for the reason given in :mod:`schema_builder.operations.reads.sql.postgresql`.
 
 Not rendered here (the read takes the row path):
 
@@ -26,7 +26,7 @@ Not rendered here (the read takes the row path):
   and ``CAST`` write at most 15 to 16 significant digits, rounding half up, so no SQLite
   expression gives the same text for every double.
 - ``json`` fields and ``string`` fields over ``JSON`` columns (the row path decodes and
-  re-encodes the document: see :mod:`schema_builder.operations.json_text`).
+  re-encodes the document: see :mod:`schema_builder.operations.reads.sql.postgresql`).
 - ``date``/``datetime`` fields over text columns, other column types.
 
 What these renderers assume of the stored values, as SQLAlchemy and dexgate write them: an
@@ -43,9 +43,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema_builder.catalog import Field
-from schema_builder.operations.json_dialect import JsonDialect
-from schema_builder.operations.json_list import JsonList
-from schema_builder.operations.json_text import Render, Text, concat, constant
+from schema_builder.operations.reads.sql.dialect import JsonDialect
+from schema_builder.operations.reads.sql.json_list import JsonList
+from schema_builder.operations.reads.sql.postgresql import Render, Text, concat, constant
 
 _COMMA = sa.literal_column("','", sa.Text)
 

@@ -1,6 +1,6 @@
 """What the JSON-writing statement needs of a database, one object per dialect.
 
-:mod:`schema_builder.operations.read_json_sql` builds one statement for every database; the
+:mod:`schema_builder.operations.reads.sql.statement` builds one statement for every database; the
 pieces that differ are asked of a :class:`JsonDialect`:
 
 - ``renderer(field)``: the expression writing a field's value as JSON text, byte for byte as
@@ -12,10 +12,10 @@ pieces that differ are asked of a :class:`JsonDialect`:
 - ``page_arrays(...)``: the page's rows' JSON joined in the page's order.
 
 PostgreSQL (``string_agg``, arrays) is :data:`POSTGRESQL`; SQLite
-(:mod:`schema_builder.operations.json_sqlite`) has no arrays and no ordered aggregate before
+(:mod:`schema_builder.operations.reads.sql.sqlite`) has no arrays and no ordered aggregate before
 3.44, so it joins with ``group_concat`` as a window function over an explicit order. Another
 database is one more module with such an object, registered in
-:data:`schema_builder.operations.read_json_sql.DIALECTS`.
+:data:`schema_builder.operations.reads.sql.statement.DIALECTS`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from schema_builder.catalog import Field
-from schema_builder.operations.json_text import Render, Text, concat, constant, renderer
+from schema_builder.operations.reads.sql.postgresql import Render, Text, concat, constant, renderer
 
 _COMMA = sa.literal_column("','", sa.Text)
 
@@ -37,7 +37,7 @@ class JsonDialect:
     """PostgreSQL's pieces; a subclass per other database overrides what differs."""
 
     name = "postgresql"
-    # each parent's related rows read by a LATERAL subquery (see ``read_json_sql``), rather
+    # each parent's related rows read by a LATERAL subquery (see ``statement``), rather
     # than every related row of the page numbered and joined
     lateral = True
 
