@@ -10,6 +10,7 @@ import pytest
 from starlette.routing import Route
 
 from app.gateway import Gateway
+from app.page_security import ASSETS_PATH
 from auth import store
 from tests.admin.conftest import browser_of, csrf_of, log_in, session_csrf
 
@@ -177,10 +178,13 @@ async def test_the_api_page_opens_with_the_session_and_hands_swagger_ui_its_csrf
     page = await admin.get(DOCS)
     assert page.status_code in (200, 503)  # 503: Swagger UI's assets are not built
     if page.status_code == 200:
-        assert f'const csrfToken = "{token}";' in page.text
-        assert 'headers["X-CSRF-Token"] = csrfToken;' in page.text
+        assert f'data-csrf-token="{token}"' in page.text
+        script = await admin.get(f"{ASSETS_PATH}/swagger-start.js")
+        assert script.status_code == 200
+        assert "const csrfToken = element.dataset.csrfToken;" in script.text
+        assert 'headers["X-CSRF-Token"] = csrfToken;' in script.text
         with_key = await admin.get(DOCS, params={"api_key": admin_key})
-        assert "const csrfToken = null;" in with_key.text
+        assert 'data-csrf-token=""' in with_key.text
 
 
 async def test_a_browser_without_credentials_is_asked_for_a_key_on_the_api_page(
