@@ -23,7 +23,8 @@ def says_nothing(conditions: Sequence[Filter]) -> bool:
 def _everything(part: Filter) -> bool:
     if isinstance(part, Condition):
         value = part.value
-        return part.operator == "like" and isinstance(value, str) and set(value) <= {"%"}
+        # "" matches only the empty string: a pattern of one or more "%" matches everything
+        return part.operator == "like" and isinstance(value, str) and set(value) == {"%"}
     if isinstance(part, AllOf):
         return all(_everything(p) for p in part.parts)
     if isinstance(part, AnyOf):

@@ -368,6 +368,17 @@ async def test_a_like_pattern_that_selects_rows_still_deletes(client: httpx.Asyn
     assert response.status_code == 204, response.text
 
 
+async def test_an_empty_like_pattern_is_a_filter_not_a_match_of_every_row(
+    client: httpx.AsyncClient,
+) -> None:
+    # `like ""` matches only the empty string: not refused as no filter, and here nothing.
+    response = await client.delete(
+        "/dynamic-entity/categories", params={"filter[categories.url]": '{"like":""}'}
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()[0]["code"] == "1303"
+
+
 async def test_graphql_delete_with_a_match_all_filter_is_refused(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
