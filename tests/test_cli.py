@@ -380,7 +380,7 @@ def test_entities_add_with_an_invalid_alias_saves_nothing(database: Path) -> Non
 
     result = run(database, "entities", "add", "warehouse", "--alias", "a<b>")
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Alias `a<b>` is invalid." in result.stderr
     assert registry_rows(database) == rows
     assert [e["tableAlias"] for e in export(database)] == DEMO_ALIASES
@@ -392,7 +392,7 @@ def test_entities_add_of_a_registered_table_keeps_its_configuration(database: Pa
 
     result = run(database, "entities", "add", table, "--alias", "lands")
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"Table `{table}` is registered already, as `countries`." in result.stderr
     assert export(database) == before
 
