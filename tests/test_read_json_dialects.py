@@ -108,8 +108,8 @@ COLUMNS = [
     Column("s_text", "string", "text", "TEXT", TEXTS, BOTH),
     Column("s_char", "string", "char(5)", "CHAR(5)", ["ab", "", "abcde", "é"], BOTH),
     Column("s_day", "string", "date", "DATE", DAYS, BOTH),
-    Column("s_moment", "string", "timestamp", "DATETIME", MOMENTS, NONE),
-    Column("s_zoned", "string", "timestamptz", "TIMESTAMP", ZONED, NONE),
+    Column("s_moment", "string", "timestamp", "DATETIME", MOMENTS, BOTH),
+    Column("s_zoned", "string", "timestamptz", "TIMESTAMP", ZONED, BOTH),
     Column("da_day", "date", "date", "DATE", DAYS, BOTH),
     Column("da_moment", "date", "timestamp", "DATETIME", MOMENTS, BOTH),
     Column("t_moment", "datetime", "timestamp", "DATETIME", MOMENTS, BOTH),
@@ -252,8 +252,6 @@ def test_the_combinations_left_to_the_row_path_are_these(backend: str) -> None:
             "json/jsonb",
             "json/text",
             "string/jsonb",
-            "string/timestamp",
-            "string/timestamptz",
         ],
         "sqlite": [
             "decimal/FLOAT",
@@ -268,7 +266,6 @@ def test_the_combinations_left_to_the_row_path_are_these(backend: str) -> None:
             "float/REAL",
             "json/JSON",
             "json/TEXT",
-            "string/DATETIME",
             "string/JSON",
         ],
     }

@@ -19,7 +19,9 @@ any other field, and the read then takes the Python path.
   column ``str(Decimal(repr(value)))`` as a string (the shortest digits that read back as the
   same double, positional for exponents from -6 to 15, ``1E+16``, ``1.5E-7``, ``"NaN"``,
   ``"Infinity"``); ``string`` over a date column the date's ``isoformat()``, over ``char(n)``
-  the padded text, over an enum column its text; ``date`` over a timestamp column the
+  the padded text, over an enum column its text, over a timestamp column the datetime as
+  orjson writes it (``2024-01-01T10:00:00``, the ``datetime`` renderer's text: REST and
+  GraphQL both write the row path's values with orjson); ``date`` over a timestamp column the
   datetime's ``isoformat()``. Floats are read from PostgreSQL's shortest round-trip text
   (``extra_float_digits`` at its default of 1) and rearranged; a ``real`` column is widened
   to ``float8`` first, as Python widens the float4 asyncpg decodes.
@@ -27,8 +29,7 @@ any other field, and the read then takes the Python path.
 Not rendered (:func:`renderer` answers None, the read takes the row path):
 
 - where the row path itself writes REST and GraphQL differently, as one renderer serves
-  both: ``string`` over a timestamp column (REST: orjson's ``2024-01-01T10:00:00``, GraphQL's
-  String: ``str()``, ``2024-01-01 10:00:00``), ``float`` fields over an integer or numeric
+  both: ``float`` fields over an integer or numeric
   column (REST: the integer, the Decimal as a string; GraphQL's Float: ``2.0``, a number)
   and over a float column (REST: ``null`` for NaN and the infinities, GraphQL's Float: an
   error).
@@ -375,7 +376,9 @@ def renderer(field: Field) -> Render | None:
     if kind == "string":
         if _is_text(column_type):
             return _string
-        if isinstance(column_type, sa.Date) and not isinstance(column_type, sa.DateTime):
+        if isinstance(column_type, sa.DateTime):  # as orjson writes the datetime
+            return _datetime(bool(column_type.timezone))
+        if isinstance(column_type, sa.Date):
             return _date
         return None
     if kind == "decimal":

@@ -15,8 +15,10 @@ aiosqlite returns what SQLite stores, converted by the reflected column type's r
   ``datetime.fromisoformat`` reads, ``T`` between date and time, the fraction padded to six
   digits and left out when zero.
 - ``decimal`` over an integer column: the integer's text as a string.
-- ``string`` over a ``DATETIME`` column and ``float`` over an integer column are left to the
-  row path for the reason given in :mod:`schema_builder.operations.reads.sql.postgresql`.
+- ``string`` over a ``DATETIME`` column: as a ``datetime`` field (orjson writes the
+  datetime the row path reads with the same text).
+- ``float`` over an integer column is left to the row path for the reason given in
+  :mod:`schema_builder.operations.reads.sql.postgresql`.
 
 Not rendered here (the read takes the row path):
 
@@ -133,7 +135,7 @@ def renderer(field: Field) -> Render | None:
         return _quoted_text
     if kind == "boolean" and isinstance(column_type, sa.Boolean):
         return _boolean
-    if kind in ("date", "datetime") and isinstance(column_type, sa.DateTime):
+    if kind in ("date", "datetime", "string") and isinstance(column_type, sa.DateTime):
         return _datetime
     if kind in ("string", "date") and isinstance(column_type, sa.Date):
         return _date
