@@ -8,7 +8,7 @@ import json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cli.auth import print_table, run_with_engine
-from app.cli.errors import Commands
+from app.cli.errors import Commands, positive_int
 from app.cli.output import echo
 from app.settings import Settings
 from auth.audit import AuditEntry, entries
@@ -69,16 +69,6 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return run_with_engine(settings, work)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, got {text!r}")
-    return value
-
-
 def register(commands: Commands) -> None:
     """Add the audit command."""
     audit = commands.add_parser(
@@ -87,7 +77,7 @@ def register(commands: Commands) -> None:
     audit.add_argument("--entity", help="only records of this entity alias")
     audit.add_argument("--actor", help="only this actor, e.g. apikey:erp-sync or cli:root")
     audit.add_argument("--action", help="only this action, e.g. create or apikey.revoke")
-    audit.add_argument("--before", type=_positive, help="only records older than this id")
-    audit.add_argument("--limit", type=_positive, default=50, help="how many (default 50)")
+    audit.add_argument("--before", type=positive_int, help="only records older than this id")
+    audit.add_argument("--limit", type=positive_int, default=50, help="how many (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
     audit.set_defaults(handler=cmd_audit)

@@ -10,7 +10,6 @@ error — an unknown alias, an unreadable file, a bad format or header. See docs
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import os
@@ -22,9 +21,9 @@ from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.cli.errors import Commands, UsageError
+from app.cli.auth import run_with_engine
+from app.cli.errors import Commands, UsageError, positive_int
 from app.cli.output import echo
-from app.database import create_engine
 from app.rest.query import parse_conditions, parse_include
 from app.settings import Settings
 from app.transfer.formats import FORMATS, FileFormatError, Format, format_for
@@ -48,15 +47,8 @@ def _fail(message: str) -> int:
 
 
 def _run(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
-    async def main() -> int:
-        engine = create_engine(settings)
-        try:
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(main())
+        return run_with_engine(settings, work)
     except UsageError as exc:
         return _fail(str(exc))
     except DexgateError as exc:
@@ -250,16 +242,6 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 # --- registration -----------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
 def register(commands: Commands) -> None:
     """Add the export and import commands."""
     export = commands.add_parser(
@@ -290,7 +272,7 @@ def register(commands: Commands) -> None:
     import_.add_argument("--format", choices=FORMATS, help="default: from the extension, else csv")
     import_.add_argument(
         "--batch-size",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_BATCH_SIZE,
         help=f"records per batch (default {DEFAULT_BATCH_SIZE})",
     )

@@ -63,3 +63,14 @@ def _connection_refused(exc: Exception) -> bool:
         if isinstance(state, str) and state.startswith(_CONNECTION_REFUSED_STATES):
             return True
     return False
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number, 1 or more (argparse's ``type``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, got {text!r}")
+    return value
