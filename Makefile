@@ -12,13 +12,13 @@ $(BIN)/dexgate: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/dexgate
 
-app/static/graphiql/manifest.json: app/graphiql_assets.py | $(BIN)/dexgate
+app/static/graphiql/manifest.json: app/assets/graphiql.py | $(BIN)/dexgate
 	$(BIN)/python -m app.assets.graphiql || echo "warning: GraphiQL assets not built (needs npm); /graphiql will say so"
 
 graphiql-assets: $(BIN)/dexgate
 	$(BIN)/python -m app.assets.graphiql
 
-app/static/swagger-ui/manifest.json: app/swagger_assets.py | $(BIN)/dexgate
+app/static/swagger-ui/manifest.json: app/assets/swagger.py | $(BIN)/dexgate
 	$(BIN)/python -m app.assets.swagger || echo "warning: Swagger UI assets not built (needs npm); /dynamic-entity/docs will say so"
 
 swagger-assets: $(BIN)/dexgate

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import ConstantOut, FieldOut, Include, Shape
-from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of
+from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of, shapes_of
 from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.postgresql import constant_is_safe
 from schema_builder.operations.reads.sql.statement import DIALECTS, get_statement, list_statement
@@ -71,12 +71,9 @@ class RowStatement:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A plan ready to execute: the entity, the relationships it reads (for the permission
-    check made on every execution) and how it runs."""
+    """A plan ready to execute: its entity and how it runs."""
 
-    plan: Plan
     entity: Entity
-    reads: tuple[Include, ...]
     runs: JsonStatement | RowStatement
     nested_limit: int | None  # rows the response may nest, when bounded
 
@@ -114,20 +111,12 @@ def writable(entity: Entity, shape: Shape, catalog: Catalog, writer: JsonDialect
     return True
 
 
-def _reads(shapes: tuple[Shape, ...]) -> tuple[Include, ...]:
-    reads: list[Include] = []
-    for shape in shapes:
-        reads.extend(includes_of(shape))
-    return tuple(reads)
-
-
 def compile_plan(
     catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect, *, json: bool = True
 ) -> Compiled:
     """``plan`` compiled for ``dialect`` (as rows whatever the dialect when not ``json``);
     raises what executing it would refuse (filters, sort fields, values)."""
-    shapes = plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
-    reads = _reads(shapes)
+    shapes = shapes_of(plan)
     rest_limited = plan.max_rows is not None and any(depth(shape) > 1 for shape in shapes)
     writer = json_dialect(dialect) if json else None
     use_json = (
@@ -135,13 +124,13 @@ def compile_plan(
         and not rest_limited
         and all(writable(entity, shape, catalog, writer) for shape in shapes)
     )
-    nested_limit = plan.max_rows if reads else None
+    nested_limit = plan.max_rows if any(depth(shape) for shape in shapes) else None
     runs: JsonStatement | RowStatement
     if use_json and writer is not None:
         runs = _json(catalog, entity, plan, dialect, writer)
     else:
         runs = _rows(entity, plan, shapes)
-    return Compiled(plan, entity, reads, runs, nested_limit)
+    return Compiled(entity, runs, nested_limit)
 
 
 def _json(

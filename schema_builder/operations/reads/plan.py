@@ -110,6 +110,16 @@ def includes_of(shape: Shape) -> tuple[Include, ...]:
     return tuple(out)
 
 
+def shapes_of(plan: Plan) -> tuple[Shape, ...]:
+    """The shapes a plan writes (a get writes one)."""
+    return plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
+
+
+def reads_of(plan: Plan) -> tuple[Include, ...]:
+    """Every relationship the plan reads, for the permission checks."""
+    return tuple(include for shape in shapes_of(plan) for include in includes_of(shape))
+
+
 def depth(shape: Shape) -> int:
     """How many levels of relationships the shape nests."""
     return max((1 + depth(e.shape) for e in shape if isinstance(e, RelationOut)), default=0)

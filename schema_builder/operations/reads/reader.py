@@ -37,7 +37,7 @@ from schema_builder.operations.reads.compile import (
     RowStatement,
     compile_plan,
 )
-from schema_builder.operations.reads.plan import GetPlan, ListPlan, Plan, includes_of
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, Plan, reads_of
 from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.rows import check_includes, too_many_rows
 from schema_builder.operations.values import filter_value
@@ -111,8 +111,7 @@ class Reader:
     def _make(self, catalog: Catalog, plan: Plan) -> _Entry:
         try:
             entity = catalog.entity(plan.alias)
-            shapes = plan.shapes if isinstance(plan, ListPlan) else (plan.shape,)
-            reads = tuple(include for shape in shapes for include in includes_of(shape))
+            reads = reads_of(plan)
             check_includes(catalog, entity, reads)
         except DexgateError as exc:
             return _Entry(None, (), exc, None, None)
