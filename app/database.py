@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
@@ -15,6 +16,9 @@ from app.settings import Settings, SettingsError
 from auth.transactions import QUEUE, WRITING, WriteQueue
 from schema_builder.operations.db_errors import request_deadline
 from schema_builder.operations.reads.pool import ReadPool
+from schema_builder.operations.reads.reader import Statements
+from schema_builder.operations.reads.sql import sqlite_functions
+from schema_builder.operations.reads.sqlite_pool import SqlitePool
 
 # Longest a SQLite write waits for another process's write lock before "database is locked",
 # when no request timeout bounds it (the command line, whose imports may wait for the server's
@@ -128,9 +132,10 @@ def _configure_sqlite(engine: AsyncEngine, busy_seconds: float) -> None:
         cursor.close()
         watch = _Watch()
         record.info["dexgate_watch"] = watch
-        await_only(
-            dbapi_connection.driver_connection.set_progress_handler(watch.expired, _PROGRESS_STEPS)
-        )
+        driver = dbapi_connection.driver_connection
+        await_only(driver.set_progress_handler(watch.expired, _PROGRESS_STEPS))
+        for name, arguments, function in sqlite_functions.functions():
+            await_only(driver.create_function(name, arguments, function, deterministic=True))
 
     @sa.event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -182,10 +187,13 @@ _DIALECT_ONLY = (
 )
 
 
-def create_read_pool(engine: AsyncEngine, settings: Settings) -> ReadPool | None:
-    """A pool of asyncpg's own connections to ``engine``'s PostgreSQL database, for the reads
-    whose JSON the database writes (see schema_builder.operations.reads.reader and reads.pool);
-    None for other databases.
+def create_read_pool(engine: AsyncEngine, settings: Settings) -> Statements | None:
+    """The driver's own connections to ``engine``'s database, for the reads whose JSON the
+    database writes (see schema_builder.operations.reads.reader): asyncpg's on PostgreSQL
+    (reads.pool), sqlite3's on a SQLite file (reads.sqlite_pool); None otherwise (an in-memory
+    SQLite database, which each connection would see empty).
+
+    On PostgreSQL:
 
     Those reads send one statement and return one value: handing them a connection through
     SQLAlchemy's pool cost about twice as much as the rest of such a read's own work
@@ -194,6 +202,8 @@ def create_read_pool(engine: AsyncEngine, settings: Settings) -> ReadPool | None
     engine's address and credentials, ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and
     ``DEXGATE_REQUEST_TIMEOUT`` as their ``statement_timeout``.
     """
+    if engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite":
+        return _sqlite_read_pool(engine, settings)
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
         return None
     _args, options = engine.dialect.create_connect_args(engine.url)
@@ -209,3 +219,24 @@ def create_read_pool(engine: AsyncEngine, settings: Settings) -> ReadPool | None
         return connection
 
     return ReadPool(connect, settings.database_pool_size)
+
+
+def _sqlite_read_pool(engine: AsyncEngine, settings: Settings) -> SqlitePool | None:
+    """sqlite3 connections to the engine's file, read-only (``query_only``), in autocommit,
+    with the engine connections' ``case_sensitive_like`` (filters mean the same) and
+    dexgate's functions. Reads do not wait for writers (WAL); the busy timeout covers the
+    rare moments SQLite makes a reader wait (a checkpoint resetting the log)."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:") or engine.url.query:
+        return None
+    busy = round(settings.request_timeout * 1000)
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout={busy}")
+        connection.execute("PRAGMA case_sensitive_like=ON")
+        connection.execute("PRAGMA query_only=ON")
+        sqlite_functions.register(connection)
+        return connection
+
+    return SqlitePool(connect, settings.database_pool_size)

@@ -155,6 +155,17 @@ _OUTPUT: dict[str, Callable[[Any], Any] | None] = {
 }
 
 
+def output_converter(kind: str) -> Callable[[Any], Any]:
+    """What the row path applies to a (non-null) value of a field of type ``kind`` before it
+    is written as JSON (the identity where it applies nothing)."""
+    convert = _OUTPUT[kind]
+    return convert if convert is not None else _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
 def integer_range(column_type: sa.types.TypeEngine[Any]) -> tuple[int, int]:
     if isinstance(column_type, sa.SmallInteger):
         return _INT_RANGES["smallint"]

@@ -26,6 +26,7 @@ from schema_builder.definition import parse_entries
 from schema_builder.operations.ir import Condition, Include, RelationOut
 from schema_builder.operations.reads.compile import JsonStatement
 from schema_builder.operations.reads.plan import rest_shape
+from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.operations.reads.sql.statement import (
     ListTemplate,
@@ -512,7 +513,7 @@ async def test_reads_borrow_the_drivers_own_connections(
     """The reads written by the database take their connections from the read pool, not
     from the engine's pool, and give them back."""
     pool = gateway.reads.pool
-    assert pool is not None
+    assert isinstance(pool, ReadPool)
     gateway.registry.check_interval = 3600  # no version check (a statement) per request
     await client.get("/dynamic-entity/products/1")  # the key is looked up (and kept) once
     checkouts: list[object] = []
@@ -535,7 +536,7 @@ async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:
     that connection to the next read."""
     reads = gateway.reads
     pool = reads.pool
-    assert pool is not None
+    assert isinstance(pool, ReadPool)
     await reads.fetch(_statement("SELECT 1"), ())
     connected = pool.open
     task = asyncio.create_task(reads.fetch(_statement("SELECT pg_sleep(10)"), ()))

@@ -91,14 +91,14 @@ COLUMNS = [
     Column("i_small", "integer", "smallint", "SMALLINT", SMALLS, BOTH),
     Column("i_int", "integer", "integer", "INTEGER", INTEGERS, BOTH),
     Column("i_big", "integer", "bigint", "BIGINT", BIGS, BOTH),
-    Column("d_scaled", "decimal", "numeric(12,2)", "NUMERIC(12, 2)", decimals(2), PG),
-    Column("d_free", "decimal", "numeric", "NUMERIC", decimals(None), PG),
-    Column("d_whole", "decimal", "numeric(24,0)", "NUMERIC(24, 0)", decimals(0), PG),
-    Column("d_fine", "decimal", "numeric(30,10)", "NUMERIC(30, 10)", decimals(10), PG),
+    Column("d_scaled", "decimal", "numeric(12,2)", "NUMERIC(12, 2)", decimals(2), BOTH),
+    Column("d_free", "decimal", "numeric", "NUMERIC", decimals(None), BOTH),
+    Column("d_whole", "decimal", "numeric(24,0)", "NUMERIC(24, 0)", decimals(0), BOTH),
+    Column("d_fine", "decimal", "numeric(30,10)", "NUMERIC(30, 10)", decimals(10), BOTH),
     Column("d_int", "decimal", "integer", "INTEGER", INTEGERS, BOTH),
     Column("d_big", "decimal", "bigint", "BIGINT", BIGS, BOTH),
-    Column("d_double", "decimal", "float8", "FLOAT", FLOATS, PG),
-    Column("d_real", "decimal", "real", "REAL", REALS, PG),
+    Column("d_double", "decimal", "float8", "FLOAT", FLOATS, BOTH),
+    Column("d_real", "decimal", "real", "REAL", REALS, BOTH),
     Column("f_double", "float", "float8", "FLOAT", FLOATS, NONE),
     Column("f_real", "float", "real", "REAL", REALS, NONE),
     Column("f_numeric", "float", "numeric(12,2)", "NUMERIC(12, 2)", decimals(2), NONE),
@@ -254,12 +254,6 @@ def test_the_combinations_left_to_the_row_path_are_these(backend: str) -> None:
             "string/jsonb",
         ],
         "sqlite": [
-            "decimal/FLOAT",
-            "decimal/NUMERIC",
-            "decimal/NUMERIC(12, 2)",
-            "decimal/NUMERIC(24, 0)",
-            "decimal/NUMERIC(30, 10)",
-            "decimal/REAL",
             "float/FLOAT",
             "float/INTEGER",
             "float/NUMERIC(12, 2)",
@@ -345,7 +339,7 @@ async def test_doubles_of_every_magnitude_are_written_as_python_writes_them(
     engine: Any, backend: str
 ) -> None:
     """``decimal`` over a float column: ``str(Decimal(repr(x)))`` for random bit patterns and
-    magnitudes on PostgreSQL (SQLite cannot write them: that read takes the row path)."""
+    magnitudes (on SQLite by dexgate's function)."""
     column = sa.Column("x", sa.Float(precision=53))
     table = sa.Table(
         "doubles", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), column
@@ -354,9 +348,6 @@ async def test_doubles_of_every_magnitude_are_written_as_python_writes_them(
         "x", column, FieldDefinition("x", "x", "decimal", False, False), (0, 0), None, None, None
     )
     render = DIALECTS[backend].renderer(field)
-    if backend == "sqlite":
-        assert render is None
-        return
     assert render is not None
     rng = random.Random(1127)  # noqa: S311 - test data
     values = [*FLOATS, *REALS, 2.4050256054455373e17, -2.1055628949563188e16, 1e15, 1e-6]
@@ -367,5 +358,50 @@ async def test_doubles_of_every_magnitude_are_written_as_python_writes_them(
         await connection.run_sync(table.metadata.create_all)
         await connection.execute(table.insert(), [{"id": n, "x": v} for n, v in enumerate(values)])
         written = (await connection.execute(sa.select(render(column)).order_by(table.c.id))).all()
-    expected = ['"' + str(Decimal(repr(value))) + '"' for value in values]
+        # as stored: SQLite keeps -0.0 as 0.0 and NaN as NULL
+        stored = (await connection.execute(sa.select(column).order_by(table.c.id))).scalars()
+    expected = ["null" if v is None else '"' + str(Decimal(repr(v))) + '"' for v in stored]
+    assert [row[0] for row in written] == expected
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's storage; PostgreSQL's is exact
+@pytest.mark.parametrize("scale", [2, 0, 10])
+async def test_numeric_values_are_written_as_the_row_path_writes_them_on_sqlite(
+    engine: Any, backend: str, scale: int
+) -> None:
+    """``decimal`` over a SQLite ``NUMERIC`` column, which holds integers and doubles: what
+    SQLAlchemy's ``'%.<scale>f' %`` and ``str()`` of the Decimal make of each, for the values
+    SQLite's own ``printf`` writes the same (most) and those it does not: ties (``0.125``, which
+    it rounds up and Python to even), more than 15 digits, integers past 2**53, zero's sign,
+    and infinities."""
+    table = sa.Table("numerics", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    table.append_column(sa.Column("x", sa.Numeric(30, scale)))
+    field = Field(
+        "x", table.c.x, FieldDefinition("x", "x", "decimal", False, False), (0, 0), None, None, None
+    )
+    render = DIALECTS[backend].renderer(field)
+    assert render is not None
+    rng = random.Random(2026)  # noqa: S311 - test data
+    ties = [k / 8 for k in range(-20, 21)] + [2.675, 1.005, 0.145, 1.115, -2.675, 1e-3, 5e-3]
+    edges = [0, -0.0, 1e13 - 0.01, 1e13, 1e13 + 0.5, 99999.99999, 1e15, 1e20, -1e20]
+    edges += [2**53 - 1, 2**53, 2**53 + 1, -(2**63), 2**63 - 1, 10**5, 12345678901234]
+    edges += [math.inf, -math.inf, 123456.789, 0.1 + 0.2, 5e-324, 1.7976931348623157e308]
+    values: list[Any] = [*ties, *edges]
+    values += [round(rng.uniform(-1e6, 1e6), rng.randrange(0, 12)) for _ in range(3000)]
+    values += [rng.uniform(-1, 1) * 10.0 ** rng.randrange(-12, 16) for _ in range(2000)]
+    values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(1000)]
+    values = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            f"CREATE TABLE numerics (id INTEGER PRIMARY KEY, x NUMERIC(30, {scale}))"
+        )
+        await connection.exec_driver_sql(
+            "INSERT INTO numerics (id, x) VALUES (?, ?)",
+            [(n, v) for n, v in enumerate(values)] + [(len(values), None)],
+        )
+        stored = (await connection.execute(sa.select(table.c.x).order_by(table.c.id))).all()
+        written = (
+            await connection.execute(sa.select(render(table.c.x)).order_by(table.c.id))
+        ).all()
+    expected = ["null" if row[0] is None else '"' + str(row[0]) + '"' for row in stored]
     assert [row[0] for row in written] == expected

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -79,6 +80,20 @@ class ReadPool:
                 return handed
             # A place came free (a connection was dropped): open one in it.
             self._open -= 1
+
+    async def first(self, sql: str, parameters: Sequence[Any]) -> Any:
+        """The first row ``sql`` returns (None when there is none), on a connection of the
+        pool. A read cancelled (the request's deadline) with its statement perhaps still
+        running closes its connection rather than hand it to the next read."""
+        own = await self.acquire()
+        try:
+            return await own.fetchrow(sql, *parameters)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                own.terminate()
+            raise
+        finally:
+            self.release(own)
 
     def _pass_on(self, handed: asyncpg.Connection | None) -> None:
         if handed is None:

@@ -17,9 +17,9 @@ What every read does, in this order (the order of the refusals a caller sees):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,13 +38,22 @@ from schema_builder.operations.reads.compile import (
     compile_plan,
 )
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, Plan, reads_of
-from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.rows import check_includes, too_many_rows
 from schema_builder.operations.values import filter_value
 
 logger = logging.getLogger("dexgate.sql")
 
 StatementListener = Callable[[str, tuple[Any, ...]], None]
+
+
+class Statements(Protocol):
+    """Connections of the database driver's own that run one statement and return its first
+    row: :class:`~schema_builder.operations.reads.pool.ReadPool` (asyncpg),
+    :class:`~schema_builder.operations.reads.sqlite_pool.SqlitePool`."""
+
+    async def first(self, sql: str, parameters: Sequence[Any]) -> Any: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +78,15 @@ class _Entry:
 
 
 class Reader:
-    """Executes read plans on ``engine`` (the JSON statements on ``pool`` when there is one).
+    """Executes read plans on ``engine`` (the JSON statements on ``pool`` when there is one:
+    the same database through the driver's own connections).
 
     ``json`` off makes every plan run as rows: the reader tests compare both with."""
 
     def __init__(
         self,
         engine: AsyncEngine,
-        pool: ReadPool | None = None,
+        pool: Statements | None = None,
         *,
         size: int = 512,
         json: bool = True,
@@ -179,9 +189,7 @@ class Reader:
 
     async def fetch(self, statement: JsonStatement, parameters: tuple[Any, ...]) -> Any:
         """The first row the statement returns (None when there is none), from a connection
-        of the pool when there is one, else of the engine. A read cancelled (the request's
-        deadline) with its statement perhaps still running closes its connection rather than
-        hand it to the next request."""
+        of the pool when there is one, else of the engine."""
         sql = statement.sql
         for listener in self._listeners:
             listener(sql, parameters)
@@ -191,15 +199,7 @@ class Reader:
         async with translating():
             pool = self.pool
             if pool is not None:
-                own = await pool.acquire()
-                try:
-                    return await own.fetchrow(sql, *parameters)
-                except BaseException as exc:
-                    if not isinstance(exc, Exception):
-                        own.terminate()
-                    raise
-                finally:
-                    pool.release(own)
+                return await pool.first(sql, parameters)
             async with self.engine.connect() as connection:
                 result = await connection.exec_driver_sql(sql, parameters)
                 return result.first()
