@@ -433,12 +433,14 @@ def test_the_statement_reads_each_relationship_per_page_row() -> None:
     statement = list_statement(catalog, template)
     sql = str(statement.compile(dialect=create_async_engine("postgresql+asyncpg://").dialect))
     assert sql.startswith("WITH page AS")
-    # each relationship: the rows of each page row, read by a LATERAL subquery, in order
-    assert sql.count("LEFT OUTER JOIN LATERAL (SELECT string_agg(") == 2
+    # stocks: the rows of each page row, read by a LATERAL subquery, in order; category
+    # (a belongsTo by the category's identifier): its table joined
+    assert sql.count("LEFT OUTER JOIN LATERAL (SELECT string_agg(") == 1
+    assert "LEFT OUTER JOIN category AS t1 ON t1.id_category = page.c" in sql
     assert sql.count("= page.c") == 2
     assert "row_number()" not in sql
     assert "product.price = ANY ($" in sql  # `in` is one array parameter, whatever its length
-    assert sql.count("string_agg(") == 3
+    assert sql.count("string_agg(") == 2  # the stocks of each row, the page's rows
     assert "(SELECT count(*) AS count_1" in sql
 
 

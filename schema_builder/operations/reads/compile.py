@@ -43,13 +43,16 @@ Processor = Callable[[Any], Any] | None
 class JsonStatement:
     """SQL text whose first row holds the answer: for a list, the JSON array of each shape,
     then the nested row count (when bounded) and the total (when counted); for a get, the
-    object, then the nested row count; no row when there is none."""
+    object, then the nested row count; no row when there is none. A ``per_row`` list
+    answers a row per page row instead (see ``list_statement``)."""
 
     sql: str
     slots: tuple[int, ...]  # the value slot of each positional parameter
     processors: tuple[Processor, ...]
     values: tuple[Any, ...]  # the plan's values; a get's slot 0 is its identifier
     arrays: int
+    # a list answered one row per page row, for the reader to join (``JsonDialect.per_row``)
+    per_row: bool = False
 
     def parameters(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
@@ -138,9 +141,11 @@ def _json(
 ) -> JsonStatement:
     planner = Planner(catalog)
     statement: sa.Select[Any]
+    per_row = False
     if isinstance(plan, ListPlan):
         statement = list_statement(catalog, planner.list(entity, plan), writer)
         arrays = len(plan.shapes)
+        per_row = writer.per_row and arrays > 0
     else:
         statement = get_statement(catalog, planner.get(entity, plan), writer)
         arrays = 1
@@ -155,6 +160,7 @@ def _json(
         processors,
         tuple(planner.values),
         arrays,
+        per_row,
     )
 
 

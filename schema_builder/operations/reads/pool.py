@@ -95,6 +95,19 @@ class ReadPool:
         finally:
             self.release(own)
 
+    async def all(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """Every row ``sql`` returns, on a connection of the pool (as :meth:`first`)."""
+        own = await self.acquire()
+        try:
+            rows: list[Any] = await own.fetch(sql, *parameters)
+            return rows
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                own.terminate()
+            raise
+        finally:
+            self.release(own)
+
     def _pass_on(self, handed: asyncpg.Connection | None) -> None:
         if handed is None:
             self._open -= 1

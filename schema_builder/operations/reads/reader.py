@@ -53,6 +53,8 @@ class Statements(Protocol):
 
     async def first(self, sql: str, parameters: Sequence[Any]) -> Any: ...
 
+    async def all(self, sql: str, parameters: Sequence[Any]) -> Sequence[Any]: ...
+
     async def close(self) -> None: ...
 
 
@@ -151,8 +153,11 @@ class Reader:
         compiled = self._compiled(catalog, plan, access)
         runs = compiled.runs
         if isinstance(runs, JsonStatement):
-            row = await self.fetch(runs, runs.parameters(runs.values))
             arrays = runs.arrays
+            if runs.per_row:
+                rows = await self.fetch(runs, runs.parameters(runs.values), every=True)
+                return _joined(rows, arrays, compiled.nested_limit, plan.count)
+            row = await self.fetch(runs, runs.parameters(runs.values))
             if compiled.nested_limit is not None and int(row[arrays]) > compiled.nested_limit:
                 raise too_many_rows(compiled.nested_limit)
             return Page(tuple(row[:arrays]), int(row[-1]) if plan.count else None)
@@ -187,9 +192,11 @@ class Reader:
                 connection, catalog, entity, runs, key, compiled.nested_limit
             )
 
-    async def fetch(self, statement: JsonStatement, parameters: tuple[Any, ...]) -> Any:
-        """The first row the statement returns (None when there is none), from a connection
-        of the pool when there is one, else of the engine."""
+    async def fetch(
+        self, statement: JsonStatement, parameters: tuple[Any, ...], *, every: bool = False
+    ) -> Any:
+        """The first row the statement returns (None when there is none), or ``every`` row,
+        from a connection of the pool when there is one, else of the engine."""
         sql = statement.sql
         for listener in self._listeners:
             listener(sql, parameters)
@@ -199,10 +206,26 @@ class Reader:
         async with translating():
             pool = self.pool
             if pool is not None:
+                if every:
+                    return await pool.all(sql, parameters)
                 return await pool.first(sql, parameters)
             async with self.engine.connect() as connection:
                 result = await connection.exec_driver_sql(sql, parameters)
-                return result.first()
+                return result.all() if every else result.first()
+
+
+def _joined(
+    rows: Sequence[Sequence[Any]], arrays: int, nested_limit: int | None, counted: bool
+) -> Page:
+    """A ``per_row`` list's rows as its page: each shape's objects joined into an array, in
+    the rows' order; none for an empty page, or, counted, one of NULLs but the total."""
+    items = rows if rows and rows[0][0] is not None else ()
+    if nested_limit is not None and sum(int(row[arrays]) for row in items) > nested_limit:
+        raise too_many_rows(nested_limit)
+    joined = tuple(
+        "[" + ",".join([row[position] for row in items]) + "]" for position in range(arrays)
+    )
+    return Page(joined, int(rows[0][-1]) if counted else None)
 
 
 def _too_deep() -> DexgateError:

@@ -64,7 +64,20 @@ class SqlitePool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._first, sql, parameters, at)
 
+    async def all(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """Every row ``sql`` returns."""
+        deadline = request_deadline.get()
+        at = None if deadline is None else deadline.at
+        loop = asyncio.get_running_loop()
+        rows: list[Any] = await loop.run_in_executor(
+            self._executor, self._run, sql, parameters, at, True
+        )
+        return rows
+
     def _first(self, sql: str, parameters: Sequence[Any], at: float | None) -> Any:
+        return self._run(sql, parameters, at, False)
+
+    def _run(self, sql: str, parameters: Sequence[Any], at: float | None, every: bool) -> Any:
         own = self._own
         connection = own.connection
         if connection is None:
@@ -74,7 +87,7 @@ class SqlitePool:
             raise sqlite3.OperationalError("interrupted")
         cursor = connection.execute(sql, parameters)
         try:
-            return cursor.fetchone()
+            return cursor.fetchall() if every else cursor.fetchone()
         finally:
             cursor.close()
             own.deadline = None

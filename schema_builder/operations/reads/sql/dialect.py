@@ -9,7 +9,8 @@ pieces that differ are asked of a :class:`JsonDialect`:
   (an ``in`` filter, one parameter for any number of values);
 - ``within(remote, keys)``: ``remote`` is one of the keys the subquery ``keys`` returns;
 - ``grouped(...)``: the related rows' JSON joined per parent key, in their order;
-- ``page_arrays(...)``: the page's rows' JSON joined in the page's order.
+- ``page_arrays(...)``: the page's rows' JSON joined in the page's order, or (``per_row``)
+  one row per page row, in the page's order, which the reader joins.
 
 PostgreSQL (``string_agg``, arrays) is :data:`POSTGRESQL`; SQLite
 (:mod:`schema_builder.operations.reads.sql.sqlite`) has no arrays and no ordered aggregate before
@@ -40,6 +41,8 @@ class JsonDialect:
     # each parent's related rows read by a LATERAL subquery (see ``statement``), rather
     # than every related row of the page numbered and joined
     lateral = True
+    # the page's rows come back one per row for the reader to join (see ``page_arrays``)
+    per_row = False
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)
@@ -77,9 +80,11 @@ class JsonDialect:
         jsons: Sequence[Text],
         order: Sequence[sa.ColumnElement[Any]],
         nested: sa.ColumnElement[Any] | None,
-    ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause]:
+        total: sa.ColumnElement[Any] | None,
+    ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, list[sa.ColumnElement[Any]]]:
         """Each of ``jsons`` as a JSON array of the page's rows in ``order``, then the sum of
-        ``nested`` when given; and what to select them from.
+        ``nested`` and ``total`` when given; what to select them from; and the order of the
+        rows selected (none here: one row).
 
         The rows' JSON is written by a subquery in the page's order, which the arrays
         aggregate as it comes: PostgreSQL aggregates a sorted subquery in its order when the
@@ -101,7 +106,9 @@ class JsonDialect:
             )
         if nested is not None:
             columns.append(sa.func.coalesce(sa.func.sum(ordered.c["n"]), sa.literal_column("0")))
-        return columns, ordered
+        if total is not None:
+            columns.append(total)
+        return columns, ordered, []
 
 
 POSTGRESQL = JsonDialect()

@@ -51,7 +51,7 @@ from sqlalchemy.sql.functions import Function
 from schema_builder.catalog import Field
 from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.json_list import JsonList
-from schema_builder.operations.reads.sql.postgresql import Render, Text, concat, constant
+from schema_builder.operations.reads.sql.postgresql import Render, Text, concat
 from schema_builder.operations.reads.sql.sqlite_functions import DECIMAL, UNCONVERTED, scale_of
 
 _COMMA = sa.literal_column("','", sa.Text)
@@ -217,12 +217,14 @@ def _decimal_function(scale: int) -> Render:
 
 
 class SqliteJson(JsonDialect):
-    """SQLite: no arrays (a list parameter is JSON text read by ``json_each``), and rows
+    """SQLite: no arrays (a list parameter is JSON text read by ``json_each``); related rows
     joined by ``group_concat`` as a window function, whose rows are taken in the window's
-    ``ORDER BY`` (as an aggregate, before 3.44, its order is not defined)."""
+    ``ORDER BY`` (as an aggregate, before 3.44, its order is not defined); the page's rows
+    returned one per row (``per_row``)."""
 
     name = "sqlite"
     lateral = False  # SQLite has no LATERAL
+    per_row = True
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)
@@ -260,28 +262,25 @@ class SqliteJson(JsonDialect):
         jsons: Sequence[Text],
         order: Sequence[sa.ColumnElement[Any]],
         nested: sa.ColumnElement[Any] | None,
-    ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause]:
+        total: sa.ColumnElement[Any] | None,
+    ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, list[sa.ColumnElement[Any]]]:
+        """One row per page row, in the page's order, for the reader to join. Joining them
+        here (``group_concat`` over a window, the only ordered concatenation before SQLite
+        3.44) copies the growing text once per row: half as much time again for a page of
+        100 rows. With the total, the rows are joined to a single row, so that an empty page
+        still answers one (of NULLs but the total), and numbered in the page's order."""
         rows: list[sa.ColumnElement[Any]] = [
-            sa.func.group_concat(json, _COMMA)
-            .over(order_by=list(order), rows=(None, None))
-            .label(f"j{position}")
-            for position, json in enumerate(jsons)
+            json.label(f"j{position}") for position, json in enumerate(jsons)
         ]
         if nested is not None:
-            rows.append(sa.func.sum(nested).over().label("n"))
-        # every row holds the same arrays: SQLite gives the bare columns of the row where
-        # ``min()`` is found, and one row of NULLs when there are none
-        rows.append(sa.func.row_number().over().label("__k"))
-        windowed = sa.select(*rows).select_from(source).subquery("windowed")
-        kept = [c for c in windowed.c if c.name != "__k"]
-        first = sa.select(*kept, sa.func.min(windowed.c["__k"])).subquery("rows")
-        columns: list[sa.ColumnElement[Any]] = [
-            concat([constant("["), sa.func.coalesce(first.c[f"j{p}"], constant("")), constant("]")])
-            for p in range(len(jsons))
-        ]
-        if nested is not None:
-            columns.append(sa.func.coalesce(first.c["n"], _number(0)))
-        return columns, first
+            rows.append(nested.label("n"))
+        if total is None:
+            return rows, source, list(order)
+        rows.append(sa.func.row_number().over(order_by=list(order)).label("__k"))
+        items = sa.select(*rows).select_from(source).subquery("items")
+        one = sa.select(_number(1).label("one")).subquery("one")
+        columns = [c for c in items.c if c.name != "__k"] + [total]
+        return columns, one.outerjoin(items, sa.true()), [items.c["__k"]]
 
 
 SQLITE = SqliteJson()

