@@ -19,6 +19,7 @@ from schema_builder.errors import (
 )
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import Include, SortKey
+from schema_builder.operations.null_order import NullsOrdered
 
 Row = dict[str, Any]
 
@@ -78,10 +79,12 @@ def ordering(
         if field.name in sorted_by:
             continue
         sorted_by.add(field.name)
-        term = column(field).desc() if key.descending else column(field).asc()
+        term: sa.ColumnElement[Any]
         if field.column.nullable:
             # NULLs after every value, as PostgreSQL orders them; SQLite puts them first.
-            term = term.nulls_first() if key.descending else term.nulls_last()
+            term = NullsOrdered(column(field), key.descending)
+        else:
+            term = column(field).desc() if key.descending else column(field).asc()
         order.append(term)
     order.append(column(entity.identifier).asc())
     return order

@@ -81,7 +81,7 @@ class Compiled:
     nested_limit: int | None  # rows the response may nest, when bounded
 
 
-_DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}
+_DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite", "mysql": "asyncmy"}
 
 
 def json_dialect(dialect: Dialect) -> JsonDialect | None:

@@ -47,6 +47,10 @@ class JsonDialect:
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)
 
+    def concat(self, parts: Sequence[Text]) -> Text:
+        """The texts joined (NULL when one is NULL)."""
+        return concat(parts)
+
     def member(self, column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
         return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
 

@@ -51,17 +51,17 @@ from schema_builder.operations.ir import (
     SortKey,
 )
 from schema_builder.operations.reads.sql.dialect import POSTGRESQL, JsonDialect
+from schema_builder.operations.reads.sql.mariadb import MARIADB
 from schema_builder.operations.reads.sql.postgresql import (
     Text,
     UnsupportedShapeError,
-    concat,
     constant,
 )
 from schema_builder.operations.reads.sql.sqlite import SQLITE
 from schema_builder.operations.rows import ordering
 
 _COMMA = sa.literal_column("','", sa.Text)
-DIALECTS: dict[str, JsonDialect] = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
+DIALECTS: dict[str, JsonDialect] = {"postgresql": POSTGRESQL, "sqlite": SQLITE, "mysql": MARIADB}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +235,7 @@ class _Builder:
                     missing = found.is_(None)
                 text: Text = found
                 if relation.many:
-                    text = concat([constant("["), text, constant("]")])
+                    text = self.dialect.concat([constant("["), text, constant("]")])
                 if entry.omit_empty:
                     if position == 0:
                         raise UnsupportedShapeError("a relationship written first")
@@ -243,7 +243,7 @@ class _Builder:
                     parts.append(
                         sa.case(
                             (missing, constant("")),
-                            else_=concat([constant(lead + name), text]),
+                            else_=self.dialect.concat([constant(lead + name), text]),
                         )
                     )
                 else:
@@ -255,7 +255,7 @@ class _Builder:
             raise UnsupportedShapeError("an empty object")
         pending += "}"
         flush()
-        return _Level(concat(parts), joins, counts)
+        return _Level(self.dialect.concat(parts), joins, counts)
 
     def _by_key(self, entity: Entity, entry: RelationTemplate) -> bool:
         """Whether ``entry`` reads at most one row by the related entity's identifier, with no

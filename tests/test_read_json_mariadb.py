@@ -1,0 +1,258 @@
+"""MariaDB's JSON statement (schema_builder.operations.reads.sql.mariadb) writes byte for byte
+what the row path writes, for every column type it renders, edge values included: the reader
+is constructed twice on one MariaDB database, once writing JSON in the database and once
+reading rows, and every plan is executed by both.
+
+The database is created for the run and dropped after it, on the MariaDB server of
+``DEXGATE_TEST_MARIADB_URL`` (default: root on 127.0.0.1:3306); without a server the tests
+fail when ``DEXGATE_REQUIRE_MARIADB`` is set (CI), and are skipped otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from auth.permissions import FULL_ACCESS
+from schema_builder.catalog import Catalog, build_catalog
+from schema_builder.definition import parse_entries
+from schema_builder.operations.ir import Condition, FieldOut, Include, SortKey
+from schema_builder.operations.reads.compile import JsonStatement, compile_plan
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, rest_shape
+from schema_builder.operations.reads.reader import Reader
+from tests.entries import plain_entry
+
+SERVER = os.environ.get("DEXGATE_TEST_MARIADB_URL", "mysql+asyncmy://root@127.0.0.1:3306")
+TEXTS = [
+    "",
+    "plain",
+    "Zürich ✓ 日本 😀",
+    "\x01\x0b\x0e\x1a\x1f\x7f tab\t nl\n cr\r ff\f bs\b",
+    'quote " backslash \\ slash /',
+    "literal \\u001F and \\u00e9",
+    "\u2028 \u2029 \u00e9",
+    "trailing  ",
+]
+MOMENTS = [
+    dt.datetime(2024, 2, 29, 13, 45, 30, 123456),
+    dt.datetime(2024, 2, 29, 13, 45, 30),
+    dt.datetime(1000, 1, 1, 0, 0, 0, 1),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999999),
+]
+# column: (SQL type, field type, values, written by the database)
+COLUMNS: dict[str, tuple[str, str, list[Any], bool]] = {
+    "i_int": ("INT", "integer", [0, 1, -1, 2**31 - 1, -(2**31)], True),
+    "i_big": ("BIGINT UNSIGNED", "integer", [0, 2**64 - 1, 12345678901234], True),
+    "i_tiny": ("TINYINT", "integer", [0, 127, -128], True),
+    "d_int": ("BIGINT", "decimal", [0, -(2**63), 2**63 - 1], True),
+    "d_price": (
+        "DECIMAL(12,2)",
+        "decimal",
+        [Decimal(v) for v in ("0.00", "-0.01", "9999999999.99", "20.00", "0.10", "924.98")],
+        True,
+    ),
+    "d_whole": ("DECIMAL(20,0)", "decimal", [Decimal(v) for v in ("0", "120000", "-7")], True),
+    "d_six": ("DECIMAL(20,6)", "decimal", [Decimal(v) for v in ("0.000001", "0", "-1.5")], True),
+    "d_fine": ("DECIMAL(30,10)", "decimal", [Decimal(v) for v in ("0", "1E-7", "2.5")], False),
+    "d_double": ("DOUBLE", "decimal", [0.1, 1e20, -1.5], False),
+    "b_flag": ("TINYINT(1)", "boolean", [0, 1, 5], True),
+    "s_varchar": ("VARCHAR(64)", "string", TEXTS, True),
+    "s_text": ("TEXT", "string", TEXTS, True),
+    "s_char": ("CHAR(5)", "string", ["ab", "", "abcde", "é"], True),
+    "s_enum": ("ENUM('red','green','blue')", "string", ["red", "blue"], True),
+    "s_moment": ("DATETIME(6)", "string", MOMENTS, True),
+    "da_day": ("DATE", "date", [dt.date(2024, 2, 29), dt.date(1000, 1, 1)], True),
+    "t_moment": ("DATETIME(6)", "datetime", MOMENTS, True),
+    "t_seconds": ("DATETIME", "datetime", [m.replace(microsecond=0) for m in MOMENTS], True),
+    "t_stamp": ("TIMESTAMP(3) NULL", "datetime", [dt.datetime(2024, 1, 1, 10, 0, 0, 123000)], True),
+    "f_double": ("DOUBLE", "float", [0.1, 1e20], False),
+    "j_doc": ("JSON", "json", ['{"b": 1.10, "a": [1e2, "x"]}', "[]"], False),
+}
+ROWS = 30
+
+
+def _unreachable(exc: Exception) -> None:
+    reason = f"no MariaDB server at {SERVER} ({type(exc).__name__}: {exc})"
+    if os.environ.get("DEXGATE_REQUIRE_MARIADB"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(SERVER + "/")
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(statement)
+    finally:
+        await engine.dispose()
+
+
+def _session(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(
+            "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
+            "time_zone = '+00:00', group_concat_max_len = 4294967295"
+        )
+        cursor.close()
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[AsyncEngine]:
+    name = f"dexgate_json_{uuid.uuid4().hex[:12]}"
+    try:
+        await _admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    except Exception as exc:
+        _unreachable(exc)
+    engine = create_async_engine(f"{SERVER}/{name}?charset=utf8mb4")
+    _session(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        await _admin(f"DROP DATABASE `{name}`")
+
+
+async def _catalog(engine: AsyncEngine) -> Catalog:
+    rng = random.Random(15)  # noqa: S311 - test data
+    columns = ", ".join(f"`{name}` {spec[0]}" for name, spec in COLUMNS.items())
+    rows = []
+    for number in range(1, ROWS + 1):
+        row: dict[str, Any] = {"id": number, "parent_id": rng.choice([None, *range(1, number)])}
+        for position, (name, (_sql, _kind, values, _written)) in enumerate(COLUMNS.items()):
+            value = values[(number + position) % len(values)]
+            row[name] = None if (number + position) % 10 == 0 else value
+        rows.append(row)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            f"CREATE TABLE combo (id INT PRIMARY KEY, parent_id INT NULL, {columns})"
+        )
+        metadata = sa.MetaData()
+        await connection.run_sync(metadata.reflect)
+        await connection.execute(metadata.tables["combo"].insert(), rows)
+    fields = {"id": "integer", "parent_id": "integer"}
+    fields |= {name: spec[1] for name, spec in COLUMNS.items()}
+    entry = {
+        **plain_entry("combo", "combos", "id", fields),
+        "childRelations": [
+            {
+                "name": "children",
+                "isEditable": False,
+                "childDynamicEntityConfiguration": {"tableAlias": "combos"},
+                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
+            }
+        ],
+        "parentRelations": [
+            {
+                "name": "parent",
+                "isEditable": False,
+                "parentDynamicEntityConfiguration": {"tableAlias": "combos"},
+                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
+            }
+        ],
+    }
+    return build_catalog(1, parse_entries([entry]), dict(metadata.tables))
+
+
+def _shape(catalog: Catalog, names: list[str], includes: tuple[Include, ...] = ()) -> Any:
+    entity = catalog.entities["combos"]
+    if not includes:
+        return tuple(FieldOut(name, name) for name in ["id", *names])
+    shape = rest_shape(catalog, entity, includes)
+    kept = {"id", "parent_id", *names}
+    return tuple(e for e in shape if not isinstance(e, FieldOut) or e.field in kept)
+
+
+WRITTEN = [name for name, spec in COLUMNS.items() if spec[3]]
+NOT_WRITTEN = [name for name, spec in COLUMNS.items() if not spec[3]]
+
+
+async def test_every_column_is_written_as_the_rows_are(engine: AsyncEngine) -> None:
+    catalog = await _catalog(engine)
+    entity = catalog.entities["combos"]
+    json, rows = Reader(engine), Reader(engine, json=False)
+    for name in COLUMNS:
+        plan = ListPlan("combos", (_shape(catalog, [name]),), limit=100, count=True)
+        compiled = compile_plan(catalog, entity, plan, engine.dialect)
+        assert isinstance(compiled.runs, JsonStatement) is COLUMNS[name][3], name
+        written = await json.list(catalog, plan, FULL_ACCESS)
+        assert written == await rows.list(catalog, plan, FULL_ACCESS), name
+        one = GetPlan("combos", _shape(catalog, [name]))
+        for identifier in (1, 7, ROWS):
+            expected = await rows.get(catalog, one, identifier, FULL_ACCESS)
+            assert await json.get(catalog, one, identifier, FULL_ACCESS) == expected, name
+
+
+LISTS: list[dict[str, Any]] = [
+    {"sort": (SortKey("s_varchar", False),)},
+    {"sort": (SortKey("t_moment", True), SortKey("d_price", False)), "offset": 3, "limit": 7},
+    {"conditions": (Condition("i_int", "in", [1, -1, 99]),), "count": True},
+    {"conditions": (Condition("s_varchar", "in", ["plain", "", "nothing"]),)},
+    {"conditions": (Condition("s_text", "like", "%back%"),)},
+    {"conditions": (Condition("d_price", "gte", "20"),), "sort": (SortKey("d_price", True),)},
+    {"conditions": (Condition("b_flag", "isNull", True),), "count": True},
+    {"offset": 100, "limit": 5, "count": True},
+    {"offset": 100, "limit": 5},
+]
+
+
+@pytest.mark.parametrize("arguments", LISTS)
+async def test_lists_are_written_as_the_rows_are(
+    engine: AsyncEngine, arguments: dict[str, Any]
+) -> None:
+    catalog = await _catalog(engine)
+    shape = _shape(catalog, WRITTEN)
+    plan = ListPlan("combos", (shape,), **({"limit": 100} | arguments))
+    json, rows = Reader(engine), Reader(engine, json=False)
+    written = await json.list(catalog, plan, FULL_ACCESS)
+    assert written == await rows.list(catalog, plan, FULL_ACCESS)
+
+
+async def test_relationships_are_written_as_the_rows_are(engine: AsyncEngine) -> None:
+    catalog = await _catalog(engine)
+    includes = (Include("children"), Include("parent"))
+    shape = _shape(catalog, ["s_varchar", "d_price", "t_moment"], includes)
+    json, rows = Reader(engine), Reader(engine, json=False)
+    for plan in (
+        ListPlan("combos", (shape,), limit=100, max_rows=10_000),
+        ListPlan("combos", (shape,), sort=(SortKey("s_text", True),), limit=10, count=True),
+    ):
+        assert await json.list(catalog, plan, FULL_ACCESS) == await rows.list(
+            catalog, plan, FULL_ACCESS
+        )
+    one = GetPlan("combos", shape)
+    for identifier in range(1, ROWS + 1):
+        expected = await rows.get(catalog, one, identifier, FULL_ACCESS)
+        assert await json.get(catalog, one, identifier, FULL_ACCESS) == expected
+
+
+async def test_a_page_over_a_megabyte_is_written_whole(engine: AsyncEngine) -> None:
+    """GROUP_CONCAT cuts its result at group_concat_max_len with only a warning: the
+    session's value must be its maximum."""
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE wide (id INT PRIMARY KEY, body TEXT)")
+        await connection.exec_driver_sql(
+            "INSERT INTO wide VALUES "
+            + ",".join(f"({n}, REPEAT('x', 20000))" for n in range(1, 101))
+        )
+        metadata = sa.MetaData()
+        await connection.run_sync(metadata.reflect)
+    entry = plain_entry("wide", "wides", "id", {"id": "integer", "body": "string"})
+    catalog = build_catalog(1, parse_entries([entry]), dict(metadata.tables))
+    shape = (FieldOut("id", "id"), FieldOut("body", "body"))
+    plan = ListPlan("wides", (shape,), limit=100)
+    page = await Reader(engine).list(catalog, plan, FULL_ACCESS)
+    assert len(page.arrays[0]) > 2_000_000
+    assert (
+        page.arrays[0]
+        == (await Reader(engine, json=False).list(catalog, plan, FULL_ACCESS)).arrays[0]
+    )
