@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.rest.endpoints as rest_endpoint
@@ -507,30 +506,6 @@ async def test_a_graphql_plan_reads_its_identifier_variable_per_request(paths: P
         )
         assert bad.json()["errors"][0]["extensions"]["code"] == "DX112", variables
     assert (await paths.graphql(by_id, {"id": 3, "unused": [1]}))["product"]["id_product"] == 3
-
-
-async def test_reads_borrow_the_drivers_own_connections(
-    client: httpx.AsyncClient, gateway: Gateway
-) -> None:
-    """The reads written by the database take their connections from the read pool, not
-    from the engine's pool, and give them back."""
-    pool = gateway.reads.pool
-    assert isinstance(pool, ReadPool)
-    gateway.registry.check_interval = 3600  # no version check (a statement) per request
-    await client.get("/dynamic-entity/products/1")  # the key is looked up (and kept) once
-    checkouts: list[object] = []
-    listener = (gateway.engine.sync_engine.pool, "checkout", lambda *_args: checkouts.append(1))
-    sa.event.listen(*listener)
-    try:
-        answer = await client.get("/dynamic-entity/products?page[offset]=0&page[limit]=3")
-        one = await client.get("/dynamic-entity/products/2")
-    finally:
-        sa.event.remove(*listener)
-    assert answer.status_code == one.status_code == 200
-    assert len(answer.json()["data"]) == 3
-    assert checkouts == []
-    assert pool.open >= 1
-    assert pool.idle == pool.open
 
 
 async def test_a_cancelled_read_closes_its_connection(gateway: Gateway) -> None:

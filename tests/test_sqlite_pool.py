@@ -18,6 +18,7 @@ from app.gateway import Gateway
 from app.settings import Settings
 from schema_builder.errors import RequestTimeoutError
 from schema_builder.operations.db_errors import Deadline, request_deadline, translating
+from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.reads.sqlite_pool import SqlitePool
 
 # A statement that runs for seconds on any SQLite: a recursive count to a billion.
@@ -112,12 +113,13 @@ async def test_an_in_memory_database_has_no_pool() -> None:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-async def test_the_applications_sqlite_reads_take_no_engine_connection(
-    client: httpx.AsyncClient, gateway: Gateway
+async def test_the_applications_reads_take_no_engine_connection(
+    client: httpx.AsyncClient, gateway: Gateway, backend: str
 ) -> None:
+    """The reads written by the database take their connections from the driver's own
+    pool (asyncpg's, or SQLite's threads), not from the engine's, and give them back."""
     pool = gateway.reads.pool
-    assert isinstance(pool, SqlitePool)
+    assert isinstance(pool, SqlitePool if backend == "sqlite" else ReadPool)
     gateway.registry.check_interval = 3600  # no version check (a statement) per request
     await client.get("/dynamic-entity/products/1")  # the key is looked up (and kept) once
     checkouts: list[object] = []
@@ -137,3 +139,5 @@ async def test_the_applications_sqlite_reads_take_no_engine_connection(
     assert len(graphql.json()["data"]["products"]["items"]) == 2
     assert checkouts == []
     assert pool.open >= 1
+    if isinstance(pool, ReadPool):
+        assert pool.idle == pool.open

@@ -20,8 +20,9 @@ about 0.3 µs:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -83,24 +84,24 @@ class ReadPool:
 
     async def first(self, sql: str, parameters: Sequence[Any]) -> Any:
         """The first row ``sql`` returns (None when there is none), on a connection of the
-        pool. A read cancelled (the request's deadline) with its statement perhaps still
-        running closes its connection rather than hand it to the next read."""
-        own = await self.acquire()
-        try:
+        pool."""
+        async with self._borrowed() as own:
             return await own.fetchrow(sql, *parameters)
-        except BaseException as exc:
-            if not isinstance(exc, Exception):
-                own.terminate()
-            raise
-        finally:
-            self.release(own)
 
     async def all(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
-        """Every row ``sql`` returns, on a connection of the pool (as :meth:`first`)."""
-        own = await self.acquire()
-        try:
+        """Every row ``sql`` returns, on a connection of the pool."""
+        async with self._borrowed() as own:
             rows: list[Any] = await own.fetch(sql, *parameters)
             return rows
+
+    @contextlib.asynccontextmanager
+    async def _borrowed(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one statement. A read cancelled (the request's deadline) with its
+        statement perhaps still running closes its connection rather than hand it to the
+        next read."""
+        own = await self.acquire()
+        try:
+            yield own
         except BaseException as exc:
             if not isinstance(exc, Exception):
                 own.terminate()

@@ -60,6 +60,10 @@ class JsonDialect:
         # keys where there is an index), where a semi-join is costed as a full scan.
         return remote == sa.any_(sa.func.array(keys.scalar_subquery()))
 
+    def joined_in_order(self, json: Text, order: Sequence[sa.ColumnElement[Any]]) -> Text:
+        """The aggregate joining ``json`` of the rows by commas in ``order``."""
+        return sa.func.string_agg(json, aggregate_order_by(_COMMA, *order))
+
     def grouped(
         self,
         source: sa.FromClause,
@@ -72,7 +76,7 @@ class JsonDialect:
         order) and, when ``counted``, ``c`` (how many), one row per key."""
         columns: list[sa.ColumnElement[Any]] = [
             key.label("__m"),
-            sa.func.string_agg(json, aggregate_order_by(_COMMA, position)).label("j"),
+            self.joined_in_order(json, [position]).label("j"),
         ]
         if counted:
             columns.append(sa.func.count().label("c"))

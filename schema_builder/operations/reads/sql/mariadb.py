@@ -212,21 +212,8 @@ class MariaDbJson(JsonDialect):
     def within(self, remote: sa.ColumnElement[Any], keys: sa.Select[Any]) -> sa.ColumnElement[bool]:
         return remote.in_(keys)
 
-    def grouped(
-        self,
-        source: sa.FromClause,
-        key: sa.ColumnElement[Any],
-        json: Text,
-        position: sa.ColumnElement[Any],
-        counted: bool,
-    ) -> sa.Select[Any]:
-        columns: list[sa.ColumnElement[Any]] = [
-            key.label("__m"),
-            sa.aggregate_order_by(sa.func.group_concat(json, type_=sa.Text), position).label("j"),
-        ]
-        if counted:
-            columns.append(sa.func.count().label("c"))
-        return sa.select(*columns).select_from(source).group_by(key)
+    def joined_in_order(self, json: Text, order: Sequence[sa.ColumnElement[Any]]) -> Text:
+        return sa.aggregate_order_by(sa.func.group_concat(json, type_=sa.Text), *order)
 
     def page_arrays(
         self,
@@ -239,7 +226,7 @@ class MariaDbJson(JsonDialect):
         """One row, aggregated over the page (no GROUP BY: one row for an empty page too)."""
         columns: list[sa.ColumnElement[Any]] = []
         for json in jsons:
-            items = sa.aggregate_order_by(sa.func.group_concat(json, type_=sa.Text), *order)
+            items = self.joined_in_order(json, order)
             empty = constant("")
             columns.append(
                 _concat(
