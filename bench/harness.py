@@ -7,8 +7,9 @@
    runs;
 3. for each worker count: serve, then A, B, C over REST and GraphQL with wrk for both
    configurations, D (writes) and the configuration change of E;
-4. SQLite: capture dexgate's statements, serve the SQLite file, A, B, C over REST and GraphQL;
-   then datasette and datasette-graphql on a copy of the same file, when installed;
+4. SQLite: capture dexgate's statements, serve the SQLite file, A, B, C over REST and GraphQL,
+   reads by id alone and with 20 % single-row updates, D (writes); then datasette and
+   datasette-graphql on a copy of the same file, when installed;
 5. E's schema build, in memory; 6. the peers, when their bed is installed;
 7. drop the database, judge the targets, write JSON, Markdown and PNG into ``bench/results/``
    (a time-stamped set and ``latest.*``) and print the Markdown.
@@ -45,6 +46,7 @@ from bench import (
     report,
     scenarios,
     sql_capture,
+    sqlite_mixed,
     sqlite_peers,
     write,
 )
@@ -57,6 +59,7 @@ from bench.results import (
     Failure,
     LoadResult,
     Machine,
+    MixedResult,
     PgbenchResult,
     RawRun,
     Report,
@@ -268,7 +271,8 @@ def _dexgate(
 
 
 def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome: Report) -> None:
-    """dexgate on the SQLite file (statements, then A, B, C at one worker), then datasette."""
+    """dexgate on the SQLite file (statements, then A, B, C, the mixed load and D at one
+    worker), then datasette."""
     selected = sqlite_scenarios(options)
     _capture(options, built, work, outcome, SQLITE, selected)
     run = DexgateRun(workers=1)
@@ -279,11 +283,13 @@ def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome:
     try:
         with running(serve_command(port, 1), port, built.environ, log, built.api_key) as base:
             _measure_served(options, built, base, label, selected, run)
+            _measure_sqlite_writes(options, built, base, label, run)
     except BenchError as exc:
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
     for name, failed in _failures(run):
         outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
     _note_refusals(run, label, log, outcome)
+    _note_mixed_errors(run, label, log, outcome)
     outcome.sqlite = run
     if options.runs("peers"):
         _datasette(options, built, work, outcome)
@@ -337,6 +343,26 @@ def _measure_changes(
         run.config_change = config_change.measure(built, base, options.config_changes, work)
 
 
+def _measure_sqlite_writes(
+    options: Options, built: dataset.SqliteDataset, base: str, label: str, run: DexgateRun
+) -> None:
+    """Reads by id alone, then with 20 % single-row updates; then D, against the SQLite
+    file's server."""
+    if options.runs("mixed"):
+        clients = options.load.connections
+        progress(f"{label}: reads by id, {clients} clients, alone then with 20 % updates")
+        run.read_only, run.mixed = sqlite_mixed.measure(
+            base, built.api_key, options.load, DEXGATE.id_field
+        )
+        for name, result in (("reads alone", run.read_only), ("with updates", run.mixed)):
+            progress(f"{label}: {name}: {report.mixed_cell(result)}")
+    if options.runs("write"):
+        progress(f"{label}: D, {options.batches} POSTs of {options.batch_size:,} products")
+        run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
+        write.clean_up_sqlite(Path(built.database))
+        progress(f"{label}: D: {report.write_cell(run)}")
+
+
 def _schema_build(options: Options) -> SchemaBuildResult | Failure:
     try:
         from bench import schema_build
@@ -376,12 +402,24 @@ def _note_refusals(run: DexgateRun, label: str, log: Path, outcome: Report) -> N
         )
 
 
+def _note_mixed_errors(run: DexgateRun, label: str, log: Path, outcome: Report) -> None:
+    """Errors under the reads alone or with updates, by kind, and the last error in the log."""
+    for name, result in (("reads alone", run.read_only), ("reads with updates", run.mixed)):
+        if isinstance(result, MixedResult) and result.errors:
+            kinds = ", ".join(f"{kind} x{count}" for kind, count in result.errors_by_kind.items())
+            error = last_error(log)
+            cause = f"; the last error in the server's log: {error}" if error else ""
+            outcome.notes.append(f"{label}, {name}: {result.errors} errors ({kinds}){cause}")
+
+
 def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:
     found = [(name, r) for name, r in run.http.items() if isinstance(r, Failure)]
     if isinstance(run.write, Failure):
         found.append(("D", run.write))
     if isinstance(run.config_change, Failure):
         found.append(("E configuration change", run.config_change))
+    if isinstance(run.mixed, Failure):  # read_only fails with it, for the same reason
+        found.append(("reads with updates", run.mixed))
     return found
 
 

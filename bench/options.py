@@ -10,7 +10,18 @@ from pathlib import Path
 from bench.load import LoadSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("rest", "graphql", "spryker", "sqlite", "write", "schema", "config", "raw", "peers")
+PARTS = (
+    "rest",
+    "graphql",
+    "spryker",
+    "sqlite",
+    "mixed",
+    "write",
+    "schema",
+    "config",
+    "raw",
+    "peers",
+)
 
 
 @dataclass(frozen=True)

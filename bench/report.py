@@ -22,6 +22,7 @@ from bench.results import (
     DexgateRun,
     Failure,
     LoadResult,
+    MixedResult,
     PgbenchResult,
     Report,
     SchemaBuildResult,
@@ -56,6 +57,7 @@ def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
         _header(report),
         _http_table(report),
         _sqlite_table(report),
+        _sqlite_writes_table(report),
         _statements_table(report),
         _other_table(report),
         _raw_table(report),
@@ -189,6 +191,49 @@ def _sqlite_table(report: Report) -> str:
     return title + "\n\n" + _table(header, rows)
 
 
+def _sqlite_writes_table(report: Report) -> str:
+    """D on SQLite, and reads by id alone and with 20 % single-row updates (issue 18)."""
+    run = report.sqlite
+    if run is None or (run.write is None and run.read_only is None and run.mixed is None):
+        return "## SQLite: writes, and reads while others write\n\nNot measured."
+    read_only, mixed = run.read_only, run.mixed
+    proportion = NOT_AVAILABLE
+    if isinstance(read_only, MixedResult) and isinstance(mixed, MixedResult) and read_only.rps:
+        proportion = times(ratio(mixed.rps, read_only.rps))
+    clients = next((r.clients for r in (read_only, mixed) if isinstance(r, MixedResult)), None)
+    rows = [
+        ["D on SQLite: POST 1,000-row batches", write_cell(run), NOT_AVAILABLE],
+        ["reads by id (REST and GraphQL)", mixed_cell(read_only), NOT_AVAILABLE],
+        ["80 % those reads, 20 % single-row updates", mixed_cell(mixed), proportion],
+    ]
+    title = (
+        "## SQLite: writes, and reads while others write\n\n"
+        "dexgate on the SQLite file, 1 worker. Reads and updates: "
+        f"{clients if clients is not None else 'the'} clients of the harness's own (httpx, one "
+        "connection each; not wrk, so not comparable with the rates above), one request after "
+        "the other, a random product of the first 500 each time: requests/s (p50 / p99 "
+        "latency), and the updates' rate and p99."
+    )
+    header = ["measurement", "dexgate on SQLite, 1 worker", "÷ reads alone"]
+    return title + "\n\n" + _table(header, rows)
+
+
+def mixed_cell(result: MixedResult | Failure | None) -> str:
+    """``1,234 (p50 4.1 / p99 12.0 ms); updates 250/s, p99 30.0 ms``, ``failed`` or a dash."""
+    if result is None:
+        return NOT_AVAILABLE
+    if isinstance(result, Failure):
+        return "failed"
+    if result.requests == 0:
+        return "no request completed"
+    cell = f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
+    if result.write_share > 0:
+        cell += f"; updates {result.writes_per_second:,.0f}/s, p99 {result.write_p99_ms:.1f} ms"
+    if result.errors:
+        cell += f" ⚠ {result.errors} errors"
+    return cell
+
+
 def _statements_table(report: Report) -> str:
     if not report.statements:
         return "## Statements per request\n\nNot captured."
@@ -217,7 +262,7 @@ def _other_table(report: Report) -> str:
         *[_dexgate_label(r) for r in runs],
     ]
     rows = [
-        ["D: POST 1,000-row batches", *[_write_cell(r) for r in runs]],
+        ["D: POST 1,000-row batches", *[write_cell(r) for r in runs]],
         ["E: configuration change served (REST / GraphQL)", *[_change_cell(r) for r in runs]],
     ]
     build = report.schema_build
@@ -260,7 +305,7 @@ def _dexgate_label(run: DexgateRun) -> str:
     return f"dexgate, {workers(run.workers)}"
 
 
-def _write_cell(run: DexgateRun) -> str:
+def write_cell(run: DexgateRun) -> str:
     write = run.write
     if write is None:
         return NOT_AVAILABLE

@@ -68,6 +68,29 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class MixedResult:
+    """Reads by id, and single-row updates making up ``write_share`` of the requests, sent
+    by ``clients`` concurrent clients for ``seconds`` (``sqlite_mixed.py``).
+
+    ``requests`` counts every answer, errors too (any non-2xx answer, a GraphQL answer with
+    ``errors``, a failed connection: ``errors_by_kind``, as ``"rest_patch 503": 3``); the
+    latencies are those of the answers without errors.
+    """
+
+    write_share: float
+    clients: int
+    seconds: float
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    writes_per_second: float = 0.0
+    write_p99_ms: float = 0.0
+    errors: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SchemaBuildResult:
     """Scenario E, first half: building the catalog and GraphQL schema in memory (medians)."""
 
@@ -107,6 +130,9 @@ class DexgateRun:
     http: dict[str, LoadResult | Failure] = field(default_factory=dict)
     write: WriteResult | Failure | None = None
     config_change: ConfigChangeResult | Failure | None = None
+    # SQLite only: reads by id alone, then with 20 % single-row updates (sqlite_mixed.py)
+    read_only: MixedResult | Failure | None = None
+    mixed: MixedResult | Failure | None = None
 
 
 @dataclass(frozen=True)

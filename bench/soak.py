@@ -1,17 +1,20 @@
-"""Soak test: mixed REST and GraphQL reads and writes against a dexgate it starts on PostgreSQL.
+"""Soak test: mixed REST and GraphQL reads and writes against a dexgate it starts.
 
-    python bench/soak.py [--duration 600] [--concurrency 16] [--warmup 60] > soak.json
+    python bench/soak.py [--database postgresql|sqlite] [--duration 600] [--concurrency 16]
+                         [--warmup 60] > soak.json
 
-Creates a database of its own on the PostgreSQL server (``--postgres``, default the local one),
-loads the demo catalog, creates an admin API key, starts ``dexgate serve`` and drives it at a
-fixed concurrency for a fixed time: lists, reads by id, reads with includes, and POST, PATCH and
+Serves a database of its own: on PostgreSQL (the default) a database created on the server
+given by ``--postgres`` (default the local one) and dropped at the end; on SQLite
+(``--database sqlite``) a file in a temporary directory, removed at the end. Loads the demo
+catalog, creates an admin API key, starts ``dexgate serve`` and drives it at a fixed
+concurrency for a fixed time: lists, reads by id, reads with includes, and POST, PATCH and
 DELETE of rows it created itself, over REST and GraphQL. Every ``--sample-every`` seconds it
 reads the server's resident memory (``VmRSS`` in /proc, the server and its workers added up).
 
 Prints the result as JSON on stdout and a short summary on stderr: errors by request kind and
 status (any non-2xx answer, a GraphQL answer with ``errors``, or a failed connection), latency
 percentiles per request kind after the warm-up, memory over time, and memory growth from the
-end of the warm-up to the end of the run. The database is dropped and the server stopped at the
+end of the warm-up to the end of the run. The database is removed and the server stopped at the
 end, whatever happens. Exit status 1 when there were errors.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -27,10 +31,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 DEXGATE = Path(sys.executable).with_name("dexgate")
 PRODUCTS = "/dynamic-entity/products"
+DATABASES = ("postgresql", "sqlite")
 OWN_ROWS_TARGET = 40  # rows each client keeps of its own: creates and deletes balance around it
 
 # Request kinds and how often each is picked (weights).
@@ -321,6 +327,7 @@ def report(results: Results, options: argparse.Namespace, elapsed: float) -> dic
     errors = {kind: dict(statuses) for kind, statuses in sorted(results.errors.items())}
     return {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - elapsed)),
+        "database": options.database,
         "duration_s": round(elapsed, 1),
         "warmup_s": options.warmup,
         "concurrency": options.concurrency,
@@ -338,7 +345,7 @@ def report(results: Results, options: argparse.Namespace, elapsed: float) -> dic
 
 def summary(result: dict[str, Any]) -> str:
     lines = [
-        f"{result['requests']} requests in {result['duration_s']} s "
+        f"{result['database']}: {result['requests']} requests in {result['duration_s']} s "
         f"({result['requests_per_s']}/s, concurrency {result['concurrency']}), "
         f"{result['errors']} errors {result['errors_by_kind'] or ''}".rstrip(),
         f"{'kind':<16}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
@@ -361,18 +368,51 @@ def summary(result: dict[str, Any]) -> str:
 # --- main ---------------------------------------------------------------------------------
 
 
-async def soak(options: argparse.Namespace) -> dict[str, Any]:
+@contextlib.asynccontextmanager
+async def postgres_database(admin_url: str) -> AsyncIterator[str]:
+    """A database of its own on the PostgreSQL server at ``admin_url``, dropped at the end;
+    yields its URL."""
     database = f"dexgate_soak_{uuid.uuid4().hex[:8]}"
-    url = sa.make_url(options.postgres)
-    database_url = url.set(database=database).render_as_string(hide_password=False)
+    url = sa.make_url(admin_url).set(database=database)
+    await postgres(admin_url, f'CREATE DATABASE "{database}"')
+    log(f"database {database} created")
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        await postgres(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        log(f"database {database} dropped")
+
+
+@contextlib.asynccontextmanager
+async def sqlite_database() -> AsyncIterator[str]:
+    """A SQLite file in a temporary directory, removed at the end; yields its URL."""
+    with tempfile.TemporaryDirectory(prefix="dexgate-soak-") as directory:
+        path = Path(directory) / "soak.db"
+        log(f"SQLite file {path}")
+        yield f"sqlite+aiosqlite:///{path}"
+    log(f"SQLite file {path} removed")
+
+
+def database(options: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:
+    """The database the soak serves, as ``--database`` chose it."""
+    if options.database == "sqlite":
+        return sqlite_database()
+    return postgres_database(options.postgres)
+
+
+async def soak(options: argparse.Namespace) -> dict[str, Any]:
+    async with database(options) as database_url:
+        return await serve_and_load(options, database_url)
+
+
+async def serve_and_load(options: argparse.Namespace, database_url: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEXGATE_")}
     env["DEXGATE_DATABASE_URL"] = database_url
     port = options.port or free_port()
     base = f"http://127.0.0.1:{port}"
-    await postgres(options.postgres, f'CREATE DATABASE "{database}"')
     process: asyncio.subprocess.Process | None = None
     try:
-        log(f"database {database}: loading the demo catalog")
+        log("loading the demo catalog")
         dexgate(env, "demo")
         key = dexgate(env, "apikey", "create", "soak", "--role", "admin").strip()
         process = await asyncio.create_subprocess_exec(
@@ -395,8 +435,6 @@ async def soak(options: argparse.Namespace) -> dict[str, Any]:
             except TimeoutError:
                 os.killpg(process.pid, signal.SIGKILL)
                 await process.wait()
-        await postgres(options.postgres, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        log(f"database {database} dropped")
 
 
 async def run_load(options: argparse.Namespace, base: str, key: str, pid: int) -> dict[str, Any]:
@@ -432,11 +470,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the mix (1)")
     parser.add_argument("--port", type=int, default=0, help="server port (a free one)")
     parser.add_argument(
+        "--database",
+        choices=DATABASES,
+        default="postgresql",
+        help="serve a PostgreSQL database of its own, or a SQLite file in a temporary directory",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "DEXGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
         ),
-        help="a PostgreSQL URL whose user may create databases",
+        help="a PostgreSQL URL whose user may create databases (--database postgresql)",
     )
     options = parser.parse_args(argv)
     if options.warmup >= options.duration:

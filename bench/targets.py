@@ -18,6 +18,13 @@ Then the targets of issue 14 (one read pipeline), after those:
   datasette-graphql;
 - one statement per request for A, B and C on PostgreSQL (both configurations) and on SQLite.
 
+Then issue 18's (SQLite under concurrency), on the SQLite file:
+
+- D (POST batches of 1,000 rows) at least 10,000 rows/s;
+- the mixed load (80 % reads by id, 20 % single-row updates) at least 0.5x the requests/s of
+  the same reads alone, with no error: an error under the mixed load fails the target (a
+  request refused because another one writes is what the issue is about).
+
 dexgate is judged at one worker, as the peers run one process. A target whose figures are
 missing (a peer not installed, a scenario that failed) is ``n/a`` with the reason.
 """
@@ -33,6 +40,7 @@ from bench.results import (
     ConfigChangeResult,
     Failure,
     LoadResult,
+    MixedResult,
     Report,
     SchemaBuildResult,
     WriteResult,
@@ -52,6 +60,8 @@ MAX_CONFIG_CHANGE_MS = 1_000
 MIN_VS_POSTGRAPHILE_PIPELINE = {"A": 2.0, "B": 2.0, "C": 1.5}
 MIN_VS_DATASETTE = 2.0
 MAX_STATEMENTS = 1
+# issue 18
+MIN_MIXED_VS_READ_ONLY = 0.5
 # The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
 SQLITE_PEERS = {
     ("rest", "A"): DATASETTE,
@@ -208,6 +218,7 @@ def evaluate(report: Report) -> list[Verdict]:
                 )
             )
     verdicts.extend(pipeline_verdicts(report, installed))
+    verdicts.extend(sqlite_write_verdicts(report))
     return verdicts
 
 
@@ -257,6 +268,63 @@ def pipeline_verdicts(report: Report, installed: set[str]) -> list[Verdict]:
     verdicts.append(judge_statements(report, "postgresql", SPRYKER.label, SPRYKER.prefix))
     verdicts.append(judge_statements(report, "sqlite", DEXGATE.label, DEXGATE.prefix))
     return verdicts
+
+
+def sqlite_write_verdicts(report: Report) -> list[Verdict]:
+    """Issue 18's targets: D on SQLite, and the mixed load against the read-only one."""
+    run = report.sqlite
+    write = run.write if run else None
+    return [
+        judge_bound(
+            f"SQLite: D ≥ {MIN_ROWS_PER_SECOND:,} rows/s",
+            write.rows_per_second if isinstance(write, WriteResult) else None,
+            MIN_ROWS_PER_SECOND,
+            "rows/s",
+            at_least=True,
+        ),
+        judge_mixed(
+            f"SQLite: 80 % reads + 20 % updates ≥ {MIN_MIXED_VS_READ_ONLY}x the read-only rate",
+            run.mixed if run else None,
+            run.read_only if run else None,
+            MIN_MIXED_VS_READ_ONLY,
+        ),
+    ]
+
+
+def judge_mixed(
+    target: str,
+    mixed: MixedResult | Failure | None,
+    read_only: MixedResult | Failure | None,
+    minimum: float,
+) -> Verdict:
+    """``mixed.rps / read_only.rps`` against ``minimum``; errors under the mixed load fail,
+    a read-only rate with errors (or none) cannot be judged against."""
+    missing = _missing_mixed(mixed, "the mixed load") or _missing_mixed(
+        read_only, "the read-only load"
+    )
+    if missing is not None or not isinstance(mixed, MixedResult):
+        return Verdict(target, missing or "not measured", "n/a")
+    if not isinstance(read_only, MixedResult):
+        return Verdict(target, "the read-only load: not measured", "n/a")
+    if mixed.errors:
+        kinds = ", ".join(f"{kind} x{count}" for kind, count in mixed.errors_by_kind.items())
+        return Verdict(target, f"{mixed.errors} errors under the mixed load ({kinds})", "fail")
+    if read_only.errors:
+        measured = f"invalid: {read_only.errors} errors under the read-only load"
+        return Verdict(target, measured, "n/a")
+    if read_only.rps <= 0 or mixed.requests == 0:
+        return Verdict(target, "invalid: no request completed", "n/a")
+    value = ratio(mixed.rps, read_only.rps)
+    measured = f"{times(value)} ({mixed.rps:,.0f} / {read_only.rps:,.0f})"
+    return Verdict(target, measured, "pass" if value >= minimum else "fail")
+
+
+def _missing_mixed(result: MixedResult | Failure | None, name: str) -> str | None:
+    if result is None:
+        return f"{name}: not measured"
+    if isinstance(result, Failure):
+        return f"{name}: failed (see notes)"
+    return None
 
 
 def judge_statements(report: Report, database: str, label: str, prefix: str) -> Verdict:

@@ -3,12 +3,16 @@
 Batches are sent one after the other on one connection (after one warm-up batch that is not
 counted); every batch must answer 201 with as many rows as it sent. The rows carry SKUs of their
 own (``BENCH-...``) and are deleted afterwards, so the dataset is the same for what follows.
+The same batches are sent to dexgate serving the SQLite file, which is cleaned the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from bench.client import Client
@@ -70,3 +74,10 @@ def _post(client: Client, rows: list[dict[str, Any]]) -> None:
     saved = answer.json().get("data")
     if not isinstance(saved, list) or len(saved) != len(rows):
         raise BenchError(f"POST {PATH}: expected {len(rows)} saved rows back")
+
+
+def clean_up_sqlite(path: Path) -> None:
+    """Delete the rows D inserted into the SQLite file at ``path`` (the server may still be
+    serving it: the delete waits for its writers)."""
+    with contextlib.closing(sqlite3.connect(path, timeout=60)) as connection, connection:
+        connection.execute("DELETE FROM product WHERE sku LIKE ?", (f"{SKU_PREFIX}%",))

@@ -8,6 +8,7 @@ from bench.results import (
     Failure,
     LoadResult,
     Machine,
+    MixedResult,
     PeerResult,
     PeerStatus,
     PgbenchResult,
@@ -23,6 +24,24 @@ API = ("rest", "graphql")
 
 def load(rps: float, p99: float = 20.0) -> LoadResult:
     return LoadResult(rps=rps, requests=int(rps * 10), mean_ms=10.0, p50_ms=8.0, p99_ms=p99)
+
+
+def mixed(write_share: float, rps: float, errors: dict[str, int] | None = None) -> MixedResult:
+    """Reads by id (and updates at ``write_share``) from 16 clients for 10 s."""
+    failed = sum((errors or {}).values())
+    return MixedResult(
+        write_share=write_share,
+        clients=16,
+        seconds=10.0,
+        requests=int(rps * 10),
+        rps=rps,
+        p50_ms=15.0,
+        p99_ms=60.0,
+        writes_per_second=rps * write_share,
+        write_p99_ms=90.0 if write_share else 0.0,
+        errors=failed,
+        errors_by_kind=errors or {},
+    )
 
 
 def make_report(*, peers: bool = True) -> Report:
@@ -71,6 +90,9 @@ def make_report(*, peers: bool = True) -> Report:
                 "graphql B": Failure("graphql B: HTTP 500"),
                 "graphql C": load(2500),
             },
+            write=WriteResult(10, 1000, 0.9, 11_000.0, 90.0),
+            read_only=mixed(0.0, 800.0),
+            mixed=mixed(0.2, 360.0),
         ),
         statements=[
             *(StatementCount("postgresql", f"{api} {key}", 1) for api in API for key in "ABC"),

@@ -43,3 +43,10 @@ def test_the_spryker_configuration_and_sqlite_can_be_skipped() -> None:
     assert not options.runs("sqlite")
     assert options.runs("peers")
     assert parse([]).runs("sqlite")
+
+
+def test_the_mixed_load_on_sqlite_can_be_skipped_apart() -> None:
+    options = parse(["--skip", "mixed"])
+    assert not options.runs("mixed")
+    assert options.runs("sqlite")
+    assert options.runs("write")

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from bench import report
-from bench.results import LoadResult
+from bench.results import Failure, LoadResult
 from bench.targets import evaluate
 
-from .reports import make_report
+from .reports import make_report, mixed
 
 
 def rendered(peers: bool = True) -> str:
@@ -148,3 +148,44 @@ def test_a_run_in_which_no_request_completed_says_so() -> None:
     nothing = LoadResult(0.0, 0, 0.0, 0.0, 0.0)
     assert report.load_cell(nothing) == "no request completed"
     assert report.ratio_cell(LoadResult(10.0, 100, 1.0, 1.0, 1.0), 0.0) == "-"
+
+
+def test_sqlite_writes_table_puts_the_mixed_load_next_to_reads_alone() -> None:
+    section = rendered().split("## SQLite: writes, and reads while others write")[1]
+    section = section.split("\n## ")[0]
+    assert "16 clients of the harness's own" in section
+    assert row(section, "D on SQLite") == [
+        "D on SQLite: POST 1,000-row batches",
+        "11,000 rows/s (10 x 1,000, 90 ms per request)",
+        "-",
+    ]
+    assert row(section, "reads by id") == [
+        "reads by id (REST and GraphQL)",
+        "800 (15.0 / 60.0 ms)",
+        "-",
+    ]
+    assert row(section, "80 % those reads") == [
+        "80 % those reads, 20 % single-row updates",
+        "360 (15.0 / 60.0 ms); updates 72/s, p99 90.0 ms",
+        "0.45x",
+    ]
+
+
+def test_errors_under_the_mixed_load_are_marked_and_a_failure_shown() -> None:
+    assert report.mixed_cell(mixed(0.2, 500.0, {"rest_patch 503": 7})).endswith("⚠ 7 errors")
+    assert report.mixed_cell(Failure("reads with updates: ConnectError")) == "failed"
+    assert report.mixed_cell(None) == "-"
+    outcome = make_report()
+    assert outcome.sqlite is not None
+    outcome.sqlite.write = outcome.sqlite.read_only = outcome.sqlite.mixed = None
+    markdown = report.markdown(outcome, evaluate(outcome))
+    assert "## SQLite: writes, and reads while others write\n\nNot measured." in markdown
+
+
+def test_json_holds_the_sqlite_writes_and_mixed_load(tmp_path: Path) -> None:
+    outcome = make_report()
+    paths = report.write(outcome, evaluate(outcome), tmp_path, "bench-test")
+    document = json.loads(paths[0].read_text())
+    assert document["sqlite"]["write"]["rows_per_second"] == 11_000
+    assert document["sqlite"]["mixed"]["rps"] == 360
+    assert document["sqlite"]["read_only"]["write_share"] == 0.0

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from bench.results import Failure, LoadResult
-from bench.targets import Verdict, evaluate, judge_bound, judge_p99, judge_ratio, times
+from bench.targets import (
+    Verdict,
+    evaluate,
+    judge_bound,
+    judge_mixed,
+    judge_p99,
+    judge_ratio,
+    times,
+)
 
-from .reports import load, make_report
+from .reports import load, make_report, mixed
 
 
 def verdicts_by_target(peers: bool = True) -> dict[str, Verdict]:
@@ -163,3 +171,46 @@ def test_a_run_in_which_no_request_completed_is_not_judged_on_either_side() -> N
         "no request of datasette-graphql completed in the run",
         "n/a",
     )
+
+
+def test_sqlite_d_and_the_mixed_load_are_judged_on_the_sqlite_run() -> None:
+    verdicts = verdicts_by_target()
+    d = verdicts["SQLite: D ≥ 10,000 rows/s"]
+    assert (d.measured, d.status) == ("11,000 rows/s", "pass")
+    mixed_target = verdicts["SQLite: 80 % reads + 20 % updates ≥ 0.5x the read-only rate"]
+    assert (mixed_target.measured, mixed_target.status) == ("0.45x (360 / 800)", "fail")
+
+
+def test_the_mixed_load_at_half_the_read_only_rate_passes() -> None:
+    assert judge_mixed("t", mixed(0.2, 400.0), mixed(0.0, 800.0), 0.5).status == "pass"
+    assert judge_mixed("t", mixed(0.2, 399.0), mixed(0.0, 800.0), 0.5).status == "fail"
+
+
+def test_errors_under_the_mixed_load_fail_whatever_the_rate() -> None:
+    busy = mixed(0.2, 900.0, errors={"rest_patch 503": 40, "graphql_update graphql-errors": 2})
+    verdict = judge_mixed("t", busy, mixed(0.0, 800.0), 0.5)
+    assert verdict == Verdict(
+        "t",
+        "42 errors under the mixed load (rest_patch 503 x40, graphql_update graphql-errors x2)",
+        "fail",
+    )
+
+
+def test_the_mixed_load_without_a_valid_read_only_rate_is_not_judged() -> None:
+    reads_failed = judge_mixed("t", mixed(0.2, 400.0), mixed(0.0, 800.0, {"rest_get 503": 1}), 0.5)
+    assert reads_failed == Verdict("t", "invalid: 1 errors under the read-only load", "n/a")
+    assert judge_mixed("t", mixed(0.2, 400.0), None, 0.5) == Verdict(
+        "t", "the read-only load: not measured", "n/a"
+    )
+    assert judge_mixed("t", Failure("boom"), mixed(0.0, 800.0), 0.5) == Verdict(
+        "t", "the mixed load: failed (see notes)", "n/a"
+    )
+
+
+def test_without_a_sqlite_run_its_write_targets_are_not_judged() -> None:
+    outcome = make_report()
+    outcome.sqlite = None
+    verdicts = {v.target: v for v in evaluate(outcome)}
+    assert verdicts["SQLite: D ≥ 10,000 rows/s"].status == "n/a"
+    target = "SQLite: 80 % reads + 20 % updates ≥ 0.5x the read-only rate"
+    assert verdicts[target] == Verdict(target, "the mixed load: not measured", "n/a")
