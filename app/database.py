@@ -1,4 +1,4 @@
-"""Database engines: one place that knows how to open SQLite and PostgreSQL correctly."""
+"""Database engines: one place that knows how to open SQLite, PostgreSQL and MariaDB correctly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
+from app import mariadb
 from app.settings import Settings, SettingsError
 from auth.transactions import QUEUE, WRITING, WriteQueue
 from schema_builder.operations.db_errors import request_deadline
@@ -38,18 +39,25 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
     and queue in the process on the engine's :class:`~auth.transactions.WriteQueue`.
     PostgreSQL gets a sized pool and ``DEXGATE_DATABASE_CONNECT_TIMEOUT``, and a pooled
     connection that the server closed while it was idle (a restart) is replaced when it is
-    checked out.
+    checked out. MariaDB and MySQL (``mysql+asyncmy://``, ``mariadb+asyncmy://``) get a sized
+    pool and the session settings of :mod:`app.mariadb` (strict SQL mode, utf8mb4, UTC,
+    READ COMMITTED).
 
     ``statement_timeout`` (seconds; the server passes ``DEXGATE_REQUEST_TIMEOUT``, the command
     line none) bounds every statement: on PostgreSQL as the connections' ``statement_timeout``,
-    so that the server itself stops the work and the transaction rolls back; on SQLite, whose
+    so that the server itself stops the work and the transaction rolls back; on MariaDB as
+    ``max_statement_time`` (and the row lock wait limit); on SQLite, whose
     lock waits cannot be interrupted, it is the ``busy_timeout`` of a write waiting for
     another process's (the request is answered 504 at its deadline all the same), 30 s
     without it.
     """
     url = database_url(settings.database_url)
     kwargs: dict[str, Any] = {}
-    if url.get_backend_name() == "postgresql":
+    if url.get_backend_name() in MYSQL_BACKENDS:
+        kwargs.update(
+            mariadb.engine_options(settings.database_connect_timeout, settings.database_pool_size)
+        )
+    elif url.get_backend_name() == "postgresql":
         server_settings: dict[str, str] = {}
         if statement_timeout is not None:
             server_settings["statement_timeout"] = f"{round(statement_timeout * 1000)}ms"
@@ -77,11 +85,18 @@ def create_engine(settings: Settings, *, statement_timeout: float | None = None)
         engine.sync_engine.update_execution_options(**{QUEUE: queue})
     elif engine.dialect.name == "postgresql":
         _replace_closed_connections(engine)
+    elif engine.dialect.name in MYSQL_BACKENDS:
+        mariadb.configure(engine, statement_timeout)
     return engine
 
 
+# SQLAlchemy names the dialect of mariadb+asyncmy:// URLs "mariadb", of mysql+asyncmy:// "mysql".
+MYSQL_BACKENDS = ("mysql", "mariadb")
+
 _URL_EXAMPLES = (
-    "Use postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE or sqlite+aiosqlite:///FILE.db."
+    "Use postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE, "
+    "mysql+asyncmy://USER:PASSWORD@HOST:3306/DATABASE (MariaDB or MySQL) "
+    "or sqlite+aiosqlite:///FILE.db."
 )
 
 

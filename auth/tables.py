@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 metadata = sa.MetaData()
 
-TS = sa.DateTime(timezone=True)
+# On MariaDB and MySQL with microseconds (DATETIME alone keeps whole seconds).
+TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 role = sa.Table(
     "dexgate_role",

@@ -166,18 +166,27 @@ def _identity(value: Any) -> Any:
     return value
 
 
+# MariaDB's and MySQL's integer types beyond the standard ones, by their bits.
+_MYSQL_BITS = {"TINYINT": 8, "MEDIUMINT": 24}
+
+
 def integer_range(column_type: sa.types.TypeEngine[Any]) -> tuple[int, int]:
-    if isinstance(column_type, sa.SmallInteger):
-        return _INT_RANGES["smallint"]
-    if isinstance(column_type, sa.BigInteger):
-        return _INT_RANGES["bigint"]
-    if isinstance(column_type, sa.Integer) and column_type.__class__.__name__.upper() in (
-        "INTEGER",
-        "INT",
-        "SERIAL",
-    ):
-        return _INT_RANGES["integer"]
-    return _INT_RANGES["bigint"]
+    """The values an integer column can hold (MariaDB's ``UNSIGNED`` and its 8- and 24-bit
+    types included); 64-bit for a type not known here."""
+    name = column_type.__class__.__name__.upper()
+    if name in _MYSQL_BITS:
+        bits = _MYSQL_BITS[name]
+    elif isinstance(column_type, sa.SmallInteger):
+        bits = 16
+    elif isinstance(column_type, sa.BigInteger):
+        bits = 64
+    elif isinstance(column_type, sa.Integer) and name in ("INTEGER", "INT", "SERIAL"):
+        bits = 32
+    else:
+        bits = 64
+    if getattr(column_type, "unsigned", False):
+        return (0, 2**bits - 1)
+    return (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 
 
 def _bind_field(definition: FieldDefinition, column: sa.Column[Any], sqlite: bool) -> Field:

@@ -16,15 +16,20 @@ from schema_builder.definition import (
     FieldType,
     Validation,
 )
+from schema_builder.mysql_types import column_reader, is_mysql, json_columns
 from schema_builder.tables import OWN_TABLE_PREFIX
 
 
 def reflect_tables(connection: sa.Connection, names: Iterable[str]) -> dict[str, sa.Table]:
-    """Reflect the named tables that exist (in one batch where the dialect allows it)."""
+    """Reflect the named tables that exist (in one batch where the dialect allows it); on
+    MariaDB and MySQL with the column types of :mod:`schema_builder.mysql_types`."""
     existing = set(sa.inspect(connection).get_table_names())
     wanted = sorted({n for n in names if n in existing})
     metadata = sa.MetaData()
     if wanted:
+        if is_mysql(connection.dialect):
+            reader = column_reader(json_columns(connection, wanted))
+            sa.event.listen(metadata, "column_reflect", reader)
         metadata.reflect(connection, only=wanted)
     return {name: metadata.tables[name] for name in wanted}
 
@@ -123,8 +128,9 @@ def prefill(
     """A configuration for every column of ``table``, typed and validated from its schema.
 
     Generated primary keys are read-only; other columns are creatable and editable.
-    Nullability becomes ``isRequired`` (except for generated or defaulted columns) and string
-    lengths become ``maxLength``.
+    Nullability becomes ``isRequired`` (except for generated or defaulted columns), string
+    lengths become ``maxLength`` and the values of an enumerated type (MariaDB's ``ENUM``, a
+    PostgreSQL enum) become ``enum``.
     """
     pk = [c.name for c in table.primary_key.columns]
     identifier = (
@@ -140,7 +146,8 @@ def prefill(
         )
         has_default = column.server_default is not None or column.default is not None
         required = not column.nullable and not generated and not has_default
-        length = getattr(column.type, "length", None) if kind == "string" else None
+        enum = tuple(column.type.enums) if isinstance(column.type, sa.Enum) else None
+        length = getattr(column.type, "length", None) if kind == "string" and not enum else None
         precision = getattr(column.type, "precision", None) if kind == "decimal" else None
         scale = getattr(column.type, "scale", None) if kind == "decimal" else None
         fields.append(
@@ -155,6 +162,7 @@ def prefill(
                     max_length=length if isinstance(length, int) else None,
                     precision=precision if isinstance(precision, int) else None,
                     scale=scale if isinstance(scale, int) and isinstance(precision, int) else None,
+                    enum=enum or None,
                 ),
                 description="The primary key of this table." if column.name in pk else None,
             )

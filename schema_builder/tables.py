@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 OWN_TABLE_PREFIX = "dexgate_"
 
 metadata = sa.MetaData()
+
+# On MariaDB and MySQL: microseconds kept (DATETIME alone keeps whole seconds), and
+# definitions longer than TEXT's 64 KB.
+TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 entity_configuration = sa.Table(
     "dexgate_entity_configuration",
@@ -15,10 +21,10 @@ entity_configuration = sa.Table(
     sa.Column("table_alias", sa.String(255), nullable=False, unique=True),
     sa.Column("table_name", sa.String(255), nullable=False, unique=True),
     sa.Column("is_active", sa.Boolean, nullable=False, default=False),
-    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("definition", TEXT, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, default=1),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
 )
 
 entity_relation = sa.Table(

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# On MariaDB and MySQL: microseconds kept (DATETIME alone keeps whole seconds), and
+# definitions longer than TEXT's 64 KB.
+TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -23,10 +29,10 @@ def upgrade() -> None:
         sa.Column("table_alias", sa.String(255), nullable=False, unique=True),
         sa.Column("table_name", sa.String(255), nullable=False, unique=True),
         sa.Column("is_active", sa.Boolean, nullable=False),
-        sa.Column("definition", sa.Text, nullable=False),
+        sa.Column("definition", TEXT, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
     )
     op.create_table(
         "dexgate_entity_relation",

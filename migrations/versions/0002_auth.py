@@ -12,13 +12,15 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TS = sa.DateTime(timezone=True)
+# On MariaDB and MySQL with microseconds (DATETIME alone keeps whole seconds).
+TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:

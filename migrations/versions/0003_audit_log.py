@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-TS = sa.DateTime(timezone=True)
+# On MariaDB and MySQL with microseconds (DATETIME alone keeps whole seconds).
+TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:

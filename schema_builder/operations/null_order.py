@@ -39,6 +39,7 @@ def _native(element: NullsOrdered, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 @compiles(NullsOrdered, "mysql")
+@compiles(NullsOrdered, "mariadb")
 def _emulated(element: NullsOrdered, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
     direction = "DESC" if element.descending else "ASC"

@@ -34,7 +34,7 @@ from schema_builder.errors import (
 )
 from schema_builder.operations.access import WRITE_OPERATIONS, require, require_write
 from schema_builder.operations.audit import record_saved
-from schema_builder.operations.db_errors import IntegrityProblemError, translating
+from schema_builder.operations.db_errors import IntegrityProblemError, key_columns, translating
 from schema_builder.operations.ir import WriteMode, WriteRequest, WriteResult
 from schema_builder.operations.plan_write import Item, Plan, plan_write
 from schema_builder.operations.rows import local_position, select_columns
@@ -164,7 +164,8 @@ async def _attempt(
 
 def _problem_error(problem: IntegrityProblemError, items: Sequence[Item]) -> DexgateError:
     item = items[0]
-    name = _visible_name(item.entity, problem.column)
+    columns = problem.column or key_columns(item.entity.table, problem.key)
+    name = _visible_name(item.entity, columns)
     if problem.kind == "duplicate":
         return DuplicateEntryError(f"{item.path}.{name}" if name else item.path)
     if problem.kind == "not_null":

@@ -81,7 +81,13 @@ class Compiled:
     nested_limit: int | None  # rows the response may nest, when bounded
 
 
-_DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite", "mysql": "asyncmy"}
+# SQLAlchemy names the dialect of mariadb+asyncmy:// URLs "mariadb", of mysql+asyncmy:// "mysql".
+_DRIVERS = {
+    "postgresql": "asyncpg",
+    "sqlite": "aiosqlite",
+    "mysql": "asyncmy",
+    "mariadb": "asyncmy",
+}
 
 
 def json_dialect(dialect: Dialect) -> JsonDialect | None:

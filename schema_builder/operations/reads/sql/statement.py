@@ -61,7 +61,12 @@ from schema_builder.operations.reads.sql.sqlite import SQLITE
 from schema_builder.operations.rows import ordering
 
 _COMMA = sa.literal_column("','", sa.Text)
-DIALECTS: dict[str, JsonDialect] = {"postgresql": POSTGRESQL, "sqlite": SQLITE, "mysql": MARIADB}
+DIALECTS: dict[str, JsonDialect] = {
+    "postgresql": POSTGRESQL,
+    "sqlite": SQLITE,
+    "mysql": MARIADB,
+    "mariadb": MARIADB,
+}
 
 
 @dataclass(frozen=True, slots=True)

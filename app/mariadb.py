@@ -1,0 +1,103 @@
+"""MariaDB (and MySQL) sessions: what every connection of a ``mysql+asyncmy://`` or
+``mariadb+asyncmy://`` engine is told before it serves anything.
+
+- ``sql_mode`` strict (``STRICT_ALL_TABLES`` and the zero-date and division rules), so that a
+  value too long, out of range or of the wrong type is refused instead of silently truncated
+  or coerced;
+- ``utf8mb4`` as the connection's character set (every Unicode character, emoji included);
+- ``time_zone = '+00:00'``: ``TIMESTAMP`` columns are stored and read in UTC, and
+  ``NOW()``-style defaults are UTC; a time-zone-aware ``datetime`` sent by dexgate is converted
+  to UTC before it is written (the driver itself would drop the offset and store the local wall
+  time), so ``DATETIME`` columns hold UTC too and are read back without an offset;
+- a large ``group_concat_max_len``: ``GROUP_CONCAT`` and ``JSON_ARRAYAGG`` cut their result at
+  this length with only a warning, which would make JSON invalid; at 1 GiB (the largest
+  ``max_allowed_packet``) the packet limit is reached first, and that one is an error;
+- the request timeout as ``max_statement_time`` (seconds; every statement, not only SELECT),
+  and as ``innodb_lock_wait_timeout`` (whole seconds, at least 1) so that a row lock wait ends
+  with it too;
+- ``READ COMMITTED`` isolation, as on PostgreSQL: each statement sees what was committed
+  before it, and InnoDB takes no gap locks for the reads that precede a write.
+
+This module owns the asyncmy driver's import.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from asyncmy import converters
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+SQL_MODE = (
+    "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+    "NO_ENGINE_SUBSTITUTION"
+)
+GROUP_CONCAT_MAX_LEN = 1024**3
+CHARSET = "utf8mb4"
+ISOLATION_LEVEL = "READ COMMITTED"
+
+
+def _escape_datetime(value: datetime, mapping: Any = None) -> str:
+    """A ``datetime`` as MariaDB literal text, an aware one first converted to UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    text: str = converters.escape_datetime(value, mapping)
+    return text
+
+
+def _conversions() -> dict[Any, Any]:
+    conversions = dict(converters.conversions)
+    conversions[datetime] = _escape_datetime
+    return conversions
+
+
+def session_statement(statement_timeout: float | None, *, mariadb: bool) -> str:
+    """The ``SET SESSION`` run on every new connection (see the module's docstring)."""
+    assignments = [
+        f"sql_mode = '{SQL_MODE}'",
+        "time_zone = '+00:00'",
+        f"group_concat_max_len = {GROUP_CONCAT_MAX_LEN}",
+    ]
+    if statement_timeout is not None:
+        if mariadb:
+            assignments.append(f"max_statement_time = {statement_timeout:.6f}")
+        else:  # MySQL's own limit, which bounds SELECT statements only
+            assignments.append(f"max_execution_time = {math.ceil(statement_timeout * 1000)}")
+        assignments.append(f"innodb_lock_wait_timeout = {max(1, math.ceil(statement_timeout))}")
+    return "SET SESSION " + ", ".join(assignments)
+
+
+def engine_options(connect_timeout: float, pool_size: int) -> dict[str, Any]:
+    """Keyword arguments of ``create_async_engine`` for a MariaDB or MySQL URL."""
+    return {
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        # The server closes connections idle for wait_timeout (8 h by default), and a
+        # restarted server has closed them all: checked with a ping when taken from the pool.
+        "pool_pre_ping": True,
+        "isolation_level": ISOLATION_LEVEL,
+        "connect_args": {
+            "charset": CHARSET,
+            "connect_timeout": connect_timeout,
+            "conv": _conversions(),
+        },
+    }
+
+
+def configure(engine: AsyncEngine, statement_timeout: float | None) -> None:
+    """Give every new connection of ``engine`` dexgate's session settings."""
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        server = str(dbapi_connection.driver_connection.get_server_info())
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(
+                session_statement(statement_timeout, mariadb="mariadb" in server.lower())
+            )
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
