@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,12 +35,17 @@ from auth import store
 from auth.permissions import ADMIN_ROLE
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
+from tests.mariadb_template import (
+    MariaDBTemplate,
+    mariadb_template_fixture,  # noqa: F401 - for `mariadb`
+)
+from tests.mariadb_template import template_copy as mariadb_copy
+from tests.run_id import RUN_ID
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DEXGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("DEXGATE_REQUIRE_POSTGRES") == "1"
-RUN_ID = uuid.uuid4().hex[:8]
 _counter = itertools.count()
 
 
@@ -131,15 +135,23 @@ async def template_copy(
 
 
 @pytest.fixture
-async def database_url(backend: str, templates: Templates, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url(
+    backend: str, templates: Templates, mariadb_template: MariaDBTemplate, tmp_path: Path
+) -> AsyncIterator[str]:
     """A fresh database holding the migrated tables and the demo catalog."""
+    if backend == "mariadb":
+        async with mariadb_copy(mariadb_template) as url:
+            yield url
+        return
     async with template_copy(backend, templates, tmp_path) as url:
         yield url
 
 
 @pytest.fixture
-def admin_key(backend: str, templates: Templates) -> str:
+def admin_key(backend: str, templates: Templates, mariadb_template: MariaDBTemplate) -> str:
     """An API key with the admin role, present in every test database."""
+    if backend == "mariadb":
+        return mariadb_template.key
     return templates.sqlite_key if backend == "sqlite" else templates.postgres_key
 
 

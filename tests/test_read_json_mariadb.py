@@ -197,6 +197,8 @@ LISTS: list[dict[str, Any]] = [
     {"sort": (SortKey("t_moment", True), SortKey("d_price", False)), "offset": 3, "limit": 7},
     {"conditions": (Condition("i_int", "in", [1, -1, 99]),), "count": True},
     {"conditions": (Condition("s_varchar", "in", ["plain", "", "nothing"]),)},
+    {"conditions": (Condition("d_price", "in", [Decimal("924.98"), Decimal("0.10")]),)},
+    {"conditions": (Condition("t_moment", "in", [MOMENTS[0], MOMENTS[2]]),), "count": True},
     {"conditions": (Condition("s_text", "like", "%back%"),)},
     {"conditions": (Condition("d_price", "gte", "20"),), "sort": (SortKey("d_price", True),)},
     {"conditions": (Condition("b_flag", "isNull", True),), "count": True},

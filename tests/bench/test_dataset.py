@@ -29,7 +29,8 @@ from bench.postgres import Postgres
 from bench.process import BenchError
 from bench.scenarios import ALL_SCENARIOS, SCENARIOS, Scenario, check
 from bench.server import free_port, running
-from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES, RUN_ID
+from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
+from tests.run_id import RUN_ID
 
 
 @dataclass(frozen=True)

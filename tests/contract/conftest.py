@@ -1,5 +1,5 @@
-"""The ``api`` fixture: every contract scenario runs over REST and over GraphQL, each on SQLite
-and on PostgreSQL (the ``backend`` parameter of the database fixtures)."""
+"""The ``api`` fixture: every contract scenario runs over REST and over GraphQL, each on SQLite,
+PostgreSQL and MariaDB (the ``backend`` parameter of the database fixtures)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import pytest
 
 from app.gateway import Gateway
 from tests.contract.api import Api, GraphqlApi, RestApi
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
 
 @pytest.fixture(params=["rest", "graphql"])

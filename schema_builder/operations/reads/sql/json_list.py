@@ -1,11 +1,23 @@
-"""A list parameter bound as JSON text (for databases without arrays: SQLite's ``json_each``)."""
+"""A list parameter bound as JSON text (for databases without arrays: SQLite's ``json_each``,
+MariaDB's ``JSON_TABLE``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+
+
+def _text(value: Any) -> str:
+    """What the driver would send a value of a type JSON has not (MariaDB's ``Decimal``,
+    ``datetime``, ``date``: a parameter of such a column is sent as is) as its text, which
+    the database reads as the column's type: ``str()``, ``2024-02-29 13:45:30.123456``."""
+    if isinstance(value, (Decimal, dt.date, dt.time)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be sent in a list parameter")
 
 
 class JsonList(sa.types.TypeDecorator[list[Any]]):
@@ -26,6 +38,6 @@ class JsonList(sa.types.TypeDecorator[list[Any]]):
             if values is None:
                 return None
             items = [v if convert is None or v is None else convert(v) for v in values]
-            return json.dumps(items)
+            return json.dumps(items, default=_text)
 
         return process

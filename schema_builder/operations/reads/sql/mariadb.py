@@ -200,6 +200,10 @@ class MariaDbJson(JsonDialect):
         compiled = column_type.compile(dialect=_MARIADB)
         if isinstance(column_type, sa.String) and not getattr(column_type, "length", None):
             compiled = "LONGTEXT"
+        elif isinstance(column_type, sa.Numeric) and not isinstance(column_type, sa.Float):
+            # the filter's values exactly, whatever the column's scale (a decimal filter
+            # compares the value given, not the value rounded to the column)
+            compiled = "DECIMAL(65, 30)"
         collation = getattr(column_type, "collation", None)
         if collation:
             compiled += f" COLLATE {collation}"
