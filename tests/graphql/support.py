@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 
 from app.gateway import Gateway
-from tests.conftest import StatementLog
+from tests.conftest import StatementLog, is_bookkeeping
 
 Body = dict[str, Any]
 
@@ -63,4 +63,4 @@ def entity_statements(log: StatementLog) -> list[str]:
     """Data statements of the request itself: the registry's check of ``dexgate_`` tables
     (every request may run it, as the test settings check the catalog version each time) is
     bookkeeping, not the query's work."""
-    return [s for s in log.data_statements if "dexgate_" not in s]
+    return [s for s in log.data_statements if not is_bookkeeping(s)]
