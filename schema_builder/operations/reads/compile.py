@@ -19,6 +19,7 @@ Both answer the same text for the same rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from schema_builder.operations.reads.template import Planner
 from schema_builder.operations.rows import ordering, select_columns
 
 Processor = Callable[[Any], Any] | None
+_SLOT = re.compile(r"p[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +162,17 @@ def _json(
     processors = tuple(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
-    return JsonStatement(
-        compiled.string,
-        tuple(int(name[1:]) for name in names),
-        processors,
-        tuple(planner.values),
-        arrays,
-        per_row,
-    )
+    # The plan's values are the slots p<index>; a parameter the dialect's compiler adds
+    # itself (SQLite's LIMIT -1 before an OFFSET without a limit) keeps its value, after them.
+    values = list(planner.values)
+    slots = []
+    for name in names:
+        if _SLOT.fullmatch(name):
+            slots.append(int(name[1:]))
+        else:
+            slots.append(len(values))
+            values.append(compiled.binds[name].effective_value)
+    return JsonStatement(compiled.string, tuple(slots), processors, tuple(values), arrays, per_row)
 
 
 def _rows(entity: Entity, plan: Plan, shapes: tuple[Shape, ...]) -> RowStatement:
