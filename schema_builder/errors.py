@@ -43,7 +43,8 @@ checks that no two classes define one code and that ``docs/errors.md`` lists eve
     │   ├── ReferencedEntityMissingError  DX109
     │   ├── BodyTooLargeError             DX130 (413: over DEXGATE_MAX_BODY_SIZE)
     │   ├── TooManyItemsError             DX131 (413: over DEXGATE_MAX_WRITE_ITEMS)
-    │   └── TooManyRowsError              DX137 (an include nesting more rows than allowed)
+    │   ├── TooManyRowsError              DX137 (an include nesting more rows than allowed)
+    │   └── ResponseTooLargeError         DX139 (more text than the database writes at once)
     ├── PermissionDeniedError           DX122 (403: the principal lacks the grant)
     ├── ServiceUnavailableError         DX503
     ├── RequestTimeoutError             DX504 (over DEXGATE_REQUEST_TIMEOUT)
@@ -370,6 +371,19 @@ class TooManyRowsError(RequestError):
         super().__init__(
             f"`include` would return more than {limit} rows; include fewer levels or ask for "
             "a smaller page."
+        )
+
+
+class ResponseTooLargeError(RequestError):
+    """A response longer than the database writes in one value (MariaDB: ``max_allowed_packet``,
+    beyond which it answers NULL with only a warning)."""
+
+    code = "DX139"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The response is larger than the database can write at once (on MariaDB and MySQL "
+            "the server's max_allowed_packet); ask for a smaller page or fewer fields."
         )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from auth.permissions import FULL_ACCESS
 from schema_builder.catalog import Catalog, build_catalog
 from schema_builder.definition import parse_entries
+from schema_builder.errors import ResponseTooLargeError
 from schema_builder.operations.ir import Condition, FieldOut, Include, SortKey
 from schema_builder.operations.reads.compile import JsonStatement, compile_plan
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, rest_shape
@@ -258,3 +259,27 @@ async def test_a_page_over_a_megabyte_is_written_whole(engine: AsyncEngine) -> N
         page.arrays[0]
         == (await Reader(engine, json=False).list(catalog, plan, FULL_ACCESS)).arrays[0]
     )
+
+
+async def test_a_page_over_the_servers_packet_size_is_refused_not_cut(engine: AsyncEngine) -> None:
+    """Past max_allowed_packet (16 MiB by default) MariaDB cuts GROUP_CONCAT and answers NULL
+    for CONCAT, with only warnings: the read is refused (DX139), never answered cut."""
+    async with engine.begin() as connection:
+        packet = int(await connection.scalar(sa.text("SELECT @@max_allowed_packet")) or 0)
+        width = 200_000
+        rows = packet // width + 5
+        await connection.exec_driver_sql("CREATE TABLE huge (id INT PRIMARY KEY, body MEDIUMTEXT)")
+        for start in range(1, rows + 1, 20):
+            values = ",".join(
+                f"({n}, REPEAT('x', {width}))" for n in range(start, min(start + 20, rows + 1))
+            )
+            await connection.exec_driver_sql(f"INSERT INTO huge VALUES {values}")
+        metadata = sa.MetaData()
+        await connection.run_sync(metadata.reflect)
+    entry = plain_entry("huge", "huges", "id", {"id": "integer", "body": "string"})
+    catalog = build_catalog(1, parse_entries([entry]), dict(metadata.tables))
+    shape = (FieldOut("id", "id"), FieldOut("body", "body"))
+    with pytest.raises(ResponseTooLargeError):
+        await Reader(engine).list(catalog, ListPlan("huges", (shape,), limit=1000), FULL_ACCESS)
+    small = await Reader(engine).list(catalog, ListPlan("huges", (shape,), limit=3), FULL_ACCESS)
+    assert len(small.arrays[0]) > 3 * width

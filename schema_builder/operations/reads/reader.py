@@ -26,7 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
-from schema_builder.errors import DexgateError, EntityNotFoundError, InvalidQueryParameterError
+from schema_builder.errors import (
+    DexgateError,
+    EntityNotFoundError,
+    InvalidQueryParameterError,
+    ResponseTooLargeError,
+)
 from schema_builder.operations.access import require_read
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.ir import Include
@@ -160,7 +165,10 @@ class Reader:
             row = await self.fetch(runs, runs.parameters(runs.values))
             if compiled.nested_limit is not None and int(row[arrays]) > compiled.nested_limit:
                 raise too_many_rows(compiled.nested_limit)
-            return Page(tuple(row[:arrays]), int(row[-1]) if plan.count else None)
+            texts = tuple(row[:arrays])
+            if None in texts:  # cut by the database (see ResponseTooLargeError)
+                raise ResponseTooLargeError()
+            return Page(texts, int(row[-1]) if plan.count else None)
         async with translating(), self.engine.connect() as connection:
             arrays_, total = await row_json.list_page(
                 connection, catalog, compiled.entity, runs, compiled.nested_limit
@@ -184,7 +192,9 @@ class Reader:
                 raise EntityNotFoundError(entity.alias)
             if compiled.nested_limit is not None and int(row[1]) > compiled.nested_limit:
                 raise too_many_rows(compiled.nested_limit)
-            text: str = row[0]
+            text: str | None = row[0]
+            if text is None:  # cut by the database (see ResponseTooLargeError)
+                raise ResponseTooLargeError()
             return text
         assert isinstance(runs, RowStatement)
         async with translating(), self.engine.connect() as connection:
