@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.database import create_engine
-from app.mariadb import GROUP_CONCAT_MAX_LEN
+from app.mariadb import GROUP_CONCAT_MAX_LEN, session_statement
 from app.settings import Settings, SettingsError
 from schema_builder.errors import RequestTimeoutError
 from schema_builder.operations.db_errors import translating
@@ -132,3 +132,15 @@ async def test_a_response_over_a_megabyte_is_whole(
     assert len(rows) == 600
     assert {len(row["description"]) for row in rows} == {2000}
     assert len(statements.data_statements) == 1  # written by the database in one statement
+
+
+def test_a_mysql_server_gets_its_own_statement_limit() -> None:
+    """MySQL has no max_statement_time; its max_execution_time (milliseconds) bounds SELECTs."""
+    mysql = session_statement(2.5, mariadb=False)
+    mariadb = session_statement(2.5, mariadb=True)
+
+    assert "max_execution_time = 2500" in mysql
+    assert "max_statement_time" not in mysql
+    assert "max_statement_time = 2.500000" in mariadb
+    assert "innodb_lock_wait_timeout = 3" in mysql
+    assert "max_" not in session_statement(None, mariadb=True).replace("max_len", "")
