@@ -10,11 +10,13 @@
   to UTC before it is written (the driver itself would drop the offset and store the local wall
   time), so ``DATETIME`` columns hold UTC too and are read back without an offset;
 - a large ``group_concat_max_len``: ``GROUP_CONCAT`` and ``JSON_ARRAYAGG`` cut their result at
-  this length with only a warning, which would make JSON invalid; at 1 GiB (the largest
-  ``max_allowed_packet``) the packet limit is reached first, and that one is an error;
+  this length with only a warning, which would make JSON invalid (1 MB by default). At 1 GiB
+  the server's ``max_allowed_packet`` (16 MiB by default, a global setting) is the bound
+  instead, and a longer result is cut at it with only a warning too (seen on MariaDB 10.11);
 - the request timeout as ``max_statement_time`` (seconds; every statement, not only SELECT),
   and as ``innodb_lock_wait_timeout`` (whole seconds, at least 1) so that a row lock wait ends
   with it too;
+- ``sql_notes = 0``: notes are not counted as warnings (the driver logs each warning);
 - ``READ COMMITTED`` isolation, as on PostgreSQL: each statement sees what was committed
   before it, and InnoDB takes no gap locks for the reads that precede a write.
 
@@ -60,6 +62,9 @@ def session_statement(statement_timeout: float | None, *, mariadb: bool) -> str:
         f"sql_mode = '{SQL_MODE}'",
         "time_zone = '+00:00'",
         f"group_concat_max_len = {GROUP_CONCAT_MAX_LEN}",
+        # Notes (such as "IF EXISTS" finding nothing) are not warnings: asyncmy logs every
+        # warning, after another round trip to fetch it.
+        "sql_notes = 0",
     ]
     if statement_timeout is not None:
         if mariadb:

@@ -608,6 +608,22 @@ async def test_prefill_keeps_a_natural_primary_key_creatable(registry: CatalogRe
     assert code.validation == Validation(is_required=True, max_length=3)
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no enumerated types
+async def test_prefill_turns_the_values_of_an_enum_type_into_enum_validation(
+    registry: CatalogRegistry, engine: AsyncEngine
+) -> None:
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+        await connection.exec_driver_sql(
+            "CREATE TABLE feeling (id SERIAL PRIMARY KEY, mood mood NOT NULL)"
+        )
+
+    fields = {f.field_name: f for f in (await registry.prefill("feeling")).definition.fields}
+
+    assert fields["mood"].type == "string"
+    assert fields["mood"].validation == Validation(is_required=True, enum=("sad", "ok", "happy"))
+
+
 async def test_prefill_of_a_missing_table_is_refused(registry: CatalogRegistry) -> None:
     with pytest.raises(ConfigurationError) as raised:
         await registry.prefill("nowhere")

@@ -4,8 +4,8 @@ Each page is ``WHERE <filters> AND identifier > <last identifier of the previous
 identifier LIMIT n``: the statement a list request compiles, with the same columns, filters,
 permission check, shaping and included relationships, so every page costs the same however deep
 into the table it is (an OFFSET would rescan every row before it). All pages are read on one
-connection in one transaction — REPEATABLE READ on PostgreSQL, SQLite's read transaction — so
-the stream is one consistent snapshot of the table.
+connection in one transaction — REPEATABLE READ on PostgreSQL and MariaDB, SQLite's read
+transaction — so the stream is one consistent snapshot of the table.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import InvalidQueryParameterError
+from schema_builder.mysql_types import is_mysql
 from schema_builder.operations.access import require_read
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.filters import compile_conditions
@@ -66,7 +67,7 @@ async def stream_rows(
     async with translating():
         connection = await engine.connect()
     try:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql" or is_mysql(connection.dialect):
             await connection.execution_options(isolation_level="REPEATABLE READ")
         # Database errors are translated where the pages are read, not around the caller's
         # block: an OSError of the caller's own (a closed pipe) is no database outage.

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.database import create_engine
-from app.mariadb import GROUP_CONCAT_MAX_LEN
+from app.mariadb import GROUP_CONCAT_MAX_LEN, session_statement
 from app.settings import Settings, SettingsError
 from schema_builder.errors import RequestTimeoutError
 from schema_builder.operations.db_errors import translating
+from tests.conftest import StatementLog
 
 
 async def _session(engine: AsyncEngine, *names: str) -> tuple[object, ...]:
@@ -102,3 +104,43 @@ async def test_aware_datetimes_are_written_in_utc_and_text_keeps_every_character
 def test_an_unknown_driver_names_the_mariadb_url_form() -> None:
     with pytest.raises(SettingsError, match=r"mysql\+asyncmy://USER:PASSWORD@HOST:3306"):
         create_engine(Settings(database_url="mysql+nosuchdriver://root@127.0.0.1/test"))
+
+
+async def test_a_response_over_a_megabyte_is_whole(
+    client: httpx.AsyncClient, engine: AsyncEngine, statements: StatementLog
+) -> None:
+    """MariaDB cuts GROUP_CONCAT and JSON_ARRAYAGG at ``group_concat_max_len`` (1 MB by
+    default) with only a warning, which would leave the JSON written by the database invalid."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "INSERT INTO product (sku, name, description, price, is_active, category_id)"
+                " SELECT CONCAT('BIG-', seq), 'Big', REPEAT('x', 2000), 1.00, 1, 1"
+                " FROM seq_1_to_600"
+            )
+        )
+    statements.start()
+
+    response = await client.get(
+        "/dynamic-entity/products",
+        params={"filter[sku]": '{"like": "BIG-%"}', "page[limit]": "1000"},
+    )
+
+    assert response.status_code == 200
+    assert len(response.content) > 1_200_000
+    rows = response.json()["data"]
+    assert len(rows) == 600
+    assert {len(row["description"]) for row in rows} == {2000}
+    assert len(statements.data_statements) == 1  # written by the database in one statement
+
+
+def test_a_mysql_server_gets_its_own_statement_limit() -> None:
+    """MySQL has no max_statement_time; its max_execution_time (milliseconds) bounds SELECTs."""
+    mysql = session_statement(2.5, mariadb=False)
+    mariadb = session_statement(2.5, mariadb=True)
+
+    assert "max_execution_time = 2500" in mysql
+    assert "max_statement_time" not in mysql
+    assert "max_statement_time = 2.500000" in mariadb
+    assert "innodb_lock_wait_timeout = 3" in mysql
+    assert "max_" not in session_statement(None, mariadb=True).replace("max_len", "")
