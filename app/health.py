@@ -58,7 +58,10 @@ async def ready(request: Request) -> Response:
 
 async def _database(engine: AsyncEngine, seconds: float) -> dict[str, Any]:
     started = time.perf_counter()
-    found: dict[str, Any] = {"dialect": engine.dialect.name}
+    dialect = engine.dialect
+    # SQLAlchemy names a MariaDB server's dialect "mysql" when the URL says mysql+asyncmy://
+    name = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+    found: dict[str, Any] = {"dialect": name}
     try:
         async with asyncio.timeout(seconds), engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))

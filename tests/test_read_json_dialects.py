@@ -202,6 +202,14 @@ def alias_of(column: Column) -> str:
     return f"combo-{column.name.replace('_', '-')}s"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """SQLite and PostgreSQL: MariaDB's combinations are in tests/test_read_json_mariadb.py
+    (its column types and value ranges differ)."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
 def paths(client: Any, gateway_app: Any) -> Paths:
     return Paths(client, gateway_app)

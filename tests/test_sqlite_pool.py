@@ -113,6 +113,7 @@ async def test_an_in_memory_database_has_no_pool() -> None:
         await engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])  # MariaDB reads on the engine
 async def test_the_applications_reads_take_no_engine_connection(
     client: httpx.AsyncClient, gateway: Gateway, backend: str
 ) -> None:

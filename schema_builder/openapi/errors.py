@@ -47,6 +47,7 @@ from schema_builder.errors import (
     RelationNotFoundError,
     RequestTimeoutError,
     RequiredFieldMissingError,
+    ResponseTooLargeError,
     ServiceUnavailableError,
     TooManyItemsError,
     TooManyRowsError,
@@ -84,11 +85,13 @@ LIST: tuple[ErrorClass, ...] = (
     UnknownSortFieldError,
     RelationNotFoundError,
     TooManyRowsError,
+    ResponseTooLargeError,
 )
 GET: tuple[ErrorClass, ...] = (
     InvalidQueryParameterError,
     RelationNotFoundError,
     TooManyRowsError,
+    ResponseTooLargeError,
     EntityNotFoundError,
 )
 # Every write: the body, each item's fields and values, and what the database refuses.

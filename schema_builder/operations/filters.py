@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from schema_builder.catalog import Entity
 from schema_builder.errors import FilterFieldNotFoundError, InvalidFilterError
 from schema_builder.operations.ir import AllOf, AnyOf, Condition, Filter, Not
+from schema_builder.operations.like import LIKE_ESCAPE, like
 from schema_builder.operations.values import filter_value
 
 Column = sa.ColumnElement[Any]
@@ -30,7 +31,7 @@ OPERATORS: dict[str, Callable[[Column, Any], sa.ColumnElement[bool]]] = {
     "lt": lambda c, v: c < v,
     "lte": lambda c, v: c <= v,
     "in": lambda c, v: c.in_(v),
-    "like": lambda c, v: c.like(v, escape=LIKE_ESCAPE),
+    "like": like,
     "isNull": lambda c, v: c.is_(None) if v else c.is_not(None),
 }
 MAX_IN_VALUES = 1000
@@ -40,7 +41,6 @@ MAX_CONDITIONS = 200
 MAX_FILTER_VALUES = 10_000
 # SQLite refuses LIKE patterns of more than 50,000 bytes; 10,000 characters stay below.
 MAX_LIKE_LENGTH = 10_000
-LIKE_ESCAPE = "\\"
 ORDERING = ("gt", "gte", "lt", "lte")
 
 

@@ -10,12 +10,6 @@ from app.gateway import Gateway
 from tests.contract.api import Api, GraphqlApi, RestApi
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
 @pytest.fixture(params=["rest", "graphql"])
 def api(request: pytest.FixtureRequest, client: httpx.AsyncClient, gateway: Gateway) -> Api:
     if request.param == "rest":

@@ -51,6 +51,10 @@ async def make_product_inserts_slow(backend: str, engine: AsyncEngine) -> None:
                 "CREATE TRIGGER slow BEFORE INSERT ON product"
                 " FOR EACH ROW EXECUTE FUNCTION slow_insert()"
             )
+        elif backend == "mariadb":
+            await connection.exec_driver_sql(
+                "CREATE TRIGGER slow BEFORE INSERT ON product FOR EACH ROW SET @slept = SLEEP(5)"
+            )
         else:
             # SQLite has no sleep: counting a 600-row table joined with itself three times is
             # about five seconds of work (triggers cannot use WITH, hence the table).
@@ -166,7 +170,7 @@ async def test_postgresql_cancels_a_statement_past_its_statement_timeout_and_rol
     assert await count(engine, "category", "url = '/slow'") == 0
 
 
-async def test_engine_statement_timeout_is_set_on_postgresql_connections(
+async def test_engine_statement_timeout_is_set_on_every_databases_connections(
     settings: Settings, backend: str
 ) -> None:
     engine = create_engine(settings, statement_timeout=2.5)
@@ -175,6 +179,9 @@ async def test_engine_statement_timeout_is_set_on_postgresql_connections(
             if backend == "postgresql":
                 shown = await connection.scalar(sa.text("SHOW statement_timeout"))
                 assert shown == "2500ms"
+            elif backend == "mariadb":
+                shown = await connection.scalar(sa.text("SELECT @@max_statement_time"))
+                assert float(shown) == 2.5
             else:
                 assert await connection.scalar(sa.text("PRAGMA busy_timeout")) == 2500
     finally:

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schema_builder.catalog import Catalog, Entity, Field
-from schema_builder.operations.filters import LIKE_ESCAPE, OPERATORS
+from schema_builder.operations.filters import OPERATORS
 from schema_builder.operations.ir import (
     AllOf,
     AnyOf,
@@ -50,6 +50,7 @@ from schema_builder.operations.ir import (
     Not,
     SortKey,
 )
+from schema_builder.operations.like import like
 from schema_builder.operations.reads.sql.dialect import POSTGRESQL, JsonDialect
 from schema_builder.operations.reads.sql.mariadb import MARIADB
 from schema_builder.operations.reads.sql.postgresql import (
@@ -149,7 +150,7 @@ def _filter(entity: Entity, node: Filter, dialect: JsonDialect) -> sa.ColumnElem
     if node.operator == "in":
         return dialect.member(column, f"p{slot.index}")
     if node.operator == "like":
-        return column.like(_param(slot, column.type), escape=LIKE_ESCAPE)
+        return like(column, _param(slot, column.type))
     return OPERATORS[node.operator](column, _param(slot, column.type))
 
 
