@@ -43,18 +43,13 @@ from schema_builder.catalog import Field
 from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.json_list import JsonList
 from schema_builder.operations.reads.sql.postgresql import Render, Text, constant
+from schema_builder.operations.reads.sql.text import integer_boolean as _boolean
+from schema_builder.operations.reads.sql.text import literal as _literal
+from schema_builder.operations.reads.sql.text import number as _number
+from schema_builder.operations.reads.sql.text import or_null as _or_null
 
 # Control characters orjson writes with a short escape; the others as \u00xx (lower case).
 _SHORT = {0x08: "b", 0x09: "t", 0x0A: "n", 0x0C: "f", 0x0D: "r"}
-
-
-def _literal(text: str) -> Text:
-    # Fixed text of this module: no quote, backslash or percent sign inside.
-    return sa.literal_column(f"'{text}'", sa.Text)
-
-
-def _number(value: int) -> sa.ColumnElement[Any]:
-    return sa.literal_column(str(value))
 
 
 def _concat(parts: Sequence[sa.ColumnElement[Any]]) -> Text:
@@ -67,10 +62,6 @@ def _character(code: int) -> Text:
 
 def _backslash() -> Text:
     return _character(92)
-
-
-def _or_null(value: Text) -> Text:
-    return sa.func.coalesce(value, _literal("null"), type_=sa.Text)
 
 
 def _as_text(column: sa.ColumnElement[Any]) -> Text:
@@ -87,14 +78,6 @@ def _quoted(value: Text) -> Text:
 
 def _quoted_text(column: sa.ColumnElement[Any]) -> Text:
     return _quoted(_as_text(column))
-
-
-def _boolean(column: sa.ColumnElement[Any]) -> Text:
-    return sa.case(
-        (column.is_(None), _literal("null")),
-        (column != _number(0), _literal("true")),
-        else_=_literal("false"),
-    )
 
 
 def _escaped(column: sa.ColumnElement[Any]) -> Text:

@@ -53,21 +53,12 @@ from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.json_list import JsonList
 from schema_builder.operations.reads.sql.postgresql import Render, Text, concat
 from schema_builder.operations.reads.sql.sqlite_functions import DECIMAL, UNCONVERTED, scale_of
+from schema_builder.operations.reads.sql.text import integer_boolean as _boolean
+from schema_builder.operations.reads.sql.text import literal as _literal
+from schema_builder.operations.reads.sql.text import number as _number
+from schema_builder.operations.reads.sql.text import or_null as _or_null
 
 _COMMA = sa.literal_column("','", sa.Text)
-
-
-def _literal(text: str) -> Text:
-    # Fixed text of this module: no quote inside.
-    return sa.literal_column(f"'{text}'", sa.Text)
-
-
-def _number(value: int) -> sa.ColumnElement[Any]:
-    return sa.literal_column(str(value))
-
-
-def _or_null(value: Text) -> Text:
-    return sa.func.coalesce(value, _literal("null"), type_=sa.Text)
 
 
 def _as_text(column: sa.ColumnElement[Any]) -> Text:
@@ -80,14 +71,6 @@ def _quoted_text(column: sa.ColumnElement[Any]) -> Text:
 
 def _string(column: sa.ColumnElement[Any]) -> Text:
     return sa.func.json_quote(column, type_=sa.Text)
-
-
-def _boolean(column: sa.ColumnElement[Any]) -> Text:
-    return sa.case(
-        (column.is_(None), _literal("null")),
-        (column != _number(0), _literal("true")),
-        else_=_literal("false"),
-    )
 
 
 def _date(column: sa.ColumnElement[Any]) -> Text:
