@@ -41,6 +41,7 @@ from auth.tokens import TokenSigner
 from auth.usage import UsageRecorder
 from schema_builder.errors import DexgateError
 from schema_builder.graphql.registry import SchemaRegistry
+from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
@@ -128,6 +129,7 @@ def create_app(
             ),
             Reader(reader, read_pool),
             GraphQLService.of(settings),
+            Aggregator(reader),
         )
         await runtime.started(app.state.gateway)
         try:
