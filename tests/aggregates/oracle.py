@@ -230,11 +230,7 @@ class Question:
                     "keys": dict(zip(self.groups, keys, strict=True)),
                     "values": {m: measure_value(members, *m) for m in self.measures},
                     "compared": {
-                        m: compared_value(members, *m)
-                        for m in {
-                            *self.measures,
-                            *(t for t, _ in self.sort if isinstance(t, tuple)),
-                        }
+                        m: compared_value(members, *m) for m in {*self.measures, *sorted_by}
                     },
                 }
             )
