@@ -188,7 +188,7 @@ OPERATIONS: dict[str, Callable[[Any, Any], bool]] = {
 def holds(value: Any, operator: str, operand: Any) -> bool:
     """A condition with SQL's NULLs: only ``isNull`` is true of one."""
     if operator == "isNull":
-        return (value is None) == operand
+        return bool((value is None) == operand)
     if value is None:
         return False
     if operator == "in":

@@ -35,10 +35,10 @@ def measure_name(measure: tuple[str, str | None]) -> str:
     return function if field is None else f"{function}.{field}"
 
 
-def rest_params(question: Question) -> list[tuple[str, str]]:
-    params: list[tuple[str, str]] = []
-    for field, operator, operand in question.filters:
-        params.append((f"filter[{ALIAS}.{field}]", json.dumps({operator: _operand(operand)})))
+def rest_params(question: Question) -> list[tuple[str, str | int | float | bool | None]]:
+    params: list[tuple[str, str | int | float | bool | None]] = []
+    for name, operator, operand in question.filters:
+        params.append((f"filter[{ALIAS}.{name}]", json.dumps({operator: _operand(operand)})))
     for function, field in question.measures:
         params.append((f"aggregate[{function}]", "*" if field is None else field))
     params.extend(("groupBy[]", key) for key in question.groups)
