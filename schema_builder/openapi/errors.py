@@ -22,6 +22,8 @@ from auth.errors import (
 )
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
+    AggregateFieldNotFoundError,
+    AggregateNotApplicableError,
     BodyTooLargeError,
     ConfigurationNotFoundError,
     DeleteForeignKeyError,
@@ -32,6 +34,7 @@ from schema_builder.errors import (
     IdentifierNotCreatableError,
     ImmutableFieldError,
     InternalError,
+    InvalidAggregateError,
     InvalidDataFormatError,
     InvalidFieldTypeError,
     InvalidFieldValueError,
@@ -49,6 +52,7 @@ from schema_builder.errors import (
     RequiredFieldMissingError,
     ResponseTooLargeError,
     ServiceUnavailableError,
+    TooManyGroupsError,
     TooManyItemsError,
     TooManyRowsError,
     UnfilteredDeleteError,
@@ -86,6 +90,10 @@ LIST: tuple[ErrorClass, ...] = (
     RelationNotFoundError,
     TooManyRowsError,
     ResponseTooLargeError,
+    AggregateFieldNotFoundError,
+    InvalidAggregateError,
+    AggregateNotApplicableError,
+    TooManyGroupsError,
 )
 GET: tuple[ErrorClass, ...] = (
     InvalidQueryParameterError,

@@ -98,10 +98,9 @@ class CompiledAggregate:
         """Each row as ``{"keys": {name: value}, "measures": {measure: value}}``, in order
         (with the totals first when the plan has them)."""
         out: list[dict[str, Any]] = []
-        start = 1 if self.plan.totals and self.keys else 0
         for row in rows:
-            keys = {k.key.name: k.value(row[start + i]) for i, k in enumerate(self.keys)}
-            position = start + len(self.keys)
+            keys = {k.key.name: k.value(row[i]) for i, k in enumerate(self.keys)}
+            position = len(self.keys)
             values: dict[Measure, Any] = {}
             for measure in self.measures:
                 width = measure.width()
