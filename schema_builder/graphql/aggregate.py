@@ -20,11 +20,13 @@ For ``products``::
 Group keys are the fields (``CATEGORY_ID`` in ``ProductGroupBy``, ``categoryId`` in the key,
 with the field's own type) and, for date and timestamp fields, their UTC buckets
 (``CREATED_AT_MONTH``, ``createdAtMonth: String`` such as ``"2026-03"``, or
-``created_at_month`` for a field named in snake case; ``…Year`` is an ``Int``). ``having``
-takes the filter inputs per function and field (``{count: {gt: 3}, sum: {price: {gte:
-"100"}}}``); ``sort`` orders the groups by keys
-(``CATEGORY_ID_DESC``) and aggregates (``COUNT_DESC``, ``SUM_PRICE_ASC``, ``AVG_PRICE_DESC``).
-A name that a field already has is not generated again for a bucket or an aggregate.
+``created_at_month`` for a field named in snake case; ``…Year`` is an ``Int``); a bucket
+name that a field already has is not generated. ``having`` takes the filter inputs per
+function and field (``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``,
+``avg``, ``min``, ``max``: a ``countDistinct`` input would cost every schema build for little
+use). ``sort`` orders the groups by keys and aggregates, each an input
+(``[{aggregate: SUM, field: PRICE, descending: true}, {key: CATEGORY_ID}]``): an enum value
+per function and field would be ten times as many names to build.
 
 The resolver walks the selection into one :class:`AggregatePlan` (the functions selected at
 the top and under ``groups``) and calls the application's
@@ -38,6 +40,7 @@ from typing import Any
 
 from graphql import (
     GraphQLArgument,
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLEnumValue,
     GraphQLField,
@@ -48,6 +51,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
@@ -78,9 +82,22 @@ from schema_builder.operations.aggregates.plan import (
     Measure,
 )
 
-_COUNT = GraphQLField(GraphQLNonNull(GraphQLInt), description="The rows.")
+_COUNT_TYPE = GraphQLNonNull(GraphQLInt)
+_COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
 _OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
 _LIMIT = GraphQLArgument(GraphQLInt, description="Groups, at most the maximum page size.")
+AggregateFunctionType = GraphQLEnumType(
+    "AggregateFunction",
+    {
+        "COUNT": GraphQLEnumValue("count", description="The rows (no field)."),
+        "COUNT_DISTINCT": GraphQLEnumValue("countDistinct"),
+        "SUM": GraphQLEnumValue("sum"),
+        "AVG": GraphQLEnumValue("avg"),
+        "MIN": GraphQLEnumValue("min"),
+        "MAX": GraphQLEnumValue("max"),
+    },
+    description="An aggregate function, to sort groups by.",
+)
 # The GraphQL field of each function with a field, and the function it stands for.
 FUNCTION_FIELDS: dict[str, Function] = {
     "countDistinct": "countDistinct",
@@ -165,6 +182,21 @@ class AggregateTypes:
         self.names = names
         self.filter_type = filter_type
         self.scalars = scalars
+        # Fields of the same type are one object, shared by every type that has one.
+        self._fields: dict[GraphQLOutputType, GraphQLField] = {}
+        self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
+
+    def _field(self, kind: GraphQLOutputType) -> GraphQLField:
+        existing = self._fields.get(kind)
+        if existing is None:
+            existing = self._fields[kind] = GraphQLField(kind)
+        return existing
+
+    def _input_field(self, kind: GraphQLInputObjectType) -> GraphQLInputField:
+        existing = self._input_fields.get(kind)
+        if existing is None:
+            existing = self._input_fields[kind] = GraphQLInputField(kind)
+        return existing
 
     def root_field(self, entity: Entity) -> GraphQLField:
         names = self.names[entity.alias]
@@ -175,7 +207,7 @@ class AggregateTypes:
         if keys.keys:
             key_type = GraphQLObjectType(
                 names.group_key,
-                {name: GraphQLField(kind) for name, (_key, kind) in keys.keys.items()},
+                {name: self._field(kind) for name, (_key, kind) in keys.keys.items()},
                 description="The group's keys: the values it was grouped by.",
             )
             group_fields = {"key": GraphQLField(GraphQLNonNull(key_type)), **measures}
@@ -198,10 +230,10 @@ class AggregateTypes:
                 {upper_snake(name): GraphQLEnumValue(key) for name, (key, _k) in keys.keys.items()},
             )
             args["groupBy"] = GraphQLArgument(GraphQLList(GraphQLNonNull(group_by)))
+            args["sort"] = GraphQLArgument(
+                GraphQLList(GraphQLNonNull(self._sort_type(names, group_by)))
+            )
         args["having"] = GraphQLArgument(self._having_type(entity, names, scalars))
-        args["sort"] = GraphQLArgument(
-            GraphQLList(GraphQLNonNull(self._sort_type(entity, names, scalars, keys)))
-        )
         args["limit"] = _LIMIT
         args["offset"] = _OFFSET
         return GraphQLField(
@@ -230,8 +262,8 @@ class AggregateTypes:
             members: dict[str, GraphQLField] = {}
             for field, scalar in zip(entity.fields, scalars, strict=True):
                 if applies(field):
-                    kind = GraphQLNonNull(GraphQLInt) if typed is None else typed(field, scalar)
-                    members[field.name] = GraphQLField(kind)
+                    kind = _COUNT_TYPE if typed is None else typed(field, scalar)
+                    members[field.name] = self._field(kind)
             if not members:
                 continue
             created = GraphQLObjectType(type_names[function], members)
@@ -245,13 +277,14 @@ class AggregateTypes:
     ) -> GraphQLInputObjectType:
         fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(FILTERS["Int"])}
         type_names = {
-            "countDistinct": names.counts_having,
             "sum": names.sums_having,
             "avg": names.averages_having,
             "min": names.values_having,
         }
         shared: GraphQLInputObjectType | None = None
         for function, (applies, typed) in _MEASURED.items():
+            if function == "countDistinct":  # not offered: its type would cost every build
+                continue
             if function == "max" and shared is not None:
                 fields["max"] = GraphQLInputField(shared)
                 continue
@@ -262,7 +295,7 @@ class AggregateTypes:
                 kind = GraphQLInt if typed is None else typed(field, scalar)
                 condition = FILTERS.get(kind.name)
                 if condition is not None:
-                    members[field.name] = GraphQLInputField(condition)
+                    members[field.name] = self._input_field(condition)
             if not members:
                 continue
             created = GraphQLInputObjectType(type_names[function], members)
@@ -275,29 +308,22 @@ class AggregateTypes:
             description="Conditions on the groups' aggregates, all of which must hold.",
         )
 
-    def _sort_type(
-        self,
-        entity: Entity,
-        names: EntityNames,
-        scalars: Sequence[GraphQLScalarType],
-        keys: GroupKeys,
-    ) -> GraphQLEnumType:
-        values: dict[str, GraphQLEnumValue] = {}
-
-        def add(name: str, by: GroupKey | Measure) -> None:
-            for descending in (False, True):
-                value = f"{name}_{'DESC' if descending else 'ASC'}"
-                values.setdefault(value, GraphQLEnumValue(AggregateSortKey(by, descending)))
-
-        for name, (key, _kind) in keys.keys.items():
-            add(upper_snake(name), key)
-        add("COUNT", Measure("count"))
-        for function, (applies, _typed) in _MEASURED.items():
-            for field in entity.fields:
-                if applies(field):
-                    measure = Measure(FUNCTION_FIELDS[function], field.name)
-                    add(f"{upper_snake(function)}_{upper_snake(field.name)}", measure)
-        return GraphQLEnumType(names.aggregate_sort, values)
+    def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
+        return GraphQLInputObjectType(
+            names.aggregate_sort,
+            {
+                "key": GraphQLInputField(group_by, description="A group key."),
+                "aggregate": GraphQLInputField(
+                    AggregateFunctionType, description="An aggregate (of `field`)."
+                ),
+                "field": GraphQLInputField(
+                    group_by, description="The field of the aggregate (not for COUNT)."
+                ),
+                "descending": GraphQLInputField(GraphQLBoolean, default_value=False),
+            },
+            description="One sort key: a group key, or an aggregate such as `{aggregate: SUM, "
+            "field: PRICE}`; `descending` to reverse it.",
+        )
 
 
 # -- the resolver ------------------------------------------------------------------------------
@@ -341,6 +367,25 @@ def _having(value: Mapping[str, Any] | None) -> tuple[HavingCondition, ...]:
     return tuple(conditions)
 
 
+def _sort_key(item: Mapping[str, Any]) -> AggregateSortKey:
+    """A sort input: ``{key: CATEGORY_ID}`` or ``{aggregate: SUM, field: PRICE}``."""
+    key, function, field = item.get("key"), item.get("aggregate"), item.get("field")
+    descending = bool(item.get("descending"))
+    if (key is None) == (function is None):
+        raise InvalidAggregateError("Each sort key names either `key` or `aggregate`.")
+    if key is not None:
+        if field is not None:
+            raise InvalidAggregateError("`field` goes with `aggregate`, not with `key`.")
+        return AggregateSortKey(key, descending)
+    if function == "count":
+        if field is not None:
+            raise InvalidAggregateError("COUNT counts rows: it takes no `field`.")
+        return AggregateSortKey(Measure("count"), descending)
+    if field is None or field.bucket is not None:
+        raise InvalidAggregateError(f"`{function}` needs a `field`: a field, not a bucket.")
+    return AggregateSortKey(Measure(FUNCTION_FIELDS[str(function)], field.field), descending)
+
+
 def _values(measures: Mapping[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for measure, value in measures.items():
@@ -380,7 +425,7 @@ def aggregate_plan(
         keys if groups_selected else (),
         conditions=filter_from_input(args.get("filter")),
         having=_having(args.get("having")),
-        sort=tuple(args.get("sort") or ()),
+        sort=tuple(_sort_key(item) for item in args.get("sort") or ()),
         offset=offset,
         limit=limit,
         max_groups=context.max_page_size,

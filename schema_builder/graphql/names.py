@@ -17,7 +17,7 @@ For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
 | aggregate query | ``productStocksAggregate`` with ``ProductStockAggregate``, |
 | | ``…AggregateGroup``, ``…GroupKey``, ``…GroupBy``, ``…AggregateSort``, ``…Having``, |
 | | ``…Counts``, ``…Sums``, ``…Averages``, ``…Values`` and a ``…Having`` input of each of |
-| | the last four |
+| | the last three |
 
 Object fields and filter keys are the fields' visible names (the same as over REST);
 relationship fields are the relationship names. Generated names follow GraphQL's conventions:
@@ -97,7 +97,6 @@ class EntityNames:
     sums: str
     averages: str
     values: str
-    counts_having: str
     sums_having: str
     averages_having: str
     values_having: str
@@ -122,7 +121,6 @@ class EntityNames:
             self.sums,
             self.averages,
             self.values,
-            self.counts_having,
             self.sums_having,
             self.averages_having,
             self.values_having,
@@ -179,7 +177,6 @@ def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
         sums=f"{base}Sums",
         averages=f"{base}Averages",
         values=f"{base}Values",
-        counts_having=f"{base}CountsHaving",
         sums_having=f"{base}SumsHaving",
         averages_having=f"{base}AveragesHaving",
         values_having=f"{base}ValuesHaving",
@@ -198,6 +195,7 @@ SHARED_TYPE_NAMES = frozenset(
         "JSON",
         "MutationError",
         "DeleteResult",
+        "AggregateFunction",
         "IntFilter",
         "BigIntFilter",
         "FloatFilter",

@@ -68,12 +68,16 @@ def _measure_selection(measures: tuple[tuple[str, str | None], ...]) -> str:
 
 
 def _sort_value(target: Any, descending: bool) -> str:
-    if isinstance(target, tuple):
-        function, field = target
-        name = "COUNT" if field is None else f"{upper_snake(function)}_{upper_snake(field)}"
-    else:
-        name = upper_snake(key_field(target))
-    return f"{name}_{'DESC' if descending else 'ASC'}"
+    order = "true" if descending else "false"
+    if not isinstance(target, tuple):
+        return f"{{ key: {upper_snake(key_field(target))}, descending: {order} }}"
+    function, field = target
+    if field is None:
+        return f"{{ aggregate: COUNT, descending: {order} }}"
+    return (
+        f"{{ aggregate: {upper_snake(function)}, field: {upper_snake(field)}, "
+        f"descending: {order} }}"
+    )
 
 
 def graphql_query(question: Question, *, totals: bool = False) -> str:
@@ -193,6 +197,10 @@ async def test_refusals_carry_their_codes(
         '{ salesAggregate(having: { count: { gt: "x" } }) { count } }': "DX111",
         "{ salesAggregate(filter: { region: { gt: null } }) { count } }": "DX101",
         "{ salesAggregate { sum { category } } }": "DX111",
+        "{ salesAggregate(sort: [{ aggregate: SUM }]) { count } }": "DX151",
+        "{ salesAggregate(sort: [{ key: REGION, aggregate: COUNT }]) { count } }": "DX151",
+        "{ salesAggregate(sort: [{ aggregate: SUM, field: SOLD_AT_MONTH }]) { count } }": "DX151",
+        "{ salesAggregate(sort: [{ aggregate: SUM, field: CATEGORY }]) { count } }": "DX152",
     }
     for query, code in cases.items():
         response = await client.post("/graphql", json={"query": query})
