@@ -36,23 +36,42 @@ FIELDS = {
     "sold_at": "datetime",
     "sold_on": "date",
     "stamp": "string",
+    "store_id": "integer",
 }
+Row = dict[str, Any]
+# The stores a sale belongs to (``store``); ``store_id`` 6 has none.
+STORES: list[Row] = [
+    {"id": 1, "city": "berlin", "opened": dt.datetime(2019, 5, 1, 9)},
+    {"id": 2, "city": "paris", "opened": dt.datetime(2021, 12, 31, 23)},
+    {"id": 3, "city": "berlin", "opened": dt.datetime(2022, 1, 1)},
+    {"id": 4, "city": "rome", "opened": None},
+    {"id": 5, "city": None, "opened": dt.datetime(2024, 2, 29, 12)},
+]
+STORE_FIELDS = {"id": "integer", "city": "string", "opened": "datetime"}
+# The fields of the related store as an aggregate names them, with their types.
+RELATED = {"store.city": "string", "store.opened": "datetime"}
+TYPES = {**FIELDS, **RELATED}
 DDL = {
     "sqlite": (
         "id INTEGER PRIMARY KEY, category VARCHAR(16), region INTEGER, price NUMERIC(12, 2), "
         "qty INTEGER, weight FLOAT, active BOOLEAN, sold_at DATETIME, sold_on DATE, "
-        "stamp DATETIME"
+        "stamp DATETIME, store_id INTEGER"
     ),
     "postgresql": (
         "id integer PRIMARY KEY, category varchar(16), region integer, price numeric(12, 2), "
         "qty integer, weight float8, active boolean, sold_at timestamp, sold_on date, "
-        "stamp timestamp"
+        "stamp timestamp, store_id integer"
     ),
     "mariadb": (
         "id INT PRIMARY KEY, category VARCHAR(16), region INT, price DECIMAL(12, 2), "
         "qty INT, weight DOUBLE, active BOOLEAN, sold_at DATETIME, sold_on DATE, "
-        "stamp DATETIME"
+        "stamp DATETIME, store_id INT"
     ),
+}
+STORE_DDL = {
+    "sqlite": "id INTEGER PRIMARY KEY, city VARCHAR(16), opened DATETIME",
+    "postgresql": "id integer PRIMARY KEY, city varchar(16), opened timestamp",
+    "mariadb": "id INT PRIMARY KEY, city VARCHAR(16), opened DATETIME",
 }
 # Around the turn of a year, where every bucket has an edge (2026-01-01 is a Thursday: the
 # days before it belong to 2026-W01, 2025-12-29 included).
@@ -65,8 +84,6 @@ EDGES = [
     dt.datetime(2026, 3, 31, 23, 59, 59),
     dt.datetime(2026, 4, 1, 0, 0, 0),
 ]
-
-Row = dict[str, Any]
 
 
 def random_rows(rng: random.Random, count: int) -> list[Row]:
@@ -93,21 +110,53 @@ def random_rows(rng: random.Random, count: int) -> list[Row]:
                 "sold_at": maybe(moment),
                 "sold_on": maybe(moment.date()),
                 "stamp": maybe(moment),
+                "store_id": maybe(rng.randrange(1, 7)),
             }
         )
+        store = next((st for st in STORES if st["id"] == rows[-1]["store_id"]), None)
+        for name in RELATED:
+            rows[-1][name] = None if store is None else store[name.split(".")[1]]
     return rows
 
 
 async def create_sales(gateway: Gateway, backend: str, rows: Sequence[Row]) -> None:
     """The ``sale`` table with ``rows``, registered as ``sales`` (``stamp`` a string field
-    over a timestamp column, as Spryker files declare timestamps)."""
+    over a timestamp column, as Spryker files declare timestamps), and ``store`` as
+    ``stores``: each sale belongs to its store (``store``), a store has its sales."""
+    own = [{k: v for k, v in r.items() if k in FIELDS} for r in rows]
+    tables: list[tuple[str, str, list[Row]]] = [
+        (TABLE, DDL[backend], own),
+        ("store", STORE_DDL[backend], STORES),
+    ]
     async with gateway.engine.begin() as connection:
-        await connection.exec_driver_sql(f"CREATE TABLE {TABLE} ({DDL[backend]})")
-        table = await connection.run_sync(
-            lambda sync: sa.Table(TABLE, sa.MetaData(), autoload_with=sync)
-        )
-        await connection.execute(table.insert(), list(rows))
-    await gateway.registry.apply(parse_entries([plain_entry(TABLE, ALIAS, "id", FIELDS)]))
+        for name, ddl, records in tables:
+            await connection.exec_driver_sql(f"CREATE TABLE {name} ({ddl})")
+            table = await connection.run_sync(_reflected, name)
+            await connection.execute(table.insert(), records)
+    mapping = [{"childFieldName": "store_id", "parentFieldName": "id"}]
+    sales = plain_entry(TABLE, ALIAS, "id", FIELDS)
+    sales["parentRelations"] = [
+        {
+            "name": "store",
+            "isEditable": False,
+            "parentDynamicEntityConfiguration": {"tableAlias": "stores"},
+            "relationFieldMappings": mapping,
+        }
+    ]
+    stores = plain_entry("store", "stores", "id", STORE_FIELDS)
+    stores["childRelations"] = [
+        {
+            "name": "sales",
+            "isEditable": False,
+            "childDynamicEntityConfiguration": {"tableAlias": ALIAS},
+            "relationFieldMappings": mapping,
+        }
+    ]
+    await gateway.registry.apply(parse_entries([sales, stores]))
+
+
+def _reflected(connection: sa.Connection, name: str) -> sa.Table:
+    return sa.Table(name, sa.MetaData(), autoload_with=connection)
 
 
 # -- the computation in Python ---------------------------------------------------------------
@@ -156,10 +205,10 @@ def measure_value(rows: Sequence[Row], function: str, field: str | None) -> Any:
         if isinstance(chosen, dt.datetime | dt.date):
             return chosen.isoformat()
         return _cents(chosen) if isinstance(chosen, Decimal) else chosen
-    total = sum(values, Decimal(0)) if FIELDS[field] == "decimal" else sum(values)
+    total = sum(values, Decimal(0)) if TYPES[field] == "decimal" else sum(values)
     if function == "sum":
-        return _cents(total) if FIELDS[field] == "decimal" else total
-    if FIELDS[field] == "decimal":
+        return _cents(total) if TYPES[field] == "decimal" else total
+    if TYPES[field] == "decimal":
         return _cents(total / len(values))
     return float(Decimal(total) / len(values))
 
@@ -279,6 +328,8 @@ GROUP_KEYS = [
     "week(sold_on)",
     "day(stamp)",
     "hour(sold_at)",
+    "store.city",
+    "year(store.opened)",
 ]
 MEASURES: list[tuple[str, str | None]] = [
     ("count", None),
@@ -294,13 +345,15 @@ MEASURES: list[tuple[str, str | None]] = [
     ("max", "sold_on"),
     ("min", "category"),
     ("max", "qty"),
+    ("min", "store.opened"),
+    ("countDistinct", "store.city"),
 ]
 
 
 def random_question(rng: random.Random) -> Question:
     filters: list[tuple[str, str, Any]] = []
     for _ in range(rng.randrange(0, 3)):
-        field = rng.choice(["region", "category", "price", "qty", "active"])
+        field = rng.choice(["region", "category", "price", "qty", "active", "store.city"])
         operator = rng.choice(["eq", "ne", "gt", "lte", "in", "isNull"])
         if field == "active" and operator in ("gt", "lte"):
             operator = "eq"
@@ -311,6 +364,8 @@ def random_question(rng: random.Random) -> Question:
             operand = rng.randrange(1, 5)
         elif field == "category":
             operand = rng.choice(CATEGORIES)
+        elif field == "store.city":
+            operand = rng.choice(["berlin", "paris", "rome"])
         elif field == "price":
             operand = Decimal(rng.randrange(0, 100_000)) / 100
         elif field == "qty":

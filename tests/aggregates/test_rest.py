@@ -192,6 +192,11 @@ async def test_one_statement_per_aggregate_request(
         ("aggregate[count]=*&groupBy[]=id", 400, "DX153"),
         ("aggregate[count]=*&groupBy[]=id&page[limit]=5000", 400, "DX103"),
         ("aggregate[count]=*&filter[sales.nope]=1", 400, "1315"),
+        ("aggregate[count]=*&filter[sales.store.nope]=1", 400, "1315"),
+        ("aggregate[count]=*&groupBy[]=store.nope", 400, "DX150"),
+        ("aggregate[count]=*&groupBy[]=nope.city", 400, "DX150"),
+        ("aggregate[count]=*&groupBy[]=store.store.store.store.city", 400, "DX151"),
+        ("aggregate[sum]=store.city", 400, "DX152"),
     ],
 )
 async def test_refusals(
@@ -230,3 +235,24 @@ async def test_aggregates_need_the_read_grant(
         assert refused.json()[0]["code"] == "DX122"
         allowed = await limited.get("/dynamic-entity/products?aggregate[count]=*")
         assert allowed.status_code == 200
+    await store.set_role(gateway.engine, "sales-only", ["sales:read"])
+    key = await store.create_api_key(gateway.engine, "sales-only", ["sales-only"])
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": key}
+    ) as sales_only:
+        own = await sales_only.get(f"/dynamic-entity/{ALIAS}?aggregate[count]=*&groupBy[]=region")
+        assert own.status_code == 200
+        related = await sales_only.get(
+            f"/dynamic-entity/{ALIAS}?aggregate[count]=*&groupBy[]=store.city"
+        )
+        assert related.status_code == 403
+        assert "stores" in related.json()[0]["message"]
+
+
+async def test_only_belongs_to_relationships_are_followed(
+    client: httpx.AsyncClient, sales: list[dict[str, Any]]
+) -> None:
+    response = await client.get("/dynamic-entity/stores?aggregate[sum]=sales.qty")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == "DX152"
+    assert "hasMany" in response.json()[0]["message"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from schema_builder.catalog import Entity, Field, output_converter
+from schema_builder.catalog import Catalog, Entity, Field, output_converter
 from schema_builder.errors import (
     AggregateFieldNotFoundError,
     AggregateNotApplicableError,
@@ -31,9 +31,10 @@ from schema_builder.operations.aggregates.buckets import bucket, is_datelike
 from schema_builder.operations.aggregates.measures import (
     Expression,
     MeasureSql,
-    measure_field,
+    measure_sql,
     plain,
 )
+from schema_builder.operations.aggregates.paths import Paths
 from schema_builder.operations.aggregates.plan import (
     AggregatePlan,
     GroupKey,
@@ -41,6 +42,7 @@ from schema_builder.operations.aggregates.plan import (
     Measure,
 )
 from schema_builder.operations.filters import OPERATORS, compile_conditions
+from schema_builder.operations.ir import Include
 from schema_builder.operations.null_order import NullsOrdered
 from schema_builder.operations.values import DECIMAL_PATTERN, filter_value
 
@@ -64,23 +66,23 @@ class KeySql:
         return plain(output_converter(self.field.type)(raw))
 
 
-def key_sql(entity: Entity, key: GroupKey, dialect: str) -> KeySql:
+def key_sql(paths: Paths, key: GroupKey, dialect: str) -> KeySql:
     """A group key's expression; refuses an unknown field (DX150), a json field and a
     bucket of a field that holds no dates (DX152)."""
-    field = entity.field_for_filter(key.field)
-    if field is None:
-        raise AggregateFieldNotFoundError(key.field, entity.alias)
+    found = paths.resolve(key.field)
+    if found is None:
+        raise AggregateFieldNotFoundError(key.field, paths.entity.alias)
+    field, column = found
     if field.type == "json":
         raise AggregateNotApplicableError(f"The json field `{field.name}` cannot be a group key.")
-    column: Expression = field.column
     if key.bucket is None:
         return KeySql(key, field, column)
-    if field.type not in ("date", "datetime") and not is_datelike(field.column.type):
+    if field.type not in ("date", "datetime") and not is_datelike(column.type):
         raise AggregateNotApplicableError(
             f"`{key.bucket}` needs a date or a timestamp; `{field.name}` is {field.type} "
             "over a column that holds no dates."
         )
-    return KeySql(key, field, bucket(dialect, field.column, key.bucket))
+    return KeySql(key, field, bucket(dialect, column, key.bucket))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class CompiledAggregate:
 
     entity: Entity
     plan: AggregatePlan
+    reads: tuple[Include, ...]  # the relationships followed
     statement: sa.Select[Any]
     keys: tuple[KeySql, ...]
     measures: tuple[MeasureSql, ...]
@@ -110,22 +113,24 @@ class CompiledAggregate:
         return out
 
 
-def compile_aggregate(entity: Entity, plan: AggregatePlan, dialect: str) -> CompiledAggregate:
+def compile_aggregate(
+    catalog: Catalog, entity: Entity, plan: AggregatePlan, dialect: str
+) -> CompiledAggregate:
     """``plan`` over ``entity`` as one statement for ``dialect`` (a dialect's name); refuses
     what cannot be answered (DX150 to DX152, filter errors) before any SQL runs."""
     if not plan.measures:
         raise InvalidAggregateError("Ask for at least one aggregate, e.g. aggregate[count]=*.")
-    measures = tuple(
-        MeasureSql(measure, measure_field(entity, measure), dialect) for measure in plan.measures
-    )
-    keys = tuple(key_sql(entity, key, dialect) for key in plan.groups)
-    where = compile_conditions(entity, plan.conditions)
+    paths = Paths(catalog, entity)
+    measures = tuple(measure_sql(paths, measure, dialect) for measure in plan.measures)
+    keys = tuple(key_sql(paths, key, dialect) for key in plan.groups)
+    where = compile_conditions(entity, plan.conditions, paths.resolve)
     by_measure = {m.measure: m for m in measures}
-    having = [_having(entity, condition, by_measure, dialect) for condition in plan.having]
-    order = _order(entity, plan, keys, by_measure, dialect)
+    having = [_having(paths, condition, by_measure, dialect) for condition in plan.having]
+    order = _order(paths, plan, keys, by_measure, dialect)
     selected = [column for measure in measures for column in measure.selected()]
     key_columns = [k.expression for k in keys]
-    groups = sa.select(*key_columns, *selected).select_from(entity.table).where(*where)
+    source = paths.source()
+    groups = sa.select(*key_columns, *selected).select_from(source).where(*where)
     if keys:
         groups = groups.group_by(*key_columns)
     if having:
@@ -140,12 +145,12 @@ def compile_aggregate(entity: Entity, plan: AggregatePlan, dialect: str) -> Comp
         groups = groups.offset(plan.offset or None).limit(plan.limit)
     statement: sa.Select[Any] = groups
     if plan.totals and keys:
-        statement = _with_totals(entity, keys, measures, where, groups, order)
-    return CompiledAggregate(entity, plan, statement, keys, measures, fetch_limit)
+        statement = _with_totals(source, keys, measures, where, groups, order)
+    return CompiledAggregate(entity, plan, paths.reads(), statement, keys, measures, fetch_limit)
 
 
 def _with_totals(
-    entity: Entity,
+    source: sa.FromClause,
     keys: tuple[KeySql, ...],
     measures: tuple[MeasureSql, ...],
     where: list[sa.ColumnElement[bool]],
@@ -166,7 +171,7 @@ def _with_totals(
             *nulls,
             *measure_labels,
         )
-        .select_from(entity.table)
+        .select_from(source)
         .where(*where)
     )
     numbered = groups.add_columns(sa.func.row_number().over(order_by=order).label("n"))
@@ -184,7 +189,7 @@ def _with_totals(
 
 
 def _order(
-    entity: Entity,
+    paths: Paths,
     plan: AggregatePlan,
     keys: tuple[KeySql, ...],
     by_measure: dict[Measure, MeasureSql],
@@ -205,7 +210,7 @@ def _order(
         else:
             measure = by_measure.get(target)
             if measure is None:
-                measure = MeasureSql(target, measure_field(entity, target), dialect)
+                measure = measure_sql(paths, target, dialect)
             expression = measure.compared()
         order.append(NullsOrdered(expression, sort.descending))
     order.extend(NullsOrdered(k.expression, False) for k in keys)
@@ -213,14 +218,15 @@ def _order(
 
 
 def _having(
-    entity: Entity,
+    paths: Paths,
     condition: HavingCondition,
     by_measure: dict[Measure, MeasureSql],
     dialect: str,
 ) -> sa.ColumnElement[bool]:
+    entity = paths.entity
     measure = by_measure.get(condition.measure)
     if measure is None:
-        measure = MeasureSql(condition.measure, measure_field(entity, condition.measure), dialect)
+        measure = measure_sql(paths, condition.measure, dialect)
     operator = condition.operator
     build = OPERATORS.get(operator)
     if build is None or operator not in _HAVING_OPERATORS:

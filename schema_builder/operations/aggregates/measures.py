@@ -27,8 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from schema_builder.catalog import Entity, Field, output_converter
+from schema_builder.catalog import Field, output_converter
 from schema_builder.errors import AggregateFieldNotFoundError, AggregateNotApplicableError
+from schema_builder.operations.aggregates.paths import Paths
 from schema_builder.operations.aggregates.plan import Measure
 from schema_builder.operations.aggregates.sqlite_sum import DECIMAL_SUM, scale_argument
 
@@ -41,16 +42,17 @@ _PRECISION = 80
 AVERAGE_PLACES = 6
 
 
-def measure_field(entity: Entity, measure: Measure) -> Field | None:
-    """The field a measure reads (None for ``count`` of rows); refuses an unknown field
-    (DX150) and a function that does not apply to its type (DX152)."""
+def measure_sql(paths: Paths, measure: Measure, dialect: str) -> MeasureSql:
+    """A measure on ``dialect``; refuses an unknown field (DX150) and a function that does
+    not apply to its type (DX152)."""
     if measure.field is None:
         if measure.function != "count":
             raise AggregateNotApplicableError(f"`{measure.function}` needs a field.")
-        return None
-    field = entity.field_for_filter(measure.field)
-    if field is None:
-        raise AggregateFieldNotFoundError(measure.field, entity.alias)
+        return MeasureSql(measure, None, None, dialect)
+    found = paths.resolve(measure.field)
+    if found is None:
+        raise AggregateFieldNotFoundError(measure.field, paths.entity.alias)
+    field, column = found
     kind = field.type
     function = measure.function
     if function in ("sum", "avg") and kind not in NUMERIC_TYPES:
@@ -66,7 +68,7 @@ def measure_field(entity: Entity, measure: Measure) -> Field | None:
         raise AggregateNotApplicableError(
             f"`countDistinct` does not apply to the json field `{field.name}`."
         )
-    return field
+    return MeasureSql(measure, field, column, dialect)
 
 
 def plain(value: Any) -> Any:
@@ -99,13 +101,14 @@ class MeasureSql:
 
     measure: Measure
     field: Field | None
+    column: Expression | None  # the field's column, in its table or a joined one
     dialect: str
 
     # -- the statement ---------------------------------------------------------------------
 
     def _column(self) -> Expression:
-        assert self.field is not None
-        return self.field.column
+        assert self.column is not None
+        return self.column
 
     def _sqlite_decimal(self) -> bool:
         field = self.field

@@ -7,7 +7,7 @@ catalog and the plan, with the error that refuses it, so that a repeated request
 the caller's permissions and executes. What an aggregate read does, in this order:
 
 1. the entity (007 without it);
-2. the caller's ``read`` grant on it (403);
+2. the caller's ``read`` grant on it and on each entity reached through a relationship (403);
 3. the plan compiled (fields, functions, buckets, filter and ``having`` values checked);
 4. one statement; more groups than the answer may hold, asked without a page: DX153.
 """
@@ -72,7 +72,7 @@ class Aggregator:
         if entity is None:
             return _Entry(None, None, None)
         try:
-            compiled = compile_aggregate(entity, plan, self.engine.dialect.name)
+            compiled = compile_aggregate(catalog, entity, plan, self.engine.dialect.name)
         except DexgateError as exc:
             return _Entry(entity, None, exc)
         except RecursionError:
@@ -88,7 +88,8 @@ class Aggregator:
         if entry.entity is None:
             catalog.entity(plan.alias)  # raises 007
         assert entry.entity is not None
-        require_read(access, catalog, entry.entity, ())
+        reads = entry.compiled.reads if entry.compiled is not None else ()
+        require_read(access, catalog, entry.entity, reads)
         if entry.error is not None:
             raise entry.error
         compiled = entry.compiled
