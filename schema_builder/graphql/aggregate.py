@@ -159,7 +159,8 @@ def _joined(first: str, second: str) -> str:
 class GroupKeys:
     """An entity's group keys: each GraphQL key field name with its GroupKey and type: its
     fields, their date buckets, and the fields (and buckets) of the entities its belongsTo
-    relationships lead to (``product`` + ``category_id``: ``product_category_id``)."""
+    relationships lead to (``product`` + ``category_id``: ``product_category_id`` when the
+    entity's names are in snake case, ``product`` + ``fkCategory``: ``productFkCategory``)."""
 
     def __init__(
         self,
@@ -169,6 +170,8 @@ class GroupKeys:
     ) -> None:
         self.keys: dict[str, tuple[GroupKey, GraphQLScalarType]] = {}
         self._taken = {field.name for field in entity.fields}
+        # The configuration's style: snake case when one of its names is.
+        self._snake = any("_" in name for name in self._taken)
         self._add(entity, scalars(entity), "", "")
         for relation in entity.relations.values():
             if not relation.many:
@@ -182,7 +185,9 @@ class GroupKeys:
         for field, scalar in zip(entity.fields, scalars, strict=True):
             if field.type == "json":
                 continue
-            name = _joined(prefix, field.name) if prefix else field.name
+            name = field.name
+            if prefix:
+                name = f"{prefix}_{name}" if self._snake else _joined(prefix, name)
             if name in self.keys or (prefix and name in self._taken):
                 continue  # a name a field already has
             self.keys[name] = (GroupKey(path + field.name), scalar)

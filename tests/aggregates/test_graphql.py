@@ -42,12 +42,12 @@ def _joined(first: str, second: str) -> str:
 
 def key_field(key: str) -> str:
     """The GroupKey field of an oracle key: ``month(sold_at)`` is ``sold_at_month``,
-    ``day(stamp)`` ``stampDay``, ``year(store.opened)`` ``storeOpenedYear``."""
+    ``day(stamp)`` ``stampDay``, ``year(store.opened)`` ``store_opened_year``."""
     bucket = None
     if "(" in key:
         bucket, key = key[:-1].split("(")
     relation, _dot, field = key.rpartition(".")
-    name = _joined(relation, field) if relation else field
+    name = f"{relation}_{field}" if relation else field  # the sales' names are snake case
     return _joined(name, bucket) if bucket else name
 
 
