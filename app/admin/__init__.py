@@ -15,7 +15,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.admin import api_keys, audit, clients, entities, entity_edit, login, roles, users
+from app.admin import (
+    api_keys,
+    audit,
+    clients,
+    entities,
+    entity_edit,
+    explore,
+    login,
+    roles,
+    users,
+)
 from app.admin.endpoints import not_found, safely
 from app.admin.templating import see_other
 
@@ -33,6 +43,7 @@ routes: list[BaseRoute] = [
     *login.routes,
     *entity_edit.routes,
     *entities.routes,
+    *explore.routes,
     *api_keys.routes,
     *clients.routes,
     *users.routes,
