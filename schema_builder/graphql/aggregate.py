@@ -36,9 +36,11 @@ the top and under ``groups``) and calls the application's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLArgument,
     GraphQLBoolean,
     GraphQLEnumType,
@@ -64,6 +66,7 @@ from schema_builder.graphql.errors import to_graphql_error
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
 from schema_builder.graphql.selection import (
+    ENTITY_QUERY,
     GraphQLContext,
     Selection,
     filter_from_input,
@@ -82,6 +85,8 @@ from schema_builder.operations.aggregates.plan import (
     Measure,
 )
 
+# The aggregate field's extension holding its entity's alias and group keys.
+AGGREGATE_KEYS = "dexgate_aggregate"
 _COUNT_TYPE = GraphQLNonNull(GraphQLInt)
 _COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
 _OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
@@ -271,7 +276,11 @@ class AggregateTypes:
         return GraphQLField(
             GraphQLNonNull(aggregate_type),
             args=args,
-            resolve=aggregate_resolver(entity.alias, keys),
+            resolve=_RESOLVE,
+            extensions={
+                ENTITY_QUERY: ("aggregate", entity.alias),
+                AGGREGATE_KEYS: (entity.alias, keys),
+            },
             description=f"Counts, sums, averages, minimums and maximums of `{entity.alias}`, "
             "over the filtered rows and per group.",
         )
@@ -428,42 +437,65 @@ def _values(measures: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
-def aggregate_plan(
-    info: GraphQLResolveInfo, alias: str, args: Mapping[str, Any], context: GraphQLContext
-) -> tuple[AggregatePlan, bool, bool]:
-    """The plan of an aggregate field, and whether it selects the totals and the groups."""
-    selection = Selection(info.schema, info.fragments, info.variable_values)
-    aggregate_type = get_named_type(info.return_type)
+@dataclass(frozen=True, slots=True)
+class PlannedAggregate:
+    """An aggregate field planned: the plan, whether the field selects the whole set's
+    values and the groups, and the field's group keys (to name each group's key)."""
+
+    plan: AggregatePlan
+    with_totals: bool
+    with_groups: bool
+    keys: GroupKeys
+
+    async def answer(self, context: GraphQLContext) -> dict[str, Any]:
+        """The field's value as graphql-core's resolvers give it: each field under its
+        name. Raises :class:`DexgateError`."""
+        if context.aggregates is None:
+            raise InvalidAggregateError("Aggregates are not served here.")
+        answer = await context.aggregates.aggregate(context.catalog, self.plan, context.access)
+        return _answer(answer, self.keys, self.with_totals, self.with_groups)
+
+
+def plan_aggregate(
+    selection: Selection,
+    field: GraphQLField,
+    nodes: Sequence[FieldNode],
+    args: Mapping[str, Any],
+    context: GraphQLContext,
+) -> PlannedAggregate:
+    """The plan of an aggregate field (``field``, selected by ``nodes``, with ``args``)."""
+    alias, keys = field.extensions[AGGREGATE_KEYS]
+    aggregate_type = get_named_type(field.type)
     assert isinstance(aggregate_type, GraphQLObjectType)
-    totals = _measures_selected(selection, aggregate_type, info.field_nodes)
+    totals = _measures_selected(selection, aggregate_type, nodes)
     grouped: list[Measure] = []
     groups_selected = False
-    for sub in selection.selected(aggregate_type, info.field_nodes).values():
+    for sub in selection.selected(aggregate_type, nodes).values():
         if sub[0].name.value == "groups":
             groups_selected = True
             group_type = get_named_type(aggregate_type.fields["groups"].type)
             assert isinstance(group_type, GraphQLObjectType)
             grouped.extend(_measures_selected(selection, group_type, sub))
     measures = tuple(dict.fromkeys([*totals, *grouped])) or (Measure("count"),)
-    keys = tuple(dict.fromkeys(args.get("groupBy") or ()))
+    group_keys = tuple(dict.fromkeys(args.get("groupBy") or ()))
     offset, page = page_bounds(context, args.get("limit"), args.get("offset"))
     # Without a limit: every group, up to the maximum page size (else DX153).
     limit: int | None = None if args.get("limit") is None else page
-    if not (groups_selected and keys):
+    if not (groups_selected and group_keys):
         offset, limit = 0, None  # one row: the whole set
     plan = AggregatePlan(
         alias,
         measures,
-        keys if groups_selected else (),
+        group_keys if groups_selected else (),
         conditions=filter_from_input(args.get("filter")),
         having=_having(args.get("having")),
         sort=tuple(_sort_key(item) for item in args.get("sort") or ()),
         offset=offset,
         limit=limit,
         max_groups=context.max_page_size,
-        totals=bool(totals) and groups_selected and bool(keys),
+        totals=bool(totals) and groups_selected and bool(group_keys),
     )
-    return plan, bool(totals), groups_selected
+    return PlannedAggregate(plan, bool(totals), groups_selected, keys)
 
 
 def _answer(
@@ -488,16 +520,59 @@ def _keyed(values: Mapping[str, Any], keys: GroupKeys) -> dict[GroupKey, Any]:
     return {by_name[name]: value for name, value in values.items()}
 
 
-def aggregate_resolver(alias: str, keys: GroupKeys) -> Callable[..., Any]:
+def aggregate_resolver() -> Callable[..., Any]:
     async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         context: GraphQLContext = info.context
+        selection = Selection(info.schema, info.fragments, info.variable_values)
+        field = info.parent_type.fields[info.field_name]
         try:
-            if context.aggregates is None:
-                raise InvalidAggregateError("Aggregates are not served here.")
-            plan, with_totals, with_groups = aggregate_plan(info, alias, args, context)
-            answer = await context.aggregates.aggregate(context.catalog, plan, context.access)
+            planned = plan_aggregate(selection, field, info.field_nodes, args, context)
+            return await planned.answer(context)
         except DexgateError as exc:
             raise to_graphql_error(exc) from exc
-        return _answer(answer, keys, with_totals, with_groups)
 
     return resolve
+
+
+_RESOLVE = aggregate_resolver()
+
+
+# -- the answer as text, for the plan executor ----------------------------------------------------
+
+# Each selected field: its response key, its name (``__typename`` as the type's name after a
+# colon), and what is selected under it.
+Projection = tuple[tuple[str, str, "Projection | None"], ...]
+TYPENAME = "__typename:"
+
+
+def projection(
+    selection: Selection, object_type: GraphQLObjectType, nodes: Sequence[FieldNode]
+) -> Projection:
+    """What ``nodes`` select of ``object_type``, under their response keys."""
+    out: list[tuple[str, str, Projection | None]] = []
+    for key, sub in selection.selected(object_type, nodes).items():
+        name = sub[0].name.value
+        if name == "__typename":
+            out.append((key, TYPENAME + object_type.name, None))
+            continue
+        inner = get_named_type(object_type.fields[name].type)
+        nested = projection(selection, inner, sub) if isinstance(inner, GraphQLObjectType) else None
+        out.append((key, name, nested))
+    return tuple(out)
+
+
+def project(value: Any, shape: Projection) -> Any:
+    """A value graphql-core's resolvers would give, as graphql-core writes it for ``shape``:
+    the selected fields under their response keys, in selection order."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [project(item, shape) for item in value]
+    out: dict[str, Any] = {}
+    for key, name, nested in shape:
+        if name.startswith(TYPENAME):
+            out[key] = name[len(TYPENAME) :]
+        else:
+            item = value.get(name)
+            out[key] = item if nested is None else project(item, nested)
+    return out

@@ -1,7 +1,7 @@
 """Queries that only read entities, answered from their plans without graphql-core's executor.
 
 Whether an operation is answered here is decided once per document and operation, when it is
-first planned: a query whose root fields are all entity list and by-id fields (or
+first planned: a query whose root fields are all entity list, by-id and aggregate fields (or
 ``__typename``) is; a mutation, introspection, or any other root field goes to graphql-core
 (:mod:`schema_builder.graphql.resolvers`, which plans its reads with the same walk). Nothing is
 ever tried here and then again there.
@@ -47,6 +47,13 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema_builder.errors import DexgateError, EntityNotFoundError
+from schema_builder.graphql.aggregate import (
+    PlannedAggregate,
+    Projection,
+    plan_aggregate,
+    project,
+    projection,
+)
 from schema_builder.graphql.errors import field_error, internal_error, locations
 from schema_builder.graphql.selection import (
     GraphQLContext,
@@ -111,6 +118,18 @@ class _GetPart:
 
 
 @dataclass(frozen=True, slots=True)
+class _AggregatePart:
+    key: str
+    nodes: list[FieldNode]
+    non_null: bool
+    planned: PlannedAggregate
+    shape: Projection
+
+    async def text(self, context: GraphQLContext, _variables: Mapping[str, Any]) -> str:
+        return dumps(project(await self.planned.answer(context), self.shape))
+
+
+@dataclass(frozen=True, slots=True)
 class _ConstantPart:
     key: str
     json: str
@@ -129,7 +148,7 @@ class _RefusedPart:
     error: DexgateError
 
 
-_Part = _ListPart | _GetPart | _ConstantPart | _RefusedPart
+_Part = _ListPart | _GetPart | _AggregatePart | _ConstantPart | _RefusedPart
 
 
 def _identifier_variable(node: FieldNode) -> str | None:
@@ -334,8 +353,13 @@ def _plan(
             continue
         non_null = isinstance(read.type, GraphQLNonNull)
         try:
-            args = get_argument_values(query_type.fields[nodes[0].name.value], nodes[0], coerced)
-            if read.kind == "list":
+            field = query_type.fields[nodes[0].name.value]
+            args = get_argument_values(field, nodes[0], coerced)
+            if read.kind == "aggregate":
+                planned = plan_aggregate(selection, field, nodes, args, context)
+                shape = projection(selection, target, nodes)
+                parts.append(_AggregatePart(key, nodes, non_null, planned, shape))
+            elif read.kind == "list":
                 plan, outputs = walk.list_plan(read.alias, target, nodes, args)
                 parts.append(_ListPart(key, nodes, non_null, plan, outputs))
             else:

@@ -28,6 +28,13 @@ QUERIES = [
     "{ productStocks(limit: 3, filter: {not: {quantity: {lt: 100}}})"
     " { items { product { sku category { name } } } } }",
     "{ products(limit: 2) { items { ... on Product { id_product } sku } } }",
+    "{ productsAggregate(groupBy: [CATEGORY_ID, CATEGORY_NAME], limit: 4,"
+    " sort: [{aggregate: SUM, field: PRICE, descending: true}]) { __typename total: count"
+    " sum { price } groups { __typename key { c: category_id category_name __typename }"
+    " count avg { price } max { sku } sum { price __typename } } } }",
+    "query A($n: Int) { productStocksAggregate(groupBy: [WAREHOUSE], limit: $n,"
+    " having: {count: {gt: 1}}) { groups { key { warehouse } countDistinct { product_id } } }"
+    " n: productsAggregate { count min { price } } }",
 ]
 
 
