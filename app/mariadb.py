@@ -133,7 +133,10 @@ class ReadConnection:
         self._connection = connection
 
     def is_closed(self) -> bool:
-        return not self._connection.connected
+        """Closed here, or by the server (a restart): asyncmy notices the end of the stream as
+        soon as it arrives, before a statement is sent on it."""
+        connection = self._connection
+        return not connection.connected or bool(getattr(connection, "_stream_broken", False))
 
     def is_in_transaction(self) -> bool:
         return bool(self._connection.get_transaction_status())
