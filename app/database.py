@@ -210,8 +210,10 @@ _DIALECT_ONLY = (
 def create_read_pool(engine: AsyncEngine, settings: Settings) -> Statements | None:
     """The driver's own connections to ``engine``'s database, for the reads whose JSON the
     database writes (see schema_builder.operations.reads.reader): asyncpg's on PostgreSQL
-    (reads.pool), sqlite3's on a SQLite file (reads.sqlite_pool); None otherwise (an in-memory
-    SQLite database, which each connection would see empty).
+    (reads.pool), asyncmy's on MariaDB and MySQL (the same pool; the connections and their
+    session are :func:`app.mariadb.read_connect`'s), sqlite3's on a SQLite file
+    (reads.sqlite_pool); None otherwise (an in-memory SQLite database, which each connection
+    would see empty).
 
     On PostgreSQL:
 
@@ -224,6 +226,11 @@ def create_read_pool(engine: AsyncEngine, settings: Settings) -> Statements | No
     """
     if engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite":
         return _sqlite_read_pool(engine, settings)
+    if engine.dialect.name in MYSQL_BACKENDS and engine.dialect.driver == "asyncmy":
+        opener = mariadb.read_connect(
+            engine, settings.database_connect_timeout, settings.request_timeout
+        )
+        return ReadPool(opener, settings.database_pool_size)
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
         return None
     _args, options = engine.dialect.create_connect_args(engine.url)

@@ -8,6 +8,8 @@ database as ``spryker-products``, ``spryker-categories`` and ``spryker-stocks`` 
 ``configurations.py``). One more small table, ``bench_probe``, registered as ``probes``, is what
 the configuration-change scenario edits, so that no measured entity changes.
 
+:func:`build_mariadb` creates the same database on a MariaDB server (``mariadb_data.py``: the
+same rows, copied from the PostgreSQL one) and registers both configurations there.
 :func:`build_sqlite` makes a SQLite file with the same rows (``sqlite_data.py``), keeps an
 untouched copy of it for datasette, and registers ``entities.json`` in the other one.
 """
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import sqlite_data
+from bench import mariadb_data, sqlite_data
 from bench.configurations import CONFIGURATIONS, DEXGATE, SPRYKER_SEED
+from bench.mariadb import MariaDB
 from bench.postgres import Postgres
 from bench.process import BenchError, dexgate_executable, environ_without, run
 
@@ -115,6 +118,26 @@ def build_sqlite(postgres: Postgres, database: str, work: Path) -> SqliteDataset
     entries = json.loads(DEXGATE.entities.read_text())
     api_key = register(environ, entries, directory / "entities.json")
     return SqliteDataset(database=str(path), environ=environ, api_key=api_key, peer_copy=peer_copy)
+
+
+def build_mariadb(postgres: Postgres, mariadb: MariaDB, database: str, work: Path) -> Dataset:
+    """``database`` on the MariaDB server with the PostgreSQL database's rows (and their
+    Spryker-style copies, and the probe), both configurations registered, a role and a key."""
+    directory = work / "mariadb"
+    script = mariadb_data.load_script(postgres, database, directory)
+    mariadb.create_database(database)
+    mariadb.sql_file(script, database)
+    for prefix in ("", "spy_"):
+        found = mariadb_data.counts(mariadb, database, prefix)
+        if found != EXPECTED_ROWS:
+            raise BenchError(f"MariaDB's {prefix}* tables hold {found}, expected {EXPECTED_ROWS}")
+    environ = environ_without("DEXGATE_", DEXGATE_DATABASE_URL=mariadb.dexgate_url(database))
+    entries: list[dict[str, Any]] = []
+    for configuration in CONFIGURATIONS:
+        entries.extend(json.loads(configuration.entities.read_text()))
+    entries.append(probe_entry(with_note=False))
+    api_key = register(environ, entries, directory / "entities.json")
+    return Dataset(database=database, environ=environ, api_key=api_key)
 
 
 def register(environ: dict[str, str], entries: list[dict[str, Any]], entities_file: Path) -> str:

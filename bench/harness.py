@@ -7,6 +7,9 @@
    runs;
 3. for each worker count: serve, then A, B, C over REST and GraphQL with wrk for both
    configurations, D (writes) and the configuration change of E;
+3b. MariaDB: the same rows in a database of its own there, both configurations registered;
+   capture dexgate's statements, replay them with a driver loop (the raw rate), serve (one
+   worker), A, B, C for both configurations, D, E's configuration change, a CSV import;
 4. SQLite: capture dexgate's statements, serve the SQLite file, A, B, C over REST and GraphQL,
    reads by id alone and with 20 % single-row updates, D (writes); then datasette and
    datasette-graphql on a copy of the same file, when installed;
@@ -32,14 +35,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 from bench import (
     chart,
     config_change,
+    cpu,
+    csv_import,
     dataset,
+    mariadb_raw,
     peers,
     raw,
     replay,
@@ -51,6 +57,7 @@ from bench import (
     write,
 )
 from bench.configurations import DEXGATE
+from bench.mariadb import MariaDB
 from bench.options import ROOT, Options, parse
 from bench.postgres import Postgres
 from bench.process import BenchError, require
@@ -66,13 +73,21 @@ from bench.results import (
     SchemaBuildResult,
     StatementCount,
 )
-from bench.server import free_port, last_error, running, serve_command, uvicorn_command
+from bench.server import (
+    free_port,
+    last_error,
+    running,
+    running_server,
+    serve_command,
+    uvicorn_command,
+)
 from bench.targets import evaluate
 
 _STARTED = time.monotonic()
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
-DATABASE_LABELS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite"}
+MARIADB = "mariadb"
+DATABASE_LABELS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite", MARIADB: "MariaDB"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +133,8 @@ def execute(options: Options) -> Report:
                 _raw(options, postgres, captured, work, outcome)
             for workers in options.workers:
                 outcome.dexgate.append(_dexgate(options, postgres, built, workers, work, outcome))
+            if options.runs("mariadb"):
+                _mariadb(options, postgres, work, outcome)
             if sqlite is not None:
                 _sqlite(options, sqlite, work, outcome)
         finally:
@@ -227,7 +244,7 @@ def _capture(
     progress(f"capturing the SQL dexgate sends on {DATABASE_LABELS[database]} for each scenario")
     capture_file = work / f"statements-{database}.jsonl"
     log_config = work / f"log-config-{database}.json"
-    log_config.write_text(json.dumps(sql_capture.log_config(capture_file)))
+    log_config.write_text(json.dumps(sql_capture.log_config(capture_file, database)))
     port = free_port()
     # The logging configuration names bench.sql_capture's handler: importable from the root.
     environ = {**built.environ, "PYTHONPATH": str(ROOT)}
@@ -258,9 +275,12 @@ def _dexgate(
     label = report.workers(workers)
     progress(f"serving with {label} on port {port}")
     log = work / f"serve-{workers}.log"
+    command = serve_command(port, workers)
     try:
-        with running(serve_command(port, workers), port, built.environ, log, built.api_key) as base:
-            _measure_served(options, built, base, label, pg_scenarios(options), run)
+        with running_server(command, port, built.environ, log, built.api_key) as served:
+            base = served.base_url
+            selected = pg_scenarios(options)
+            _measure_served(options, built, base, label, selected, run, cpu.meter(served.pid))
             _measure_changes(options, postgres, built, base, label, work, run)
     except BenchError as exc:
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
@@ -281,8 +301,9 @@ def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome:
     progress(f"{label}: serving the SQLite file on port {port}")
     log = work / "serve-sqlite.log"
     try:
-        with running(serve_command(port, 1), port, built.environ, log, built.api_key) as base:
-            _measure_served(options, built, base, label, selected, run)
+        with running_server(serve_command(port, 1), port, built.environ, log, built.api_key) as on:
+            base = on.base_url
+            _measure_served(options, built, base, label, selected, run, cpu.meter(on.pid))
             _measure_sqlite_writes(options, built, base, label, run)
     except BenchError as exc:
         outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
@@ -293,6 +314,110 @@ def _sqlite(options: Options, built: dataset.SqliteDataset, work: Path, outcome:
     outcome.sqlite = run
     if options.runs("peers"):
         _datasette(options, built, work, outcome)
+
+
+def _mariadb(options: Options, postgres: Postgres, work: Path, outcome: Report) -> None:
+    """The same data on MariaDB: statements, a driver loop's replay of them, then dexgate at one
+    worker: A, B, C for both configurations, D, E's configuration change and a CSV import."""
+    server = MariaDB.from_url(options.mariadb)
+    label = f"MariaDB, {report.workers(1)}"
+    try:
+        outcome.machine = dataclasses.replace(outcome.machine, mariadb=server.server_version())
+        progress("MariaDB: copying the rows into a database there and registering it")
+        built = dataset.build_mariadb(postgres, server, options.database, work)
+    except BenchError as exc:
+        outcome.notes.append(f"dexgate, MariaDB: the database could not be built: {exc}")
+        server_drop(options, server)
+        return
+    try:
+        selected = pg_scenarios(options)
+        captured = _capture(options, built, work, outcome, MARIADB, selected)
+        if options.runs("raw"):
+            _mariadb_raw(options, built.environ["DEXGATE_DATABASE_URL"], captured, outcome)
+        run = DexgateRun(workers=1)
+        port = free_port()
+        progress(f"{label}: serving on port {port}")
+        log = work / "serve-mariadb.log"
+        try:
+            with running_server(
+                serve_command(port, 1), port, built.environ, log, built.api_key
+            ) as on:
+                base = on.base_url
+                _measure_served(options, built, base, label, selected, run, cpu.meter(on.pid))
+                _measure_mariadb_writes(options, server, built, base, label, work, run)
+        except BenchError as exc:
+            outcome.notes.append(f"dexgate, {label}: the server failed: {exc}")
+        if options.runs("import"):
+            progress(f"{label}: CSV import of {options.import_rows:,} products")
+            run.csv_import = csv_import.measure(built, options.import_rows, work)
+            write.clean_up_mariadb(server, options.database)
+            progress(f"{label}: CSV import: {report.import_cell(run)}")
+        for name, failed in _failures(run):
+            outcome.notes.append(f"dexgate, {label}, {name}: {failed.error}")
+        _note_refusals(run, label, log, outcome)
+        outcome.mariadb = run
+    finally:
+        server_drop(options, server)
+
+
+def server_drop(options: Options, server: MariaDB) -> None:
+    if not options.keep_database:
+        try:
+            server.drop_database(options.database)
+        except BenchError as exc:
+            print(f"bench: MariaDB's {options.database} was not dropped: {exc}", file=sys.stderr)
+
+
+def _mariadb_raw(
+    options: Options,
+    url: str,
+    captured: dict[str, list[sql_capture.Captured]],
+    outcome: Report,
+) -> None:
+    """A driver loop replays the statements dexgate sent for each scenario on MariaDB, as
+    its read pool sends them (``mariadb_raw``)."""
+    replayed: dict[mariadb_raw.Request, PgbenchResult | Failure] = {}
+    for name, statements in captured.items():
+        if not statements:
+            outcome.notes.append(
+                f"no SQL on the dataset's tables was captured on MariaDB for {name}"
+            )
+            continue
+        try:
+            request = mariadb_raw.request(statements)
+        except mariadb_raw.NotReplayableError as exc:
+            failed = Failure(f"not replayed: {exc}")
+            outcome.mariadb_raw.append(RawRun(name, "dexgate", name, len(statements), failed))
+            continue
+        if request not in replayed:
+            progress(f"raw MariaDB: the driver loop, dexgate's SQL for {name}")
+            replayed[request] = mariadb_raw.replay(url, request, options.load)
+        outcome.mariadb_raw.append(
+            RawRun(name, "dexgate", name, len(statements), replayed[request])
+        )
+    for run in outcome.mariadb_raw:
+        if isinstance(run.result, Failure):
+            outcome.notes.append(f"raw MariaDB {run.name}: {run.result.error}")
+
+
+def _measure_mariadb_writes(
+    options: Options,
+    server: MariaDB,
+    built: dataset.Dataset,
+    base: str,
+    label: str,
+    work: Path,
+    run: DexgateRun,
+) -> None:
+    """D and E's configuration change, against the MariaDB server."""
+    if options.runs("write"):
+        progress(f"{label}: D, {options.batches} POSTs of {options.batch_size:,} products")
+        run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
+        write.clean_up_mariadb(server, options.database)
+        progress(f"{label}: D: {report.write_cell(run)}")
+    if options.runs("config"):
+        progress(f"{label}: E, {options.config_changes} configuration changes by the CLI")
+        run.config_change = config_change.measure(built, base, options.config_changes, work)
 
 
 def _datasette(options: Options, built: dataset.SqliteDataset, work: Path, outcome: Report) -> None:
@@ -315,11 +440,13 @@ def _measure_served(
     label: str,
     selected: Sequence[scenarios.Scenario],
     run: DexgateRun,
+    meter: Callable[[], float] | None = None,
 ) -> None:
-    """The scenarios ``selected`` (A, B, C over each API), against one server."""
+    """The scenarios ``selected`` (A, B, C over each API), against one server (``meter``:
+    its CPU seconds so far, for the CPU time per request)."""
     for scenario in selected:
         progress(f"{label}: {scenario.name} ({scenario.title})")
-        result = scenarios.measure(scenario, base, built.api_key, options.load)
+        result = scenarios.measure(scenario, base, built.api_key, options.load, meter)
         run.http[scenario.name] = result
         progress(f"{label}: {scenario.name}: {report.load_cell(result)}")
 
@@ -420,11 +547,17 @@ def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:
         found.append(("E configuration change", run.config_change))
     if isinstance(run.mixed, Failure):  # read_only fails with it, for the same reason
         found.append(("reads with updates", run.mixed))
+    if isinstance(run.csv_import, Failure):
+        found.append(("CSV import", run.csv_import))
     return found
 
 
 def _failed(outcome: Report) -> bool:
-    runs = [*outcome.dexgate, *([outcome.sqlite] if outcome.sqlite else [])]
+    runs = [
+        *outcome.dexgate,
+        *([outcome.sqlite] if outcome.sqlite else []),
+        *([outcome.mariadb] if outcome.mariadb else []),
+    ]
     return (
         any(_failures(run) for run in runs)
         or any(n.startswith("dexgate, ") for n in outcome.notes)

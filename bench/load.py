@@ -7,8 +7,10 @@ Each measurement is preceded by a warm-up run of the same request whose figures 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +43,22 @@ class HttpRequest:
     method: str | None = None
 
 
-def drive(request: HttpRequest, api_key: str | None, settings: LoadSettings) -> LoadResult:
-    """Warm up, then measure ``request`` for ``settings.duration`` seconds."""
+def drive(
+    request: HttpRequest,
+    api_key: str | None,
+    settings: LoadSettings,
+    cpu: Callable[[], float] | None = None,
+) -> LoadResult:
+    """Warm up, then measure ``request`` for ``settings.duration`` seconds; with ``cpu`` (the
+    server's CPU seconds so far, ``bench.cpu``), also the server's CPU time per request."""
     if settings.warmup > 0:
         _wrk(request, api_key, settings, settings.warmup)
-    return parse_wrk_output(_wrk(request, api_key, settings, settings.duration))
+    before = cpu() if cpu is not None else 0.0
+    result = parse_wrk_output(_wrk(request, api_key, settings, settings.duration))
+    if cpu is None or result.requests == 0:
+        return result
+    spent = cpu() - before
+    return dataclasses.replace(result, cpu_us=spent / result.requests * 1e6)
 
 
 def wrk_command(request: HttpRequest, settings: LoadSettings, seconds: float) -> list[str]:

@@ -15,6 +15,8 @@ PARTS = (
     "graphql",
     "spryker",
     "sqlite",
+    "mariadb",
+    "import",
     "mixed",
     "write",
     "schema",
@@ -35,6 +37,8 @@ class Options:
     config_changes: int
     skip: frozenset[str]
     postgres: str
+    mariadb: str
+    import_rows: int
     database: str
     peerbench: Path
     output: Path
@@ -56,6 +60,7 @@ class Options:
             "batch_size": self.batch_size,
             "schema_repeats": self.schema_repeats,
             "config_changes": self.config_changes,
+            "import_rows": self.import_rows,
             "skip": sorted(self.skip),
         }
 
@@ -92,6 +97,16 @@ def parser() -> argparse.ArgumentParser:
         "--postgres",
         default="postgresql://postgres@127.0.0.1:5432",
         help="the PostgreSQL server to create the benchmark database on (libpq URL)",
+    )
+    parser.add_argument(
+        "--mariadb",
+        default="mysql://root@127.0.0.1:3306",
+        help="the MariaDB server to create the benchmark database on as well (mysql:// URL)",
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        help="CSV import on MariaDB: rows in the file (100000; quick 20000)",
     )
     parser.add_argument(
         "--database",
@@ -132,6 +147,10 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         config_changes=2 if quick else 6,
         skip=args.skip,
         postgres=args.postgres,
+        mariadb=args.mariadb,
+        import_rows=args.import_rows
+        if args.import_rows is not None
+        else (20_000 if quick else 100_000),
         database=args.database,
         peerbench=args.peerbench,
         output=args.output,

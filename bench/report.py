@@ -56,6 +56,8 @@ def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
     sections = [
         _header(report),
         _http_table(report),
+        _mariadb_table(report),
+        _mariadb_writes_table(report),
         _sqlite_table(report),
         _sqlite_writes_table(report),
         _statements_table(report),
@@ -77,9 +79,20 @@ def load_cell(result: LoadResult | Failure | None) -> str:
     if result.requests == 0:
         return "no request completed"
     cell = f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
+    if result.cpu_us is not None:
+        cell += f" {result.cpu_us:,.0f} µs CPU"
     if result.non2xx or result.socket_errors:
         cell += f" ⚠ {result.non2xx} non-2xx, {result.socket_errors} socket errors"
     return cell
+
+
+def cpu_ratio_cell(ours: LoadResult | Failure | None, theirs: LoadResult | Failure | None) -> str:
+    """Their CPU time per request over ours (above 1: ours costs less), or a dash."""
+    if not isinstance(ours, LoadResult) or not isinstance(theirs, LoadResult):
+        return NOT_AVAILABLE
+    if not ours.cpu_us or theirs.cpu_us is None:
+        return NOT_AVAILABLE
+    return times(theirs.cpu_us / ours.cpu_us)
 
 
 def ratio_cell(ours: LoadResult | Failure | None, theirs: float | None) -> str:
@@ -101,6 +114,7 @@ def _header(report: Report) -> str:
             "",
             f"- machine: {machine.cpu}, {machine.cores} cores ({load}); {machine.platform}",
             f"- software: Python {machine.python}, PostgreSQL {machine.postgres}, "
+            f"MariaDB {machine.mariadb or 'not measured'}, "
             f"SQLite {machine.sqlite or 'unknown'}, {machine.wrk}; dexgate at {machine.commit}",
             f"- load: wrk {options.get('threads')} threads x {options.get('connections')} "
             f"connections, {options.get('duration')} s after {options.get('warmup')} s of "
@@ -160,6 +174,85 @@ def scenario_label(scenario: Scenario) -> str:
     configuration = scenario.configuration
     prefix = "" if configuration is DEXGATE else f"{configuration.label} "
     return f"{prefix}{API_LABELS[scenario.api]} {scenario.key}: {scenario.title}"
+
+
+def _mariadb_table(report: Report) -> str:
+    run = report.mariadb
+    if run is None:
+        return "## MariaDB\n\nNot measured."
+    header = [
+        "scenario",
+        "dexgate on MariaDB, 1 worker",
+        "dexgate on PostgreSQL, 1 worker",
+        "÷ PostgreSQL",
+        "÷ PostgreSQL (CPU per request)",
+        "its SQL on MariaDB (driver loop)",
+        "÷ its SQL",
+    ]
+    rows = []
+    for scenario in ALL_SCENARIOS:
+        ours = run.http.get(scenario.name)
+        if ours is None:
+            continue
+        postgresql = report.http(scenario.name)
+        sql = report.mariadb_raw_rate(scenario.name)
+        rows.append(
+            [
+                scenario_label(scenario),
+                load_cell(ours),
+                load_cell(postgresql),
+                ratio_cell(ours, postgresql.rps if isinstance(postgresql, LoadResult) else None),
+                cpu_ratio_cell(ours, postgresql),
+                f"{sql.tps:,.0f}" if sql else NOT_AVAILABLE,
+                ratio_cell(ours, sql.tps if sql else None),
+            ]
+        )
+    title = (
+        "## MariaDB: the same data, the same scenarios\n\n"
+        "Requests/s (p50 / p99 latency) and the server's CPU time per request (its processes' "
+        "user + system time over the measured run, from /proc, divided by the requests: the "
+        "figure that moves least with the machine's other load). dexgate on PostgreSQL is the "
+        "same run's (1 worker); \"÷ PostgreSQL (CPU per request)\" is PostgreSQL's CPU per "
+        'request over MariaDB\'s. "its SQL" is the statements dexgate sent on MariaDB for the '
+        "request, sent again by a driver loop as dexgate's read pool sends them (asyncmy, "
+        "prepared) at the same concurrency (requests/s)."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def _mariadb_writes_table(report: Report) -> str:
+    run = report.mariadb
+    if run is None:
+        return ""
+    primary = report.primary
+    rows = [
+        [
+            "D: POST 1,000-row batches",
+            write_cell(run),
+            write_cell(primary) if primary else NOT_AVAILABLE,
+        ],
+        ["CSV import (`dexgate import`, batches of 1,000)", import_cell(run), NOT_AVAILABLE],
+        [
+            "E: configuration change served (REST / GraphQL)",
+            _change_cell(run),
+            _change_cell(primary) if primary else NOT_AVAILABLE,
+        ],
+    ]
+    header = ["measurement", "dexgate on MariaDB, 1 worker", "dexgate on PostgreSQL, 1 worker"]
+    return "## MariaDB: writes and configuration\n\n" + _table(header, rows)
+
+
+def import_cell(run: DexgateRun) -> str:
+    """``24,000 rows/s (100,000 rows; the command 21,000 rows/s in 4.8 s)``, or a dash."""
+    result = run.csv_import
+    if result is None:
+        return NOT_AVAILABLE
+    if isinstance(result, Failure):
+        return "failed"
+    return (
+        f"{result.rows_per_second:,.0f} rows/s ({result.rows:,} rows; the whole command "
+        f"{result.command_rows_per_second:,.0f} rows/s in {result.command_seconds:.1f} s)"
+    )
 
 
 def _sqlite_table(report: Report) -> str:
@@ -237,10 +330,12 @@ def mixed_cell(result: MixedResult | Failure | None) -> str:
 def _statements_table(report: Report) -> str:
     if not report.statements:
         return "## Statements per request\n\nNot captured."
-    header = ["scenario", "PostgreSQL", "SQLite"]
+    header = ["scenario", "PostgreSQL", "MariaDB", "SQLite"]
     rows = []
     for scenario in ALL_SCENARIOS:
-        counts = [report.statement_count(db, scenario.name) for db in ("postgresql", "sqlite")]
+        counts = [
+            report.statement_count(db, scenario.name) for db in ("postgresql", "mariadb", "sqlite")
+        ]
         if all(count is None for count in counts):
             continue
         rows.append(
@@ -273,6 +368,19 @@ def _other_table(report: Report) -> str:
 
 def _raw_table(report: Report) -> str:
     rows = []
+    for raw in report.mariadb_raw:
+        if isinstance(raw.result, PgbenchResult):
+            figures = [f"{raw.result.tps:,.0f}", f"{raw.result.mean_ms:.2f}"]
+        else:
+            figures = ["failed", NOT_AVAILABLE]
+        rows.append(
+            [
+                f"dexgate's {raw.name} on MariaDB (driver loop)",
+                raw.scenario,
+                str(raw.statements),
+                *figures,
+            ]
+        )
     for raw in report.raw:
         what = f"peer bed's `{raw.name}`" if raw.source == "reference" else f"dexgate's {raw.name}"
         if isinstance(raw.result, PgbenchResult):
@@ -283,7 +391,11 @@ def _raw_table(report: Report) -> str:
     if not rows:
         return "## Raw database\n\nNot measured."
     header = ["SQL", "scenario", "statements", "transactions/s", "mean ms"]
-    return "## Raw database (pgbench, one transaction per request)\n\n" + _table(header, rows)
+    title = (
+        "## Raw database (pgbench on PostgreSQL, a driver loop on MariaDB; one transaction per "
+        "request)"
+    )
+    return title + "\n\n" + _table(header, rows)
 
 
 def _targets_table(verdicts: Sequence[Verdict], report: Report) -> str:

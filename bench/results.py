@@ -29,16 +29,21 @@ class LoadResult:
     max_ms: float | None = None
     socket_errors: int = 0
     non2xx: int = 0
+    # CPU time the server's processes spent per request during the measured run (µs; bench.cpu)
+    cpu_us: float | None = None
 
 
 @dataclass(frozen=True)
 class PgbenchResult:
-    """What pgbench measured for one script (one transaction = one request's statements)."""
+    """What pgbench (or, on MariaDB, the driver loop of ``mariadb_raw``) measured for one
+    script (one transaction = one request's statements)."""
 
     tps: float
     mean_ms: float
     transactions: int
     failed: int = 0
+    # MariaDB's driver loop (mariadb_raw.py): its own CPU time per request
+    client_cpu_us: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,18 @@ class WriteResult:
     seconds: float
     rows_per_second: float
     ms_per_request: float
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """``dexgate import`` of a CSV file: the rate the command reports (the import itself) and
+    the whole command's, its start included (``csv_import.py``)."""
+
+    rows: int
+    batch_size: int
+    rows_per_second: float
+    command_seconds: float
+    command_rows_per_second: float
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,8 @@ class DexgateRun:
     # SQLite only: reads by id alone, then with 20 % single-row updates (sqlite_mixed.py)
     read_only: MixedResult | Failure | None = None
     mixed: MixedResult | Failure | None = None
+    # MariaDB only: `dexgate import` of a CSV file (csv_import.py)
+    csv_import: ImportResult | Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +196,7 @@ class Machine:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float] | None = None
     sqlite: str = ""
+    mariadb: str = ""
 
 
 @dataclass
@@ -195,6 +215,10 @@ class Report:
     # dexgate serving the SQLite copy (one worker), beside datasette's figures in peer_results
     sqlite: DexgateRun | None = None
     statements: list[StatementCount] = field(default_factory=list)
+    # dexgate serving the same data on MariaDB (one worker), and a driver loop's replay of the
+    # statements it sent there
+    mariadb: DexgateRun | None = None
+    mariadb_raw: list[RawRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -221,6 +245,13 @@ class Report:
         for count in self.statements:
             if (count.database, count.scenario) == (database, scenario):
                 return count.statements
+        return None
+
+    def mariadb_raw_rate(self, scenario: str) -> PgbenchResult | None:
+        """The driver loop's result for the statements dexgate sent for ``scenario`` there."""
+        for raw in self.mariadb_raw:
+            if raw.scenario == scenario:
+                return raw.result if isinstance(raw.result, PgbenchResult) else None
         return None
 
     def raw_rate(self, source: str, key: str) -> PgbenchResult | None:

@@ -18,7 +18,7 @@ is never reported as a fast answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,14 +190,19 @@ def rows_of(scenario: Scenario, document: Any) -> list[dict[str, Any]]:
 
 
 def measure(
-    scenario: Scenario, base_url: str, api_key: str, settings: LoadSettings
+    scenario: Scenario,
+    base_url: str,
+    api_key: str,
+    settings: LoadSettings,
+    cpu: Callable[[], float] | None = None,
 ) -> LoadResult | Failure:
-    """Check the scenario's answer once, then drive it with wrk."""
+    """Check the scenario's answer once, then drive it with wrk (``cpu``: the server's CPU
+    seconds so far, for its CPU time per request)."""
     try:
         with Client(base_url, api_key) as client:
             check(scenario, *send(client, scenario))
         request = HttpRequest(base_url + scenario.path, body=scenario.body)
-        return drive(request, api_key, settings)
+        return drive(request, api_key, settings, cpu)
     except BenchError as exc:
         return Failure(str(exc))
     except OSError as exc:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.client import Client
@@ -68,6 +69,14 @@ def uvicorn_command(port: int, log_config: Path) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A server the harness started: its base URL and its process id (``bench.cpu``)."""
+
+    base_url: str
+    pid: int
+
+
 @contextmanager
 def running(
     argv: Sequence[str],
@@ -78,6 +87,20 @@ def running(
     ready_path: str = "/health/ready",
 ) -> Iterator[str]:
     """Start ``argv``, wait until ``ready_path`` answers 200, yield the base URL, stop it."""
+    with running_server(argv, port, environ, log, api_key, ready_path) as served:
+        yield served.base_url
+
+
+@contextmanager
+def running_server(
+    argv: Sequence[str],
+    port: int,
+    environ: dict[str, str],
+    log: Path,
+    api_key: str | None,
+    ready_path: str = "/health/ready",
+) -> Iterator[Served]:
+    """:func:`running`, yielding the base URL and the server's process id."""
     with log.open("ab") as sink:
         process = subprocess.Popen(  # noqa: S603 - argv is built by the harness
             list(argv),
@@ -89,7 +112,7 @@ def running(
     base_url = f"http://{HOST}:{port}"
     try:
         _wait_ready(process, base_url, api_key, log, ready_path)
-        yield base_url
+        yield Served(base_url, process.pid)
     finally:
         _stop(process)
 

@@ -7,6 +7,10 @@ it (:func:`pg_text`) and writes one JSON line per statement. The harness sends e
 request (twice: the second one is the steady state that is kept), reads the lines it caused and
 keeps those that read the dataset's tables; :mod:`bench.replay` turns them into a pgbench
 script that replays what one request cost the database, at the same concurrency.
+
+On MariaDB the handler also keeps each parameter's Python value (``values``: its type and its
+text, :func:`typed`), for :mod:`bench.mariadb_raw` to send the statement again exactly as
+dexgate's read pool sends it (prepared, its parameters in the binary protocol).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from bench.scenarios import Scenario, check, send
 
 _DATA_STATEMENT = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.I)
 _DATASET_TABLE = re.compile(
-    r"\b(FROM|JOIN)\s+(\"?public\"?\.)?\"?(spy_)?(product|category|stock)\b", re.I
+    r"\b(FROM|JOIN)\s+(\"?public\"?\.)?[\"`]?(spy_)?(product|category|stock)\b", re.I
 )
 _INFINITY: dict[object, str] = {
     datetime.datetime.max: "infinity",
@@ -46,6 +50,8 @@ class Captured:
     statement: str
     parameters: tuple[str | None, ...]
     error: str | None = None
+    # MariaDB: each parameter's type and text (see ``typed``), None when one has no such form
+    values: tuple[tuple[str, str | None], ...] | None = None
 
 
 def pg_text(value: object) -> str | None:
@@ -110,7 +116,10 @@ def parse_lines(text: str) -> list[Captured]:
         if line.strip():
             entry = json.loads(line)
             parameters = tuple(entry.get("parameters", ()))
-            captured.append(Captured(entry["statement"], parameters, entry.get("error")))
+            values = entry.get("values")
+            typed_values = None if values is None else tuple((k, t) for k, t in values)
+            error = entry.get("error") or entry.get("values_error")
+            captured.append(Captured(entry["statement"], parameters, error, typed_values))
     return captured
 
 
@@ -123,9 +132,10 @@ class CaptureHandler(logging.Handler):
     dexgate's reader logs its statements the same way, the parameters as a tuple.
     """
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, database: str = "postgresql") -> None:
         super().__init__()
         self._path = Path(filename)
+        self._mariadb = database == "mariadb"
         self._pending: str | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -138,6 +148,11 @@ class CaptureHandler(logging.Handler):
             return
         statement, self._pending = self._pending, None
         entry: dict[str, Any] = {"statement": statement}
+        if self._mariadb:
+            try:
+                entry["values"] = _typed_parameters(args[1])
+            except ValueError as exc:
+                entry["values_error"] = str(exc)
         try:
             entry["parameters"] = _parameters(args[1])
         except ValueError as exc:
@@ -154,13 +169,66 @@ def _parameters(logged: object) -> list[str | None]:
     return [pg_text(v) for v in values]
 
 
-def log_config(capture_file: Path) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` document routing SQLAlchemy's statements to the handler."""
+_TYPES: dict[type, str] = {
+    bool: "bool",
+    int: "int",
+    float: "float",
+    str: "str",
+    decimal.Decimal: "decimal",
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+}
+
+
+def typed(value: object) -> tuple[str, str | None]:
+    """A parameter as ``(type, text)`` (``("none", None)`` for NULL), which
+    :func:`untyped` turns back into the same value; ValueError for another type."""
+    if value is None:
+        return "none", None
+    kind = _TYPES.get(type(value))
+    if kind is None:
+        raise ValueError(f"a {type(value).__name__} parameter is not replayed")
+    if isinstance(value, datetime.date):
+        return kind, value.isoformat()
+    return kind, str(value)
+
+
+def untyped(kind: str, text: str | None) -> object:
+    """The value :func:`typed` wrote as ``(kind, text)``."""
+    if kind == "none" or text is None:
+        return None
+    readers: dict[str, Any] = {
+        "bool": lambda t: t == "True",
+        "int": int,
+        "float": float,
+        "str": str,
+        "decimal": decimal.Decimal,
+        "datetime": datetime.datetime.fromisoformat,
+        "date": datetime.date.fromisoformat,
+    }
+    return readers[kind](text)
+
+
+def _typed_parameters(logged: object) -> list[tuple[str, str | None]]:
+    if getattr(logged, "ismulti", False):
+        raise ValueError("an executemany (one statement, many parameter sets) is not replayed")
+    params = logged if isinstance(logged, tuple) else getattr(logged, "params", None)
+    values = params if isinstance(params, list | tuple) else ()
+    return [typed(v) for v in values]
+
+
+def log_config(capture_file: Path, database: str = "postgresql") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` document routing SQLAlchemy's statements to the handler
+    (``database``: ``mariadb`` also keeps each parameter's type, see ``typed``)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "handlers": {
-            "sql": {"()": f"{__name__}.CaptureHandler", "filename": str(capture_file)},
+            "sql": {
+                "()": f"{__name__}.CaptureHandler",
+                "filename": str(capture_file),
+                "database": database,
+            },
         },
         "loggers": {
             "sqlalchemy.engine.Engine": {"level": "INFO", "handlers": ["sql"], "propagate": False},

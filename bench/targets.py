@@ -25,6 +25,16 @@ Then issue 18's (SQLite under concurrency), on the SQLite file:
   the same reads alone, with no error: an error under the mixed load fails the target (a
   request refused because another one writes is what the issue is about).
 
+Then issue 15's (MariaDB), on the same data in a MariaDB database, dexgate at one worker:
+
+- REST A at least 0.1x the raw rate of the statement dexgate sent for it there (sent again by
+  a driver loop as dexgate sends it, at the same concurrency);
+- A, B and C, REST and GraphQL, both configurations: within 25 % of dexgate's own PostgreSQL
+  figures in the same run (at least 0.75x its requests/s);
+- D (POST batches of 1,000 rows) and a CSV import (``dexgate import``, batches of 1,000) at
+  least 10,000 rows/s;
+- one statement per request for A, B and C (both configurations).
+
 dexgate is judged at one worker, as the peers run one process. A target whose figures are
 missing (a peer not installed, a scenario that failed) is ``n/a`` with the reason.
 """
@@ -39,6 +49,7 @@ from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     ConfigChangeResult,
     Failure,
+    ImportResult,
     LoadResult,
     MixedResult,
     Report,
@@ -62,6 +73,8 @@ MIN_VS_DATASETTE = 2.0
 MAX_STATEMENTS = 1
 # issue 18
 MIN_MIXED_VS_READ_ONLY = 0.5
+# issue 15
+MIN_MARIADB_VS_POSTGRESQL = 0.75
 # The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
 SQLITE_PEERS = {
     ("rest", "A"): DATASETTE,
@@ -219,6 +232,63 @@ def evaluate(report: Report) -> list[Verdict]:
             )
     verdicts.extend(pipeline_verdicts(report, installed))
     verdicts.extend(sqlite_write_verdicts(report))
+    verdicts.extend(mariadb_verdicts(report))
+    return verdicts
+
+
+def mariadb_verdicts(report: Report) -> list[Verdict]:
+    """Issue 15's targets: MariaDB against its raw rate and against dexgate's PostgreSQL
+    figures of the same run, D and the CSV import, one statement per request."""
+    run = report.mariadb
+    if run is None:
+        return [Verdict("MariaDB: every target", "not measured", "n/a")]
+    raw = report.mariadb_raw_rate("rest A")
+    verdicts = [
+        judge_ratio(
+            f"MariaDB: REST A ≥ {MIN_VS_RAW}x the raw database (its SQL, driver loop)",
+            run.http.get("rest A"),
+            raw.tps if raw else None,
+            MIN_VS_RAW,
+            "the raw MariaDB rate",
+        )
+    ]
+    for configuration in CONFIGURATIONS:
+        for api in ("rest", "graphql"):
+            for key in ("A", "B", "C"):
+                name = f"{configuration.prefix}{api} {key}"
+                postgresql = report.http(name)
+                verdicts.append(
+                    judge_ratio(
+                        f"MariaDB, {configuration.label}: {API_LABELS[api]} {key} ≥ "
+                        f"{MIN_MARIADB_VS_POSTGRESQL}x dexgate on PostgreSQL",
+                        run.http.get(name),
+                        postgresql.rps if isinstance(postgresql, LoadResult) else None,
+                        MIN_MARIADB_VS_POSTGRESQL,
+                        "dexgate on PostgreSQL",
+                    )
+                )
+    write = run.write
+    verdicts.append(
+        judge_bound(
+            f"MariaDB: D ≥ {MIN_ROWS_PER_SECOND:,} rows/s",
+            write.rows_per_second if isinstance(write, WriteResult) else None,
+            MIN_ROWS_PER_SECOND,
+            "rows/s",
+            at_least=True,
+        )
+    )
+    imported = run.csv_import
+    verdicts.append(
+        judge_bound(
+            f"MariaDB: CSV import ≥ {MIN_ROWS_PER_SECOND:,} rows/s",
+            imported.rows_per_second if isinstance(imported, ImportResult) else None,
+            MIN_ROWS_PER_SECOND,
+            "rows/s",
+            at_least=True,
+        )
+    )
+    verdicts.append(judge_statements(report, "mariadb", DEXGATE.label, DEXGATE.prefix))
+    verdicts.append(judge_statements(report, "mariadb", SPRYKER.label, SPRYKER.prefix))
     return verdicts
 
 
@@ -329,7 +399,7 @@ def _missing_mixed(result: MixedResult | Failure | None, name: str) -> str | Non
 
 def judge_statements(report: Report, database: str, label: str, prefix: str) -> Verdict:
     """At most one statement per request in each of A, B, C over REST and GraphQL."""
-    where = "PostgreSQL" if database == "postgresql" else "SQLite"
+    where = {"postgresql": "PostgreSQL", "mariadb": "MariaDB"}.get(database, "SQLite")
     target = f"{where}, {label}: ≤ {MAX_STATEMENTS} statement per request (A, B, C)"
     counted = [
         (f"{API_LABELS[api]} {key}", report.statement_count(database, f"{prefix}{api} {key}"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.client import Client
+from bench.mariadb import MariaDB
 from bench.postgres import Postgres
 from bench.process import BenchError
 from bench.results import Failure, WriteResult
@@ -65,6 +66,15 @@ def clean_up(postgres: Postgres, database: str) -> None:
     """Delete the rows D inserted and vacuum, so later scenarios read the original table."""
     postgres.psql("DELETE FROM product WHERE sku LIKE 'BENCH-%'", database)  # SKU_PREFIX
     postgres.psql("VACUUM ANALYZE product", database)
+
+
+def clean_up_mariadb(mariadb: MariaDB, database: str) -> None:
+    """Delete the rows D and the CSV import inserted into MariaDB's ``product``, and analyze."""
+    mariadb.sql(
+        "DELETE FROM product WHERE sku LIKE 'BENCH-%' OR sku LIKE 'IMPORT-%';"
+        " ANALYZE TABLE product",
+        database,
+    )
 
 
 def _post(client: Client, rows: list[dict[str, Any]]) -> None:

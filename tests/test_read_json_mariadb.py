@@ -261,25 +261,68 @@ async def test_a_page_over_a_megabyte_is_written_whole(engine: AsyncEngine) -> N
     )
 
 
-async def test_a_page_over_the_servers_packet_size_is_refused_not_cut(engine: AsyncEngine) -> None:
-    """Past max_allowed_packet (16 MiB by default) MariaDB cuts GROUP_CONCAT and answers NULL
-    for CONCAT, with only warnings: the read is refused (DX139), never answered cut."""
+async def _huge(engine: AsyncEngine) -> tuple[Catalog, int]:
+    """A table whose rows add up to more than the server's ``max_allowed_packet`` (16 MiB by
+    default), every row but the first a child of the first; its catalog, and the packet."""
     async with engine.begin() as connection:
         packet = int(await connection.scalar(sa.text("SELECT @@max_allowed_packet")) or 0)
-        width = 200_000
-        rows = packet // width + 5
-        await connection.exec_driver_sql("CREATE TABLE huge (id INT PRIMARY KEY, body MEDIUMTEXT)")
+        rows = packet // HUGE_WIDTH + 5
+        await connection.exec_driver_sql(
+            "CREATE TABLE huge (id INT PRIMARY KEY, parent_id INT NULL, body MEDIUMTEXT)"
+        )
         for start in range(1, rows + 1, 20):
             values = ",".join(
-                f"({n}, REPEAT('x', {width}))" for n in range(start, min(start + 20, rows + 1))
+                f"({n}, {'NULL' if n == 1 else 1}, REPEAT('x', {HUGE_WIDTH}))"
+                for n in range(start, min(start + 20, rows + 1))
             )
             await connection.exec_driver_sql(f"INSERT INTO huge VALUES {values}")
         metadata = sa.MetaData()
         await connection.run_sync(metadata.reflect)
-    entry = plain_entry("huge", "huges", "id", {"id": "integer", "body": "string"})
-    catalog = build_catalog(1, parse_entries([entry]), dict(metadata.tables))
+    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
+    entry = {
+        **plain_entry("huge", "huges", "id", fields),
+        "childRelations": [
+            {
+                "name": "children",
+                "isEditable": False,
+                "childDynamicEntityConfiguration": {"tableAlias": "huges"},
+                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
+            }
+        ],
+    }
+    return build_catalog(1, parse_entries([entry]), dict(metadata.tables)), packet
+
+
+HUGE_WIDTH = 200_000
+
+
+async def test_a_page_over_the_servers_packet_size_is_answered_whole(engine: AsyncEngine) -> None:
+    """A page's rows come back one per row, each far under ``max_allowed_packet``: a page
+    larger than the packet is answered whole, as the row path answers it."""
+    catalog, packet = await _huge(engine)
     shape = (FieldOut("id", "id"), FieldOut("body", "body"))
+    plan = ListPlan("huges", (shape,), limit=1000, count=True)
+    page = await Reader(engine).list(catalog, plan, FULL_ACCESS)
+    assert len(page.arrays[0]) > packet
+    assert page == await Reader(engine, json=False).list(catalog, plan, FULL_ACCESS)
+
+
+async def test_related_rows_over_the_servers_packet_size_are_refused_not_cut(
+    engine: AsyncEngine,
+) -> None:
+    """Past max_allowed_packet MariaDB cuts GROUP_CONCAT (the related rows of one row) and
+    answers NULL for CONCAT, with only warnings: the read is refused (DX139), never answered
+    cut."""
+    catalog, _packet = await _huge(engine)
+    entity = catalog.entities["huges"]
+    shape = rest_shape(catalog, entity, (Include("children"),))
+    reader = Reader(engine)
     with pytest.raises(ResponseTooLargeError):
-        await Reader(engine).list(catalog, ListPlan("huges", (shape,), limit=1000), FULL_ACCESS)
-    small = await Reader(engine).list(catalog, ListPlan("huges", (shape,), limit=3), FULL_ACCESS)
-    assert len(small.arrays[0]) > 3 * width
+        await reader.list(
+            catalog, ListPlan("huges", (shape,), limit=5, max_rows=10_000), FULL_ACCESS
+        )
+    with pytest.raises(ResponseTooLargeError):
+        await reader.get(catalog, GetPlan("huges", shape), 1, FULL_ACCESS)
+    others = ListPlan("huges", (shape,), offset=1, limit=3, max_rows=10_000)
+    page = await reader.list(catalog, others, FULL_ACCESS)
+    assert page == await Reader(engine, json=False).list(catalog, others, FULL_ACCESS)

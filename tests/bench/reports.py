@@ -6,6 +6,7 @@ from bench.results import (
     ConfigChangeResult,
     DexgateRun,
     Failure,
+    ImportResult,
     LoadResult,
     Machine,
     MixedResult,
@@ -45,8 +46,9 @@ def mixed(write_share: float, rps: float, errors: dict[str, int] | None = None) 
 
 
 def make_report(*, peers: bool = True) -> Report:
-    """dexgate at 1 and 2 workers (both configurations at 1) and on SQLite; PostGraphile and
-    Directus as in the peer bed's README, datasette and datasette-graphql."""
+    """dexgate at 1 and 2 workers (both configurations at 1), on SQLite and on MariaDB (with
+    the raw rate of its SQL there); PostGraphile and Directus as in the peer bed's README,
+    datasette and datasette-graphql."""
     one = DexgateRun(
         workers=1,
         http={
@@ -100,6 +102,25 @@ def make_report(*, peers: bool = True) -> Report:
             StatementCount("postgresql", "spryker rest B", 3),
             StatementCount("sqlite", "rest A", 1),
             StatementCount("sqlite", "graphql C", 1),
+            *(StatementCount("mariadb", f"{api} {key}", 1) for api in API for key in "ABC"),
+        ],
+        mariadb=DexgateRun(
+            workers=1,
+            http={
+                "rest A": LoadResult(1000, 10_000, 16.0, 15.0, 30.0, cpu_us=250.0),
+                "rest B": load(200),
+                "rest C": load(1600),
+                "graphql A": load(800),
+                "graphql C": load(2800),
+                "spryker rest A": load(2000),
+            },
+            write=WriteResult(10, 1000, 0.5, 20_000.0, 50.0),
+            config_change=ConfigChangeResult([300.0, 400.0], [310.0, 420.0], [900.0, 950.0]),
+            csv_import=ImportResult(100_000, 1000, 25_000.0, 5.0, 20_000.0),
+        ),
+        mariadb_raw=[
+            RawRun("rest A", "dexgate", "rest A", 1, PgbenchResult(4_000.0, 4.0, 40_000)),
+            RawRun("rest B", "dexgate", "rest B", 1, Failure("OperationalError: boom")),
         ],
         notes=["dexgate, 1 worker, graphql B: HTTP 500"],
     )

@@ -50,3 +50,14 @@ def test_the_mixed_load_on_sqlite_can_be_skipped_apart() -> None:
     assert not options.runs("mixed")
     assert options.runs("sqlite")
     assert options.runs("write")
+
+
+def test_mariadb_is_measured_on_the_local_server_unless_skipped() -> None:
+    options = parse([])
+    assert options.mariadb == "mysql://root@127.0.0.1:3306"
+    assert options.import_rows == 100_000
+    assert parse(["--quick"]).import_rows == 20_000
+    skipped = parse(["--skip", "mariadb,import", "--mariadb", "mysql://bench@db:3307"])
+    assert not skipped.runs("mariadb")
+    assert not skipped.runs("import")
+    assert skipped.mariadb == "mysql://bench@db:3307"

@@ -104,7 +104,7 @@ def test_spryker_style_rows_are_left_out_when_not_measured() -> None:
         run.http = {k: v for k, v in run.http.items() if not k.startswith("spryker")}
     assert (
         "Spryker-style REST A"
-        not in report.markdown(outcome, evaluate(outcome)).split("## SQLite")[0]
+        not in report.markdown(outcome, evaluate(outcome)).split("## MariaDB")[0]
     )
 
 
@@ -126,11 +126,12 @@ def test_sqlite_table_puts_dexgate_next_to_datasette() -> None:
 
 def test_statements_table_counts_per_database() -> None:
     section = rendered().split("## Statements per request")[1]
-    assert row(section, "REST A") == ["REST A: 100 products, flat", "1", "1"]
-    assert row(section, "GraphQL C") == ["GraphQL C: one product by id", "1", "1"]
+    assert row(section, "REST A") == ["REST A: 100 products, flat", "1", "1", "1"]
+    assert row(section, "GraphQL C") == ["GraphQL C: one product by id", "1", "1", "1"]
     assert row(section, "Spryker-style REST B") == [
         "Spryker-style REST B: 100 products + category + stocks",
         "3",
+        "-",
         "-",
     ]
     assert "Spryker-style GraphQL A" not in section
@@ -189,3 +190,50 @@ def test_json_holds_the_sqlite_writes_and_mixed_load(tmp_path: Path) -> None:
     assert document["sqlite"]["write"]["rows_per_second"] == 11_000
     assert document["sqlite"]["mixed"]["rps"] == 360
     assert document["sqlite"]["read_only"]["write_share"] == 0.0
+
+
+def test_mariadb_table_puts_it_next_to_postgresql_and_its_raw_rate() -> None:
+    section = rendered().split("## MariaDB: the same data, the same scenarios")[1]
+    assert row(section, "REST A") == [
+        "REST A: 100 products, flat",
+        "1,000 (15.0 / 30.0 ms) 250 µs CPU",
+        "1,100 (8.0 / 25.0 ms)",
+        "0.91x",  # 1,000 / 1,100
+        "-",  # PostgreSQL's CPU time was not measured
+        "4,000",
+        "0.25x",  # 1,000 / 4,000
+    ]
+    assert row(section, "REST B")[5:] == ["-", "-"]  # the replay failed
+    assert "GraphQL B" not in section.split("## MariaDB: writes")[0]  # not measured there
+
+
+def test_mariadb_writes_import_and_configuration_change() -> None:
+    section = rendered().split("## MariaDB: writes and configuration")[1]
+    assert row(section, "D: POST")[1:] == [
+        "20,000 rows/s (10 x 1,000, 50 ms per request)",
+        "12,500 rows/s (10 x 1,000, 80 ms per request)",
+    ]
+    assert row(section, "CSV import")[1] == (
+        "25,000 rows/s (100,000 rows; the whole command 20,000 rows/s in 5.0 s)"
+    )
+    assert row(section, "E: configuration change")[1].startswith("median 350 / 365 ms")
+
+
+def test_the_raw_table_holds_the_mariadb_replays() -> None:
+    markdown = rendered()
+    assert row(markdown, "dexgate's rest A on MariaDB") == [
+        "dexgate's rest A on MariaDB (driver loop)",
+        "rest A",
+        "1",
+        "4,000",
+        "4.00",
+    ]
+    assert row(markdown, "dexgate's rest B on MariaDB")[3] == "failed"
+
+
+def test_without_a_mariadb_run_its_tables_say_so() -> None:
+    outcome = make_report()
+    outcome.mariadb = None
+    markdown = report.markdown(outcome, evaluate(outcome))
+    assert "## MariaDB\n\nNot measured." in markdown
+    assert "## MariaDB: writes" not in markdown

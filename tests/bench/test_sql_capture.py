@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import logging
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bench.sql_capture import Captured, parse_lines, pg_text, reads_dataset
+from bench.sql_capture import Captured, CaptureHandler, parse_lines, pg_text, reads_dataset
 
 from .engine_log import EngineLog
 
@@ -102,3 +105,17 @@ def test_handler_records_sqlalchemy_statements_with_their_full_parameters(
     assert captured[0].parameters == ("A:1", *(str(i) for i in ids))
     assert captured[1].error is not None
     assert "executemany" in captured[1].error
+
+
+def test_on_mariadb_the_handler_keeps_each_parameters_type(tmp_path: Path) -> None:
+    log = tmp_path / "statements.jsonl"
+    handler = CaptureHandler(str(log), "mariadb")
+    sql = logging.getLogger("dexgate.sql")
+    record = sql.makeRecord("dexgate.sql", logging.DEBUG, "f", 1, "SELECT 1 FROM product", (), None)
+    handler.emit(record)
+    values = (4242, Decimal("9.50"), None)
+    record = sql.makeRecord("dexgate.sql", logging.DEBUG, "f", 1, "[%s] %r", ("pool", values), None)
+    handler.emit(record)
+    (captured,) = parse_lines(log.read_text())
+    assert captured.values == (("int", "4242"), ("decimal", "9.50"), ("none", None))
+    assert captured.parameters == ("4242", "9.50", None)

@@ -214,3 +214,33 @@ def test_without_a_sqlite_run_its_write_targets_are_not_judged() -> None:
     assert verdicts["SQLite: D ≥ 10,000 rows/s"].status == "n/a"
     target = "SQLite: 80 % reads + 20 % updates ≥ 0.5x the read-only rate"
     assert verdicts[target] == Verdict(target, "the mixed load: not measured", "n/a")
+
+
+def test_mariadb_is_judged_against_its_raw_rate_and_dexgate_on_postgresql() -> None:
+    verdicts = verdicts_by_target()
+    raw = verdicts["MariaDB: REST A ≥ 0.1x the raw database (its SQL, driver loop)"]
+    assert (raw.measured, raw.status) == ("0.25x (1,000 / 4,000)", "pass")
+    rest_a = verdicts["MariaDB, entities.json: REST A ≥ 0.75x dexgate on PostgreSQL"]
+    assert (rest_a.measured, rest_a.status) == ("0.91x (1,000 / 1,100)", "pass")
+    rest_b = verdicts["MariaDB, entities.json: REST B ≥ 0.75x dexgate on PostgreSQL"]
+    assert (rest_b.measured, rest_b.status) == ("0.67x (200 / 300)", "fail")
+    graphql_b = verdicts["MariaDB, entities.json: GraphQL B ≥ 0.75x dexgate on PostgreSQL"]
+    assert graphql_b.status == "n/a"  # neither side measured it
+    spryker = verdicts["MariaDB, Spryker-style: REST A ≥ 0.75x dexgate on PostgreSQL"]
+    assert (spryker.measured, spryker.status) == ("0.80x (2,000 / 2,500)", "pass")
+
+
+def test_mariadb_writes_import_and_statements_are_judged() -> None:
+    verdicts = verdicts_by_target()
+    assert verdicts["MariaDB: D ≥ 10,000 rows/s"].status == "pass"
+    assert verdicts["MariaDB: CSV import ≥ 10,000 rows/s"].measured == "25,000 rows/s"
+    statements = verdicts["MariaDB, entities.json: ≤ 1 statement per request (A, B, C)"]
+    assert statements.status == "pass"
+    assert verdicts["MariaDB, Spryker-style: ≤ 1 statement per request (A, B, C)"].status == "n/a"
+
+
+def test_without_a_mariadb_run_its_targets_are_not_judged() -> None:
+    outcome = make_report()
+    outcome.mariadb = None
+    verdicts = [v for v in evaluate(outcome) if v.target.startswith("MariaDB")]
+    assert verdicts == [Verdict("MariaDB: every target", "not measured", "n/a")]

@@ -1,4 +1,5 @@
-"""A small pool of asyncpg connections for the reads whose JSON PostgreSQL writes.
+"""A small pool of the driver's own connections for the reads whose JSON the database writes:
+asyncpg's on PostgreSQL, asyncmy's (behind the small adapter of ``app.mariadb``) on MariaDB.
 
 Those reads borrow a connection, send one statement, read one value and give it back. asyncpg's
 own pool spends about 11 µs per borrow (a task to shield each release, timeouts, a proxy object
@@ -23,11 +24,24 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-import asyncpg
 
-Connect = Callable[[], Awaitable[asyncpg.Connection]]
+class Connection(Protocol):
+    """What the pool needs of a connection: asyncpg's ``Connection`` as it is."""
+
+    def is_closed(self) -> bool: ...
+
+    def is_in_transaction(self) -> bool: ...
+
+    def terminate(self) -> None: ...
+
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
+
+    async def fetch(self, query: str, *args: Any) -> Any: ...
+
+
+Connect = Callable[[], Awaitable[Connection]]
 
 
 class PoolClosedError(RuntimeError):
@@ -40,9 +54,9 @@ class ReadPool:
             raise ValueError("a pool needs room for one connection at least")
         self.size = size
         self._connect = connect
-        self._idle: list[asyncpg.Connection] = []
+        self._idle: list[Connection] = []
         self._open = 0  # connections lent, idle, or being opened
-        self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
+        self._waiters: deque[asyncio.Future[Connection | None]] = deque()
         self._closed = False
 
     @property
@@ -54,7 +68,7 @@ class ReadPool:
     def idle(self) -> int:
         return len(self._idle)
 
-    async def acquire(self) -> asyncpg.Connection:
+    async def acquire(self) -> Connection:
         while True:
             if self._closed:
                 raise PoolClosedError("the read pool is closed")
@@ -65,7 +79,7 @@ class ReadPool:
                 self._open -= 1
             if self._open < self.size:
                 return await self._new()
-            waiter: asyncio.Future[asyncpg.Connection | None]
+            waiter: asyncio.Future[Connection | None]
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
@@ -95,7 +109,7 @@ class ReadPool:
             return rows
 
     @contextlib.asynccontextmanager
-    async def _borrowed(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _borrowed(self) -> AsyncIterator[Connection]:
         """A connection for one statement. A read cancelled (the request's deadline) with its
         statement perhaps still running closes its connection rather than hand it to the
         next read."""
@@ -109,14 +123,14 @@ class ReadPool:
         finally:
             self.release(own)
 
-    def _pass_on(self, handed: asyncpg.Connection | None) -> None:
+    def _pass_on(self, handed: Connection | None) -> None:
         if handed is None:
             self._open -= 1
             self._wake()
         else:
             self.release(handed)
 
-    async def _new(self) -> asyncpg.Connection:
+    async def _new(self) -> Connection:
         self._open += 1
         try:
             return await self._connect()
@@ -125,7 +139,7 @@ class ReadPool:
             self._wake()
             raise
 
-    def release(self, connection: asyncpg.Connection) -> None:
+    def release(self, connection: Connection) -> None:
         """Give ``connection`` back (closed, it frees its place)."""
         if not connection.is_closed() and (self._closed or connection.is_in_transaction()):
             connection.terminate()

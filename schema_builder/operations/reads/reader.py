@@ -232,6 +232,8 @@ def _joined(
     items = rows if rows and rows[0][0] is not None else ()
     if nested_limit is not None and sum(int(row[arrays]) for row in items) > nested_limit:
         raise too_many_rows(nested_limit)
+    if any(not row[position] for row in items for position in range(arrays)):
+        raise ResponseTooLargeError()  # a row's related rows cut by the database (MariaDB: '')
     joined = tuple(
         "[" + ",".join([row[position] for row in items]) + "]" for position in range(arrays)
     )

@@ -43,6 +43,9 @@ class JsonDialect:
     lateral = True
     # the page's rows come back one per row for the reader to join (see ``page_arrays``)
     per_row = False
+    # without LATERAL: a relationship read whole (no window of its own) by scalar subqueries
+    # of the parent row (see ``statement._Builder.scalar``) rather than for the whole page
+    scalar_related = False
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)

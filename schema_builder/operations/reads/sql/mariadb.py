@@ -12,10 +12,10 @@ catalog's converters convert it and orjson writes it.
   asyncmy reads into the Decimal whose ``str()`` the row path writes (with more places,
   ``str()`` writes small values with an exponent, ``0E-10``: those columns take the row path).
 - text columns (``CHAR``, ``VARCHAR``, ``TEXT``, ``ENUM``): ``JSON_QUOTE(x)``, which escapes as
-  orjson does except that it writes the hexadecimal digits of ``\\u00XX`` in upper case: a
-  value whose quoted text holds ``\\u00`` (a control character other than ``\\b \\f \\n \\r
-  \\t``, or a backslash followed by ``u00``) is escaped by a chain of ``REPLACE`` on the raw
-  value instead, exactly as orjson escapes.
+  orjson does except that it writes the hexadecimal digits of ``\\u00XX`` in upper case: when
+  the quoted text holds ``\\u00`` (a control character other than ``\\b \\f \\n \\r \\t``, or
+  a backslash followed by ``u00``), those digits are put in lower case by a few ``REPLACE`` of
+  fixed strings on it (see ``_lower_hex``), exactly as orjson escapes.
 - ``DATE``: its text; ``DATETIME``/``TIMESTAMP`` (and ``string`` or ``date`` fields over
   them): ``isoformat()`` of the naive datetime asyncmy reads, ``T`` between date and time,
   microseconds (six digits) only when not zero. A ``TIMESTAMP`` is read in the session's time
@@ -25,11 +25,20 @@ Not rendered (the read takes the row path): ``float`` fields and ``decimal`` ove
 ``DOUBLE`` (Python's shortest round-trip text), ``json`` fields and ``string`` fields over
 ``JSON`` columns, ``decimal`` with more than six places, other column types.
 
-The rows are joined by ``GROUP_CONCAT(... ORDER BY ...)``, an ordered aggregate: its result is
-cut at ``group_concat_max_len`` (with only a warning), so every connection that runs these
-statements must set that to its maximum (the engine's connections do: ``app.database``). No
-LATERAL: related rows are read once for the whole page and grouped per parent key. Text is
-joined by ``CONCAT()``: ``||`` is ``OR`` there.
+A page's rows come back one per row, which the reader joins (``per_row``); related rows are
+joined by ``GROUP_CONCAT(... ORDER BY ...)``, an ordered aggregate: its result is cut at
+``group_concat_max_len`` (with only a warning), so every connection that runs these
+statements must set that to its maximum (the engine's connections and the read pool's do:
+``app.mariadb``). No LATERAL: related rows are read once for the whole page and grouped per
+parent key, except a relationship without a window of its own (no ``limit``/``offset``), read
+by correlated scalar subqueries of each parent row (its rows' JSON, their count), which
+MariaDB runs by the related key's index and caches per key within the statement: measured on
+the bench data (100 products with their stocks), 1.6 times cheaper for the server than the
+page's related rows numbered, grouped and joined. Text is joined by ``CONCAT()``: ``||`` is
+``OR`` there.
+
+Every read sends its statement's text, which MariaDB parses each time (asyncmy binds the
+parameters into the text): the statement is kept short where the choice is free.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ import sqlalchemy as sa
 from schema_builder.catalog import Field
 from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.json_list import JsonList
-from schema_builder.operations.reads.sql.postgresql import Render, Text, constant
+from schema_builder.operations.reads.sql.postgresql import Render, Text
 from schema_builder.operations.reads.sql.text import integer_boolean as _boolean
 from schema_builder.operations.reads.sql.text import literal as _literal
 from schema_builder.operations.reads.sql.text import number as _number
@@ -60,8 +69,10 @@ def _character(code: int) -> Text:
     return sa.literal_column(f"CHAR({code} USING utf8mb4)", sa.Text)
 
 
-def _backslash() -> Text:
-    return _character(92)
+def _backslashed(text: str) -> Text:
+    """A fixed string holding backslashes, as a MariaDB string literal (each one doubled:
+    dexgate's sessions never set ``NO_BACKSLASH_ESCAPES``; no quote or percent sign inside)."""
+    return sa.literal_column("'" + text.replace("\\", "\\\\") + "'", sa.Text)
 
 
 def _as_text(column: sa.ColumnElement[Any]) -> Text:
@@ -80,27 +91,35 @@ def _quoted_text(column: sa.ColumnElement[Any]) -> Text:
     return _quoted(_as_text(column))
 
 
-def _escaped(column: sa.ColumnElement[Any]) -> Text:
-    """``column`` escaped as orjson escapes it, quoted: backslash and quote first, then every
-    control character."""
-    text: sa.ColumnElement[Any] = sa.func.replace(
-        column, _backslash(), _concat([_backslash(), _backslash()])
-    )
-    text = sa.func.replace(text, _literal('"'), _concat([_backslash(), _literal('"')]))
-    for code in range(0x20):
-        short = _SHORT.get(code)
-        escape = _literal(short if short else f"u{code:04x}")
-        text = sa.func.replace(text, _character(code), _concat([_backslash(), escape]))
-    return _concat([_literal('"'), text, _literal('"')])
+# The control characters JSON_QUOTE escapes as ``\u00XX`` with an upper-case hexadecimal
+# digit, where orjson writes it in lower case (the others are written alike, short or not).
+_UPPER_HEX = tuple(
+    code for code in range(0x20) if code not in _SHORT and f"{code:x}" != f"{code:X}"
+)
+
+
+def _lower_hex(quoted: Text) -> Text:
+    """``JSON_QUOTE``'s text with the ``\\u00XX`` escapes of ``_UPPER_HEX`` in lower case.
+
+    In that text every backslash starts an escape, and ``\\\\`` (the value's own backslash) is
+    the only escape whose second character is a backslash: taken out first (as CHAR(1), which
+    the quoted text cannot hold: every control character is escaped), the remaining ``\\u00XX``
+    are escapes, never the value's own text; then it is put back. Eleven ``REPLACE`` of fixed
+    strings: the statement MariaDB parses for every read stays short.
+    """
+    pair = _backslashed("\\\\")
+    text: sa.ColumnElement[Any] = sa.func.replace(quoted, pair, _character(1))
+    for code in _UPPER_HEX:
+        text = sa.func.replace(text, _backslashed(f"\\u{code:04X}"), _backslashed(f"\\u{code:04x}"))
+    return sa.func.replace(text, _character(1), pair)
 
 
 def _string(column: sa.ColumnElement[Any]) -> Text:
     quoted = sa.func.json_quote(column, type_=sa.Text)
-    marker = _concat([_backslash(), _literal("u00")])
     return sa.case(
         (column.is_(None), _literal("null")),
-        (sa.func.instr(quoted, marker) == _number(0), quoted),
-        else_=_escaped(column),
+        (sa.func.instr(quoted, _backslashed("\\u00")) == _number(0), quoted),
+        else_=_lower_hex(quoted),
     )
 
 
@@ -165,10 +184,13 @@ def renderer(field: Field) -> Render | None:
 
 class MariaDbJson(JsonDialect):
     """MariaDB 10.6+ and MySQL 8: ``CONCAT`` for text, ``GROUP_CONCAT`` with ``ORDER BY`` for
-    rows, ``JSON_TABLE`` for a list parameter, no LATERAL."""
+    related rows, the page's rows one per row (``per_row``), ``JSON_TABLE`` for a list
+    parameter, no LATERAL."""
 
     name = "mysql"
     lateral = False
+    per_row = True
+    scalar_related = True
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)
@@ -210,21 +232,27 @@ class MariaDbJson(JsonDialect):
         nested: sa.ColumnElement[Any] | None,
         total: sa.ColumnElement[Any] | None,
     ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, list[sa.ColumnElement[Any]]]:
-        """One row, aggregated over the page (no GROUP BY: one row for an empty page too)."""
-        columns: list[sa.ColumnElement[Any]] = []
-        for json in jsons:
-            items = self.joined_in_order(json, order)
-            empty = constant("")
-            columns.append(
-                _concat(
-                    [constant("["), sa.func.coalesce(items, empty, type_=sa.Text), constant("]")]
-                )
-            )
+        """One row per page row, in the page's order, for the reader to join (``per_row``).
+        Joining them here (``GROUP_CONCAT`` with ``ORDER BY``) sorts the page's texts once
+        more in a temporary table: a page of 100 rows costs MariaDB half as much again. With
+        the total, the rows are joined to a single row, so that an empty page still answers
+        one (of NULLs but the total), and numbered in the page's order."""
+        # A row's object cut by MariaDB (its related rows past max_allowed_packet) is NULL:
+        # written '' here, which the reader refuses, as it is told from the NULLs of an empty
+        # page with the total.
+        rows: list[sa.ColumnElement[Any]] = [
+            sa.func.coalesce(json, _literal(""), type_=sa.Text).label(f"j{position}")
+            for position, json in enumerate(jsons)
+        ]
         if nested is not None:
-            columns.append(sa.func.coalesce(sa.func.sum(nested), _number(0)))
-        if total is not None:
-            columns.append(total)
-        return columns, source, []
+            rows.append(nested.label("n"))
+        if total is None:
+            return rows, source, list(order)
+        rows.append(sa.func.row_number().over(order_by=list(order)).label("__k"))
+        items = sa.select(*rows).select_from(source).subquery("items")
+        one = sa.select(_number(1).label("one")).subquery("one")
+        columns = [c for c in items.c if c.name != "__k"] + [total]
+        return columns, one.outerjoin(items, sa.true()), [items.c["__k"]]
 
 
 def _mariadb_dialect() -> sa.Dialect:

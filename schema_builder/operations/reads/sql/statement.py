@@ -27,7 +27,8 @@ FROM (SELECT <row JSON, with a1.j> AS j0 FROM page
 On a database without LATERAL (SQLite) each relationship is read once for the whole page
 (``<remote> IN (SELECT <local> FROM page)``), numbered per parent by ROW_NUMBER(), each
 parent's window kept, and joined per parent key (``dialect.grouped``; see
-:meth:`_Builder.related`).
+:meth:`_Builder.related`). MariaDB (``scalar_related``) reads a relationship without a window
+of its own by scalar subqueries of each parent row instead (:meth:`_Builder.scalar`).
 """
 
 from __future__ import annotations
@@ -222,11 +223,18 @@ class _Builder:
                 relation = entity.relations[entry.name]
                 found: Text
                 missing: sa.ColumnElement[bool]
+                once = False
                 if self._by_key(entity, entry):
                     found, missing, joined = self.joined(entity, entry, rows, labels)
                     joins += joined
                     if self.counted:
                         counts.append(sa.case((missing, _number(0)), else_=_number(1)))
+                elif self.dialect.scalar_related and not _windowed(relation.many, entry):
+                    found, count = self.scalar(entity, entry, rows, labels)
+                    if self.counted:
+                        counts.append(count)
+                    missing = found.is_(None)
+                    once = True
                 else:
                     if self.dialect.lateral:
                         related = self.correlated(entity, entry, rows, labels)
@@ -246,12 +254,15 @@ class _Builder:
                     if position == 0:
                         raise UnsupportedShapeError("a relationship written first")
                     flush()
-                    parts.append(
-                        sa.case(
-                            (missing, constant("")),
-                            else_=self.dialect.concat([constant(lead + name), text]),
-                        )
-                    )
+                    entry_text = self.dialect.concat([constant(lead + name), text])
+                    if once:
+                        # The subquery runs once where there are rows; where the text is NULL
+                        # (no rows, or cut by the database) it is asked again whether there
+                        # are none: if not, the row's JSON is NULL, as the reader refuses.
+                        absent = sa.case((missing, constant("")), else_=sa.null())
+                        parts.append(sa.func.coalesce(entry_text, absent, type_=sa.Text))
+                    else:
+                        parts.append(sa.case((missing, constant("")), else_=entry_text))
                 else:
                     pending += lead + name
                     flush()
@@ -352,6 +363,51 @@ class _Builder:
             columns.append(sa.func.count().label("c"))
         return sa.select(*columns).select_from(rows).lateral(self._name("a"))
 
+    def scalar(
+        self,
+        entity: Entity,
+        entry: RelationTemplate,
+        parent: sa.FromClause,
+        parent_labels: dict[str, str],
+    ) -> tuple[Text, sa.ColumnElement[Any]]:
+        """The related rows of one parent row without a window of their own, as two scalar
+        subqueries correlated to the parent (a dialect with ``scalar_related``): the rows'
+        JSON joined in order (NULL when there is none), and how many there are. The rows are
+        read by the related key, with the relationship's filter; deeper relationships are
+        written inside."""
+        relation = entity.relations[entry.name]
+        target = self.catalog.entities[relation.target]
+        labels = {name: name for name in self.columns(target, [entry.shape])}
+        table = target.table.alias(self._name("t"))
+        adapter = ClauseAdapter(table)
+        level = self.level(target, entry.shape, table, labels)
+        source: sa.FromClause = table
+        for joined, on in level.joins:
+            source = source.outerjoin(joined, on)
+        where = [
+            table.c[relation.remote] == parent.c[parent_labels[relation.local]],
+            *(
+                adapter.traverse(clause)
+                for clause in where_clause(target, entry.where, self.dialect)
+            ),
+        ]
+        order = ordering(target, entry.sort, lambda f: table.c[f.column_name])
+        json = (
+            sa.select(self.dialect.joined_in_order(level.json, order))
+            .select_from(source)
+            .where(*where)
+            .correlate(parent)
+            .scalar_subquery()
+        )
+        count = (
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(*where)
+            .correlate(parent)
+            .scalar_subquery()
+        )
+        return json, count
+
     def related(
         self,
         entity: Entity,
@@ -377,8 +433,7 @@ class _Builder:
             self.dialect.within(remote, keys),
             *where_clause(target, entry.where, self.dialect),
         )
-        windowed = not relation.many or entry.limit is not None or entry.offset is not None
-        if windowed:
+        if _windowed(relation.many, entry):
             inner = selected.subquery(self._name("w"))
             position = inner.c["__n"]
             bounds: list[sa.ColumnElement[bool]] = []
@@ -401,6 +456,12 @@ class _Builder:
             source, rows.c["__m"], level.json, rows.c["__n"], self.counted
         )
         return grouped.cte(self._name("a"))
+
+
+def _windowed(many: bool, entry: RelationTemplate) -> bool:
+    """Whether a relationship keeps a window of each parent's related rows: a belongsTo's
+    first row, or a hasMany's ``limit``/``offset``."""
+    return not many or entry.limit is not None or entry.offset is not None
 
 
 def list_statement(
