@@ -1,6 +1,6 @@
 """Scenario F: a dashboard's grouped totals, against the raw database rate for the same SQL.
 
-``python -m bench.aggregates [--seconds 10] [--postgres postgresql://postgres@127.0.0.1:5432]``
+``python -m bench.aggregates [--seconds 10] [--postgres URL] [--mariadb URL]``
 
 The question: the sum of stock quantity and the number of products, grouped by the products'
 category and month of creation, over the bench dataset (20,000 stock rows of 10,000 products).
@@ -11,11 +11,12 @@ It is asked of the stocks through their belongsTo relationship to the product, o
 
 and GraphQL (``stocksAggregate(groupBy: [PRODUCT_CATEGORY_ID, PRODUCT_CREATED_AT_MONTH])``),
 in both configurations of the bench (``entities.json``; the Spryker-style one, whose
-``createdAt`` is a string field over the timestamp column), on PostgreSQL and on the SQLite copy.
-The raw rate is the statement dexgate compiles for the REST request, replayed at the same
-concurrency: pgbench on PostgreSQL, the same number of threads running it through sqlite3 on
-SQLite. Target (issue 16): dexgate at least half the raw rate. dexgate and wrk share the machine's
-two cores with the database, as in every scenario of ``make bench``.
+``createdAt`` is a string field over the timestamp column), on PostgreSQL, on the SQLite copy
+and on MariaDB. The raw rate is the statement dexgate compiles for the REST request, replayed at
+the same concurrency: pgbench on PostgreSQL, the same number of threads running it through
+sqlite3 on SQLite, a driver loop on dexgate's own read connections on MariaDB. Target (issue
+16): dexgate at least half the raw rate. dexgate and wrk share the machine's two cores with the
+database, as in every scenario of ``make bench``.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from starlette.datastructures import QueryParams
 from app.database import create_engine
 from app.rest.aggregate_query import aggregate_plan
 from app.settings import Settings
-from bench import dataset, raw, server
+from bench import dataset, mariadb_raw, raw, server
 from bench.configurations import CONFIGURATIONS, DEXGATE, Configuration
 from bench.load import HttpRequest, LoadSettings, drive
+from bench.mariadb import MariaDB
 from bench.postgres import Postgres
 from bench.results import Failure, LoadResult, PgbenchResult
 from schema_builder.operations.aggregates.compile import compile_aggregate
@@ -139,7 +141,11 @@ async def compiled_sql(url: str, alias: str, rest: str) -> str:
         statement = compiled.statement.compile(
             dialect=engine.dialect, compile_kwargs={"literal_binds": True}
         )
-        return str(statement)
+        sql = str(statement)
+        # A "format" driver's compiler doubles the percent signs it leaves for the driver.
+        return (
+            sql.replace("%%", "%") if engine.dialect.paramstyle in ("format", "pyformat") else sql
+        )
     finally:
         await engine.dispose()
 
@@ -224,6 +230,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--mariadb",
+        default="mysql://root@127.0.0.1:3306",
+        help="the MariaDB server for F there (an empty value skips it)",
+    )
     options = parser.parse_args()
     settings = LoadSettings(duration=options.seconds, warmup=min(3.0, options.seconds / 3))
     postgres = Postgres.from_url(options.postgres)
@@ -277,9 +288,48 @@ def main() -> None:
             rows.append(
                 _measure("sqlite", sqlite.environ, sqlite.api_key, asked, rate, settings, work)
             )
+            if options.mariadb:
+                rows.extend(_on_mariadb(options.mariadb, postgres, questions, settings, work))
         finally:
             postgres.drop_database(DATABASE)
     print(report(rows, settings))
+
+
+def _on_mariadb(
+    url: str,
+    postgres: Postgres,
+    questions: list[Question],
+    settings: LoadSettings,
+    work: Path,
+) -> list[Row]:
+    """F on MariaDB: the same rows there, its raw rate from a driver loop on dexgate's own
+    read connections (prepared statements, as dexgate reads)."""
+    server = MariaDB.from_url(url)
+    rows: list[Row] = []
+    try:
+        built = dataset.build_mariadb(postgres, server, DATABASE, work)
+        changed = {q.alias: q.entry for q in questions}
+        every = [
+            changed.get(e["tableAlias"], e)
+            for c in CONFIGURATIONS
+            for e in json.loads(c.entities.read_text())
+        ]
+        entries = work / "f-mariadb.json"
+        entries.write_text(json.dumps([*every, dataset.probe_entry(with_note=False)]))
+        dataset.dexgate(built.environ, "entities", "apply", str(entries))
+        dexgate_url = server.dexgate_url(DATABASE)
+        for asked in questions:
+            sql = asyncio.run(compiled_sql(dexgate_url, asked.alias, asked.rest))
+            replayed = mariadb_raw.replay(dexgate_url, mariadb_raw.Request(((sql, ()),)), settings)
+            rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
+            if isinstance(replayed, Failure):
+                print(f"MariaDB's driver loop failed: {replayed}")
+            rows.append(
+                _measure("mariadb", built.environ, built.api_key, asked, rate, settings, work)
+            )
+    finally:
+        server.drop_database(DATABASE)
+    return rows
 
 
 def report(rows: list[Row], settings: LoadSettings) -> str:
