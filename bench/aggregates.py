@@ -320,7 +320,9 @@ def _on_mariadb(
         dexgate_url = server.dexgate_url(DATABASE)
         for asked in questions:
             sql = asyncio.run(compiled_sql(dexgate_url, asked.alias, asked.rest))
-            replayed = mariadb_raw.replay(dexgate_url, mariadb_raw.Request(((sql, ()),)), settings)
+            # The driver formats the text with the (no) parameters: its % signs doubled.
+            sent = mariadb_raw.Request(((sql.replace("%", "%%"), ()),))
+            replayed = mariadb_raw.replay(dexgate_url, sent, settings)
             rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
             if isinstance(replayed, Failure):
                 print(f"MariaDB's driver loop failed: {replayed}")
