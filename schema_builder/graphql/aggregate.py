@@ -183,6 +183,8 @@ class GroupKeys:
                 target = catalog.entities[relation.target]
                 self._add(target, scalars(target), relation.name, relation.name + ".")
         self.names = {key: name for name, (key, _kind) in self.keys.items()}
+        # The GraphQL key field of each group key as the operation names it (``month(x)``).
+        self.by_written = {key.name: name for key, name in self.names.items()}
 
     def _add(
         self, entity: Entity, scalars: Sequence[GraphQLScalarType], prefix: str, path: str
@@ -501,9 +503,10 @@ def plan_aggregate(
 def _answer(
     answer: Aggregates, keys: GroupKeys, with_totals: bool, with_groups: bool
 ) -> dict[str, Any]:
+    named = keys.by_written
     groups = [
         {
-            "key": {keys.names[key]: value for key, value in _keyed(group["keys"], keys).items()},
+            "key": {named[name]: value for name, value in group["keys"].items()},
             **_values(group["measures"]),
         }
         for group in answer.groups
@@ -513,11 +516,6 @@ def _answer(
         measures = answer.totals if answer.totals is not None else answer.groups[0]["measures"]
         out.update(_values(measures))
     return out
-
-
-def _keyed(values: Mapping[str, Any], keys: GroupKeys) -> dict[GroupKey, Any]:
-    by_name = {key.name: key for key in keys.names}
-    return {by_name[name]: value for name, value in values.items()}
 
 
 def aggregate_resolver() -> Callable[..., Any]:

@@ -5,7 +5,8 @@ text orders as the time does: ``year`` 2026 (an integer), ``quarter`` ``2026-Q1`
 ``2026-03``, ``week`` ``2026-W09`` (ISO 8601: weeks start on Monday, a week belongs to the
 year of its Thursday), ``day`` ``2026-03-01``, ``hour`` ``2026-03-01T14``.
 
-- PostgreSQL: ``to_char``; a ``timestamptz`` is taken to UTC first (``timezone('UTC', x)``).
+- PostgreSQL: grouped by ``date_trunc``, written by ``to_char``; a ``timestamptz`` is taken
+  to UTC first (``timezone('UTC', x)``).
 - SQLite: ``strftime`` over the stored text (SQLAlchemy's ``2026-03-01 14:05:00.000000``, or
   ISO 8601 text, whose offset SQLite applies). SQLite 3.40 has no ISO week: the week is the
   one of the date's Thursday (``date(x, '-3 days', 'weekday 4')``), numbered from that year's
@@ -41,22 +42,28 @@ _MARIADB = {
 _SQLITE = {"month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H"}
 
 
-def bucket(dialect: str, column: sa.ColumnElement[Any], kind: Bucket) -> Expression:
-    """The bucket ``kind`` of ``column``'s values on ``dialect`` (a dialect's ``name``)."""
+def bucket(
+    dialect: str, column: sa.ColumnElement[Any], kind: Bucket
+) -> tuple[Expression, Expression]:
+    """The bucket ``kind`` of ``column``'s values on ``dialect`` (a dialect's name): what the
+    rows are grouped by, and the bucket's value written from it (the same expression where
+    the database has nothing cheaper to group by)."""
     if dialect == "postgresql":
         return _postgresql(column, kind)
-    if dialect == "sqlite":
-        return _sqlite(column, kind)
-    return _mariadb(column, kind)
+    written = _sqlite(column, kind) if dialect == "sqlite" else _mariadb(column, kind)
+    return written, written
 
 
-def _postgresql(column: sa.ColumnElement[Any], kind: Bucket) -> Expression:
+def _postgresql(column: sa.ColumnElement[Any], kind: Bucket) -> tuple[Expression, Expression]:
+    """Grouped by ``date_trunc`` (a timestamp per bucket: the week's Monday, as ISO weeks
+    start), written with ``to_char`` once per group rather than once per row."""
     value: sa.ColumnElement[Any] = column
     if isinstance(column.type, sa.DateTime) and column.type.timezone:
         value = sa.func.timezone("UTC", column)
+    grouped = sa.func.date_trunc(kind, value, type_=sa.DateTime)
     if kind == "year":
-        return sa.cast(sa.extract("year", value), sa.Integer)
-    return sa.func.to_char(value, _POSTGRESQL[kind], type_=sa.String)
+        return grouped, sa.cast(sa.extract("year", grouped), sa.Integer)
+    return grouped, sa.func.to_char(grouped, _POSTGRESQL[kind], type_=sa.String)
 
 
 def _sqlite(column: sa.ColumnElement[Any], kind: Bucket) -> Expression:

@@ -56,7 +56,8 @@ class KeySql:
 
     key: GroupKey
     field: Field
-    expression: Expression
+    expression: Expression  # what the statement selects
+    grouped: Expression  # what it groups and orders by (the same, or a cheaper equivalent)
 
     def value(self, raw: Any) -> Any:
         if raw is None:
@@ -76,13 +77,14 @@ def key_sql(paths: Paths, key: GroupKey, dialect: str) -> KeySql:
     if field.type == "json":
         raise AggregateNotApplicableError(f"The json field `{field.name}` cannot be a group key.")
     if key.bucket is None:
-        return KeySql(key, field, column)
+        return KeySql(key, field, column, column)
     if field.type not in ("date", "datetime") and not is_datelike(column.type):
         raise AggregateNotApplicableError(
             f"`{key.bucket}` needs a date or a timestamp; `{field.name}` is {field.type} "
             "over a column that holds no dates."
         )
-    return KeySql(key, field, bucket(dialect, column, key.bucket))
+    grouped, written = bucket(dialect, column, key.bucket)
+    return KeySql(key, field, written, grouped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +103,20 @@ class CompiledAggregate:
         """Each row as ``{"keys": {name: value}, "measures": {measure: value}}``, in order
         (with the totals first when the plan has them)."""
         out: list[dict[str, Any]] = []
+        keys = [(i, k.key.name, k.value) for i, k in enumerate(self.keys)]
+        measures = []
+        position = len(self.keys)
+        for measure in self.measures:
+            width = measure.width()
+            measures.append((measure.measure, position, position + width, measure.value))
+            position += width
         for row in rows:
-            keys = {k.key.name: k.value(row[i]) for i, k in enumerate(self.keys)}
-            position = len(self.keys)
-            values: dict[Measure, Any] = {}
-            for measure in self.measures:
-                width = measure.width()
-                values[measure.measure] = measure.value(row[position : position + width])
-                position += width
-            out.append({"keys": keys, "measures": values})
+            out.append(
+                {
+                    "keys": {name: value(row[i]) for i, name, value in keys},
+                    "measures": {m: value(row[a:b]) for m, a, b, value in measures},
+                }
+            )
         return out
 
 
@@ -132,7 +139,7 @@ def compile_aggregate(
     source = paths.source()
     groups = sa.select(*key_columns, *selected).select_from(source).where(*where)
     if keys:
-        groups = groups.group_by(*key_columns)
+        groups = groups.group_by(*(k.grouped for k in keys))
     if having:
         groups = groups.having(sa.and_(*having))
     fetch_limit = plan.limit
@@ -206,14 +213,14 @@ def _order(
                     f"`sort` names `{target.name}`, which is not a group key. Sort by a "
                     "group key or an aggregate."
                 )
-            expression = key.expression
+            expression = key.grouped
         else:
             measure = by_measure.get(target)
             if measure is None:
                 measure = measure_sql(paths, target, dialect)
             expression = measure.compared()
         order.append(NullsOrdered(expression, sort.descending))
-    order.extend(NullsOrdered(k.expression, False) for k in keys)
+    order.extend(NullsOrdered(k.grouped, False) for k in keys)
     return order
 
 
