@@ -11,6 +11,7 @@ from app.rate_limit import RateLimiter
 from app.settings import Settings
 from auth.authenticator import Authenticator
 from auth.oauth import TokenService
+from schema_builder.changefeed.feed import ChangeFeed
 from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
@@ -28,3 +29,4 @@ class Gateway:
     limiter: RateLimiter
     reads: Reader
     graphql: GraphQLService
+    feed: ChangeFeed

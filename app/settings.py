@@ -68,6 +68,9 @@ class Settings:
     redis_prefix: str = "dexgate:"
     shutdown_timeout: int = 30
     public_url: str = ""
+    # The change feed: events older than this are pruned, every prune interval (seconds).
+    event_retention: float = 7 * 24 * 3600.0
+    event_prune_interval: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +116,8 @@ class Settings:
             redis_prefix=env.get("DEXGATE_REDIS_PREFIX", "dexgate:"),
             shutdown_timeout=_non_negative_int(env, "DEXGATE_SHUTDOWN_TIMEOUT", 30),
             public_url=_public_url(env, "DEXGATE_PUBLIC_URL"),
+            event_retention=_duration(env, "DEXGATE_EVENT_RETENTION", 7 * 24 * 3600.0),
+            event_prune_interval=_positive_float(env, "DEXGATE_EVENT_PRUNE_INTERVAL", 60.0),
         )
 
 
@@ -168,6 +173,28 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     value = _non_negative_float(env, name, default)
     if value == 0:
         raise SettingsError(f"{name} must be a positive number of seconds, got {env[name]!r}.")
+    return value
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive duration: seconds, or a number with a unit (``90s``, ``30m``, ``12h``,
+    ``7d``)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    unit = _UNITS.get(raw[-1])
+    number = raw[:-1] if unit is not None else raw
+    try:
+        value = float(number) * (unit or 1.0)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(
+            f"{name} must be a positive duration such as 604800, 12h or 7d, got {raw!r}."
+        )
     return value
 
 

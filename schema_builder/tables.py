@@ -21,6 +21,7 @@ entity_configuration = sa.Table(
     sa.Column("table_alias", sa.String(255), nullable=False, unique=True),
     sa.Column("table_name", sa.String(255), nullable=False, unique=True),
     sa.Column("is_active", sa.Boolean, nullable=False, default=False),
+    sa.Column("change_feed", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Column("definition", TEXT, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", TS, nullable=False),
@@ -74,4 +75,52 @@ catalog_state = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.Integer, nullable=False),
+)
+
+# The change feed (schema_builder/changefeed, docs/change-feed.md). Events are written by the
+# database triggers dexgate installs on an entity's table; ``position`` is their commit order
+# on PostgreSQL, where the id is not (on SQLite and MariaDB the id is read as the position).
+BIGID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+change_event = sa.Table(
+    "dexgate_change_event",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    sa.Column("position", sa.BigInteger, nullable=True),
+    sa.Column("entity", sa.String(255), nullable=False),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("identifier", TEXT, nullable=True),
+    sa.Column("old_row", TEXT, nullable=True),
+    sa.Column("new_row", TEXT, nullable=True),
+    sa.Column("actor", sa.String(300), nullable=False),
+    sa.Column("occurred_at", TS, nullable=False),
+    sa.Column("txid", sa.BigInteger, nullable=True),
+    sa.Index("ix_dexgate_change_event_entity_position", "entity", "position"),
+    sa.Index("ix_dexgate_change_event_entity_id", "entity", "id"),
+    sa.Index("ix_dexgate_change_event_occurred_at", "occurred_at"),
+    sqlite_autoincrement=True,
+)
+
+# One row (id 1): the last position given on PostgreSQL, taken under its row lock at commit.
+change_counter = sa.Table(
+    "dexgate_change_counter",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+# SQLite: the actor of the open write transaction (one writer at a time), row 1 or none.
+change_actor = sa.Table(
+    "dexgate_change_actor",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("actor", sa.String(300), nullable=False),
+)
+
+# Per entity, the highest position removed by retention: a cursor below it missed events.
+change_pruned = sa.Table(
+    "dexgate_change_pruned",
+    metadata,
+    sa.Column("entity", sa.String(255), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
 )
