@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from openapi_spec_validator import validate
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.gateway import Gateway
@@ -30,6 +31,7 @@ from schema_builder.definition import (
 )
 from schema_builder.operations.bulk import bulk_writer
 from schema_builder.tables import change_event
+from tests.openapi.support import DOCUMENT, documented_errors, operations
 
 ADMIN = "apikey:test-admin"
 FEED = "/change-feed/products"
@@ -387,3 +389,19 @@ def test_change_feed_is_read_and_written_at_the_top_of_an_entry() -> None:
     assert "changeFeed" not in entry_to_dict(off)
     with pytest.raises(Exception, match="changeFeed"):
         parse_entry({**entry, "changeFeed": "yes"})
+
+
+async def test_the_openapi_document_lists_the_feed_of_entities_that_have_one(
+    client: httpx.AsyncClient, products: EntityConfiguration
+) -> None:
+    document = (await client.get(DOCUMENT)).json()
+    validate(document)
+    assert "/change-feed/products" in document["paths"]
+    assert "/change-feed/categories" not in document["paths"]
+    operation = operations(document)[("GET", "/change-feed/products")]
+    assert {(410, "DX141"), (400, "DX100"), (403, "DX122"), (404, "007")} <= documented_errors(
+        document, operation
+    )
+    answer = (await client.get(FEED + "?limit=3")).json()
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == set(answer)
