@@ -415,3 +415,25 @@ def test_a_bad_stored_configuration_is_named_and_the_others_still_listed(databas
     )
     assert removed.returncode == 0, removed.stderr
     assert [e["tableAlias"] for e in export(database)] == ["products", "product-stocks"]
+
+
+def test_entities_add_with_change_feed_and_the_switch_install_and_drop_triggers(
+    database: Path,
+) -> None:
+    execute(database, "CREATE TABLE shelf (id_shelf INTEGER PRIMARY KEY, label TEXT)")
+    output = ok(
+        database, "entities", "add", "shelf", "--alias", "shelves", "--activate", "--change-feed"
+    )
+    assert json.loads(output.partition("\n")[2])["changeFeed"] is True
+    assert entry(export(database), "shelves")["changeFeed"] is True
+    execute(database, "INSERT INTO shelf (id_shelf, label) VALUES (1, 'top')")
+    events = query(database, "SELECT entity, operation, actor, new_row FROM dexgate_change_event")
+    assert events == [("shelves", "create", "database", '{"id_shelf":1,"label":"top"}')]
+    assert ok(database, "entities", "change-feed", "shelves", "off") == "updated: shelves\n"
+    assert "changeFeed" not in entry(export(database), "shelves")
+    assert query(database, "SELECT name FROM sqlite_master WHERE name LIKE 'dexgate_cf_%'") == []
+    execute(database, "INSERT INTO shelf (id_shelf, label) VALUES (2, 'bottom')")
+    assert len(query(database, "SELECT id FROM dexgate_change_event")) == 1
+    missing = run(database, "entities", "change-feed", "nothing", "on")
+    assert missing.returncode == 2
+    assert "no entity `nothing`" in missing.stderr
