@@ -203,9 +203,10 @@ class CatalogRegistry:
             check_configurations(resulting, tables, self.denied_tables)
             report = await save_configurations(connection, configurations, prune=prune)
             await _record_changes(connection, actor, report, configurations)
-            if report.changed and not _commits_ddl(connection):
+            # Every apply, changed or not: the triggers are part of what it makes match.
+            if not _commits_ddl(connection):
                 await capture.sync_triggers(connection, await load_configurations(connection))
-        if report.changed and _commits_ddl_engine(self.engine):
+        if _commits_ddl_engine(self.engine):
             await self.sync_triggers()
         await self.refresh()
         return report

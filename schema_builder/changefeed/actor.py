@@ -46,8 +46,9 @@ async def mark(connection: AsyncConnection, actor: str) -> None:
     elif dialect in ("mysql", "mariadb"):
         await connection.execute(sa.text("SET @dexgate_actor = :actor"), {"actor": actor})
     else:
-        await connection.execute(sa.delete(change_actor))
-        await connection.execute(sa.insert(change_actor).values(id=1, actor=actor))
+        await connection.execute(
+            sa.insert(change_actor).prefix_with("OR REPLACE").values(id=1, actor=actor)
+        )
 
 
 async def clear(connection: AsyncConnection) -> None:
@@ -69,7 +70,9 @@ async def acting(connection: AsyncConnection, catalog: Catalog, actor: str) -> A
     try:
         yield
     except BaseException:
-        if connection.dialect.name in ("mysql", "mariadb"):
+        # The transaction is rolled back after this (taking SQLite's row with it); MariaDB's
+        # session variable is not, and whichever path comes next must not find the mark.
+        if connection.dialect.name != "postgresql":
             with contextlib.suppress(Exception):
                 await clear(connection)
         raise

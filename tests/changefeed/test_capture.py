@@ -15,10 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from asgi_lifespan import LifespanManager
 from openapi_spec_validator import validate
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from app.application import create_app
 from app.gateway import Gateway
+from app.settings import Settings
 from auth import store
 from auth.permissions import Permissions
 from schema_builder.changefeed.retention import prune
@@ -31,6 +34,7 @@ from schema_builder.definition import (
 )
 from schema_builder.operations.bulk import bulk_writer
 from schema_builder.tables import change_event
+from tests.conftest import settings_with
 from tests.openapi.support import DOCUMENT, documented_errors, operations
 
 ADMIN = "apikey:test-admin"
@@ -405,3 +409,32 @@ async def test_the_openapi_document_lists_the_feed_of_entities_that_have_one(
     answer = (await client.get(FEED + "?limit=3")).json()
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert set(schema["required"]) == set(answer)
+
+
+async def test_the_serving_process_prunes_events_past_the_retention(
+    settings: Settings, engine: AsyncEngine, admin_key: str
+) -> None:
+    app = create_app(
+        settings_with(settings, event_retention=3.0, event_prune_interval=0.1), engine=engine
+    )
+    async with LifespanManager(app):
+        gateway: Gateway = app.state.gateway
+        await switch_feed(gateway, "products", True)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": admin_key}
+        ) as client:
+            patched = await client.patch(
+                "/dynamic-entity/products/1", json={"data": {"name": "Short-lived"}}
+            )
+            assert patched.status_code == 200, patched.text
+            [event] = await feed(client)
+            # Rounds every 0.1 s: within 30 s one must have removed the 3 s old event.
+            for _ in range(300):
+                if await event_count(engine) == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert await event_count(engine) == 0
+            gone = await client.get(FEED + f"?after={event['position'] - 1}")
+            assert (gone.status_code, gone.json()[0]["code"]) == (410, "DX141")
+            assert (await client.get(FEED + f"?after={event['position']}")).json()["data"] == []
