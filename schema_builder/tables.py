@@ -95,13 +95,14 @@ change_event = sa.Table(
     sa.Column("actor", sa.String(300), nullable=False),
     sa.Column("occurred_at", TS, nullable=False),
     sa.Column("txid", sa.BigInteger, nullable=True),
-    sa.Index("ix_dexgate_change_event_entity_position", "entity", "position"),
-    sa.Index("ix_dexgate_change_event_entity_id", "entity", "id"),
-    sa.Index("ix_dexgate_change_event_occurred_at", "occurred_at"),
+    # Indexes per database (migration 0004): on PostgreSQL (entity, position) and the
+    # transactions' events waiting for their position; elsewhere (entity, id).
     sqlite_autoincrement=True,
 )
 
-# One row (id 1): the last position given on PostgreSQL, taken under its row lock at commit.
+# One row (id 1): the last position given on PostgreSQL, taken under its row lock at commit
+# (PostgreSQL also has dexgate_change_pending, one row per transaction with events to position,
+# created and used only by migration 0004's functions).
 change_counter = sa.Table(
     "dexgate_change_counter",
     metadata,

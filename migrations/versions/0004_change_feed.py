@@ -2,8 +2,9 @@
 
 The triggers on entity tables are not created here: dexgate installs and removes them when an
 entity's change feed is switched on or off (schema_builder/changefeed/triggers.py). On
-PostgreSQL they all call one function, ``dexgate_change_capture``, and a deferred constraint
-trigger on the event table gives each committing transaction's events their positions
+PostgreSQL they call two functions, ``dexgate_change_capture_rows`` (inserts and deletes, once
+per statement) and ``dexgate_change_capture`` (updates, per row), and a deferred constraint
+trigger gives each committing transaction's events their positions
 (``dexgate_change_position``; see docs/change-feed.md for why at commit).
 
 Revision ID: 0004
@@ -26,74 +27,116 @@ TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "ma
 TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 BIGID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
-# Trigger arguments: the entity alias, the identifier column, then column / visible name
-# pairs of the configured fields. The row under visible names, only configured fields; an
-# update that changes none of them records nothing.
+# Trigger arguments, for every capture function: the entity alias, the identifier column,
+# then column / visible name pairs of the configured fields. Rows are recorded under the
+# visible names, only configured fields.
+
+# Marks the transaction as having events to position at commit: one row of
+# dexgate_change_pending per transaction, whose deferred trigger positions them.
+MARK = """
+CREATE OR REPLACE FUNCTION dexgate_change_mark(transaction_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('dexgate.pending', true) IS DISTINCT FROM transaction_id::text THEN
+        INSERT INTO dexgate_change_pending (txid) VALUES (transaction_id)
+            ON CONFLICT DO NOTHING;
+        PERFORM set_config('dexgate.pending', transaction_id::text, true);
+    END IF;
+END
+$$
+"""
+
+# Updates, row by row: an update that changes none of the configured fields records nothing.
 CAPTURE = """
 CREATE OR REPLACE FUNCTION dexgate_change_capture() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    old_source jsonb;
-    new_source jsonb;
-    old_row jsonb;
-    new_row jsonb;
-    i integer;
+    old_source jsonb := to_jsonb(OLD);
+    new_source jsonb := to_jsonb(NEW);
+    old_row jsonb := '{}'::jsonb;
+    new_row jsonb := '{}'::jsonb;
+    transaction_id bigint;
+    i integer := 2;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        old_source := to_jsonb(OLD);
-        old_row := '{}'::jsonb;
-        i := 2;
-        WHILE i < TG_NARGS LOOP
-            old_row := old_row || jsonb_build_object(TG_ARGV[i + 1], old_source -> TG_ARGV[i]);
-            i := i + 2;
-        END LOOP;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        new_source := to_jsonb(NEW);
-        new_row := '{}'::jsonb;
-        i := 2;
-        WHILE i < TG_NARGS LOOP
-            new_row := new_row || jsonb_build_object(TG_ARGV[i + 1], new_source -> TG_ARGV[i]);
-            i := i + 2;
-        END LOOP;
-    END IF;
-    IF TG_OP = 'UPDATE' AND old_row = new_row THEN
+    WHILE i < TG_NARGS LOOP
+        old_row := old_row || jsonb_build_object(TG_ARGV[i + 1], old_source -> TG_ARGV[i]);
+        new_row := new_row || jsonb_build_object(TG_ARGV[i + 1], new_source -> TG_ARGV[i]);
+        i := i + 2;
+    END LOOP;
+    IF old_row = new_row THEN
         RETURN NULL;
     END IF;
+    transaction_id := pg_current_xact_id()::text::bigint;
     INSERT INTO dexgate_change_event
         (entity, operation, identifier, old_row, new_row, actor, occurred_at, txid)
     VALUES (
-        TG_ARGV[0],
-        CASE TG_OP WHEN 'INSERT' THEN 'create' WHEN 'UPDATE' THEN 'update' ELSE 'delete' END,
-        jsonb_build_array(coalesce(new_source, old_source) -> TG_ARGV[1])::text,
-        old_row::text,
-        new_row::text,
+        TG_ARGV[0], 'update', jsonb_build_array(new_source -> TG_ARGV[1])::text,
+        old_row::text, new_row::text,
         coalesce(nullif(current_setting('dexgate.actor', true), ''), 'database'),
-        clock_timestamp(),
-        pg_current_xact_id()::text::bigint
+        clock_timestamp(), transaction_id
     );
+    PERFORM dexgate_change_mark(transaction_id);
     RETURN NULL;
 END
 $$
 """
 
-# Fired at commit (deferred) for each event row; the first call of a transaction positions all
-# of its events under the counter's row lock, which is held until the commit is visible: the
+# Inserts and deletes, once per statement from its transition table (dexgate_rows): one
+# INSERT ... SELECT records every row of a batch.
+CAPTURE_ROWS = """
+CREATE OR REPLACE FUNCTION dexgate_change_capture_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    row_json text := '';
+    chunk text := '';
+    i integer := 2;
+    transaction_id bigint := pg_current_xact_id()::text::bigint;
+    recorded bigint;
+BEGIN
+    -- jsonb_build_object takes at most 100 arguments: 40 fields a call, joined with ||.
+    WHILE i < TG_NARGS LOOP
+        chunk := chunk || CASE WHEN chunk = '' THEN '' ELSE ', ' END
+            || quote_literal(TG_ARGV[i + 1]) || ', r.' || quote_ident(TG_ARGV[i]);
+        IF (i / 2) % 40 = 0 OR i + 2 >= TG_NARGS THEN
+            row_json := row_json || CASE WHEN row_json = '' THEN '' ELSE ' || ' END
+                || 'jsonb_build_object(' || chunk || ')';
+            chunk := '';
+        END IF;
+        i := i + 2;
+    END LOOP;
+    EXECUTE format(
+        'INSERT INTO dexgate_change_event (entity, operation, identifier, old_row, new_row, '
+        'actor, occurred_at, txid) SELECT $1, $2, jsonb_build_array(r.%I)::text, %s, %s, $3, '
+        'clock_timestamp(), $4 FROM dexgate_rows AS r',
+        TG_ARGV[1],
+        CASE TG_OP WHEN 'DELETE' THEN '(' || row_json || ')::text' ELSE 'NULL' END,
+        CASE TG_OP WHEN 'INSERT' THEN '(' || row_json || ')::text' ELSE 'NULL' END
+    ) USING TG_ARGV[0], CASE TG_OP WHEN 'INSERT' THEN 'create' ELSE 'delete' END,
+        coalesce(nullif(current_setting('dexgate.actor', true), ''), 'database'),
+        transaction_id;
+    GET DIAGNOSTICS recorded = ROW_COUNT;
+    IF recorded > 0 THEN
+        PERFORM dexgate_change_mark(transaction_id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+# Fired at commit (deferred), once per transaction that recorded events: gives them their
+# positions under the counter's row lock, which is held until the commit is visible: the
 # next transaction's positions are taken only after it, so positions are commit order.
 POSITION = """
 CREATE OR REPLACE FUNCTION dexgate_change_position() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    done bigint;
     pending bigint;
-    last_id bigint;
     base bigint;
 BEGIN
-    done := coalesce(nullif(current_setting('dexgate.positioned', true), '')::bigint, 0);
-    IF NEW.id <= done THEN
-        RETURN NULL;
-    END IF;
-    SELECT count(*), max(id) INTO pending, last_id
+    DELETE FROM dexgate_change_pending WHERE txid = NEW.txid;
+    -- Events recorded after this (SET CONSTRAINTS ... IMMEDIATE ran it early) mark again.
+    PERFORM set_config('dexgate.pending', '', true);
+    SELECT count(*) INTO pending
         FROM dexgate_change_event WHERE txid = NEW.txid AND position IS NULL;
     IF pending > 0 THEN
         UPDATE dexgate_change_counter SET position = position + pending WHERE id = 1
@@ -102,7 +145,6 @@ BEGIN
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n
                   FROM dexgate_change_event WHERE txid = NEW.txid AND position IS NULL) AS r
             WHERE e.id = r.id;
-        PERFORM set_config('dexgate.positioned', last_id::text, true);
     END IF;
     RETURN NULL;
 END
@@ -111,13 +153,14 @@ $$
 
 POSITION_TRIGGER = """
 CREATE CONSTRAINT TRIGGER dexgate_change_position
-    AFTER INSERT ON dexgate_change_event
+    AFTER INSERT ON dexgate_change_pending
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION dexgate_change_position()
 """
 
 
 def upgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
     op.add_column(
         "dexgate_entity_configuration",
         sa.Column("change_feed", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -136,11 +179,24 @@ def upgrade() -> None:
         sa.Column("txid", sa.BigInteger, nullable=True),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_dexgate_change_event_entity_position", "dexgate_change_event", ["entity", "position"]
-    )
-    op.create_index("ix_dexgate_change_event_entity_id", "dexgate_change_event", ["entity", "id"])
-    op.create_index("ix_dexgate_change_event_occurred_at", "dexgate_change_event", ["occurred_at"])
+    if postgresql:
+        # Found by position once they have one (at commit), by transaction while they wait.
+        op.create_index(
+            "ix_dexgate_change_event_entity_position",
+            "dexgate_change_event",
+            ["entity", "position"],
+            postgresql_where=sa.text("position IS NOT NULL"),
+        )
+        op.create_index(
+            "ix_dexgate_change_event_pending",
+            "dexgate_change_event",
+            ["txid"],
+            postgresql_where=sa.text("position IS NULL"),
+        )
+    else:
+        op.create_index(
+            "ix_dexgate_change_event_entity_id", "dexgate_change_event", ["entity", "id"]
+        )
     op.create_table(
         "dexgate_change_counter",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -157,22 +213,25 @@ def upgrade() -> None:
         sa.Column("entity", sa.String(255), primary_key=True),
         sa.Column("position", sa.BigInteger, nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # Only the events still waiting for their position, found at commit.
-        op.execute(
-            "CREATE INDEX ix_dexgate_change_event_pending ON dexgate_change_event (txid) "
-            "WHERE position IS NULL"
+    if postgresql:
+        op.create_table(
+            "dexgate_change_pending",
+            sa.Column("txid", sa.BigInteger, primary_key=True, autoincrement=False),
         )
-        op.execute(CAPTURE)
-        op.execute(POSITION)
-        op.execute(POSITION_TRIGGER)
+        for statement in (MARK, CAPTURE, CAPTURE_ROWS, POSITION, POSITION_TRIGGER):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS dexgate_change_position ON dexgate_change_event")
-        op.execute("DROP FUNCTION IF EXISTS dexgate_change_position()")
-        op.execute("DROP FUNCTION IF EXISTS dexgate_change_capture() CASCADE")
+        op.drop_table("dexgate_change_pending")  # and its trigger
+        for function in (
+            "dexgate_change_position()",
+            "dexgate_change_capture()",
+            "dexgate_change_capture_rows()",
+            "dexgate_change_mark(bigint)",
+        ):
+            op.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
     op.drop_table("dexgate_change_pruned")
     op.drop_table("dexgate_change_actor")
     op.drop_table("dexgate_change_counter")

@@ -31,14 +31,23 @@ async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BA
     """Remove at most ``batch`` events that occurred before ``older_than``; how many."""
     position = position_of(engine.dialect.name)
     async with write_transaction(engine) as connection:
-        rows = (
+        # The oldest events by id (events are recorded in about the order they occur), those
+        # of them that are due: no index on the time, and a round that finds nothing due
+        # reads one batch, never the table.
+        oldest = (
             await connection.execute(
-                sa.select(change_event.c.id, change_event.c.entity, position.label("at"))
-                .where(change_event.c.occurred_at < older_than, position.is_not(None))
+                sa.select(
+                    change_event.c.id,
+                    change_event.c.entity,
+                    change_event.c.occurred_at,
+                    position.label("at"),
+                )
+                .where(position.is_not(None))
                 .order_by(change_event.c.id)
                 .limit(batch)
             )
         ).all()
+        rows = [row for row in oldest if _aware(row.occurred_at) < older_than]
         if not rows:
             return 0
         highest: dict[str, int] = {}
@@ -64,8 +73,14 @@ async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BA
     return len(rows)
 
 
+def _aware(value: datetime) -> datetime:
+    """SQLite and MariaDB give the UTC time without its zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 async def prune(engine: AsyncEngine, retention: float, *, batch: int = BATCH) -> int:
-    """One round: batches until none is due or :data:`MAX_BATCHES` ran; how many removed."""
+    """One round: batches until one removes fewer than ``batch`` (nothing more is due among
+    the oldest) or :data:`MAX_BATCHES` ran; how many were removed."""
     older_than = datetime.now(UTC) - timedelta(seconds=retention)
     removed = 0
     for _ in range(MAX_BATCHES):

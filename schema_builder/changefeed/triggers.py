@@ -5,9 +5,10 @@ rolled-back write leaves nothing): the entity alias, the operation, the identifi
 before and after under the entity's visible names (configured fields only) and the actor.
 An update that changes none of the configured fields records nothing.
 
-- PostgreSQL: one ``AFTER INSERT OR UPDATE OR DELETE`` row trigger calling
-  ``dexgate_change_capture`` (migration 0004) with the alias, the identifier column and the
-  column / visible name pairs as arguments.
+- PostgreSQL: inserts and deletes are recorded once per statement, from its transition table
+  (``dexgate_change_capture_rows``: one ``INSERT ... SELECT`` for a whole batch), updates row
+  by row (``dexgate_change_capture``); both functions are migration 0004's and take the alias,
+  the identifier column and the column / visible name pairs as arguments.
 - SQLite and MariaDB: three row triggers whose bodies name the columns themselves (neither
   has trigger arguments; SQLite's triggers may only use SQL that any program writing to the
   file has, never a function of dexgate's).
@@ -57,12 +58,23 @@ def triggers_for(config: EntityConfiguration, dialect: Dialect) -> list[Trigger]
         arguments = ", ".join(
             _literal(v) for v in (config.alias, identifier, *(x for f in fields for x in f))
         )
+        head = "CREATE TRIGGER {name} AFTER "
         return [
             _named(
                 config.table_name,
-                "CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON "
-                f"{table} FOR EACH ROW EXECUTE FUNCTION dexgate_change_capture({arguments})",
-            )
+                f"{head}INSERT ON {table} REFERENCING NEW TABLE AS dexgate_rows FOR EACH "
+                f"STATEMENT EXECUTE FUNCTION dexgate_change_capture_rows({arguments})",
+            ),
+            _named(
+                config.table_name,
+                f"{head}DELETE ON {table} REFERENCING OLD TABLE AS dexgate_rows FOR EACH "
+                f"STATEMENT EXECUTE FUNCTION dexgate_change_capture_rows({arguments})",
+            ),
+            _named(
+                config.table_name,
+                f"{head}UPDATE ON {table} FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) "
+                f"EXECUTE FUNCTION dexgate_change_capture({arguments})",
+            ),
         ]
     mariadb = dialect.name in ("mysql", "mariadb")
 
