@@ -31,6 +31,7 @@ from app.rest import endpoints as rest
 from app.runtime import Runtime
 from app.security import AuthenticationMiddleware
 from app.settings import Settings
+from app.webhooks import delivery_worker
 from auth import store
 from auth.authenticator import Authenticator
 from auth.counters import RedisCounters, open_counters
@@ -111,6 +112,9 @@ def create_app(
             db, retention=settings.event_retention, interval=settings.event_prune_interval
         )
         pruner.start()
+        deliveries = await delivery_worker(db, settings, registry)
+        if settings.webhook_delivery:
+            deliveries.start()
         app.state.gateway = Gateway(
             settings,
             db,
@@ -140,6 +144,7 @@ def create_app(
         try:
             yield
         finally:
+            await deliveries.stop()
             await pruner.stop()
             await usage.stop()  # with a final write of the uses noted since the last one
             await registry.stop_listening()

@@ -71,6 +71,13 @@ class Settings:
     # The change feed: events older than this are pruned, every prune interval (seconds).
     event_retention: float = 7 * 24 * 3600.0
     event_prune_interval: float = 60.0
+    # Webhooks: one attempt's time limit, how long a failing delivery is retried, and whether
+    # private addresses may be sent to.
+    webhook_timeout: float = 10.0
+    webhook_retry_horizon: float = 3 * 24 * 3600.0
+    webhook_allow_private: bool = False
+    # whether this serving process delivers webhooks (false: leave it to `dexgate deliver`)
+    webhook_delivery: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -118,6 +125,10 @@ class Settings:
             public_url=_public_url(env, "DEXGATE_PUBLIC_URL"),
             event_retention=_duration(env, "DEXGATE_EVENT_RETENTION", 7 * 24 * 3600.0),
             event_prune_interval=_positive_float(env, "DEXGATE_EVENT_PRUNE_INTERVAL", 60.0),
+            webhook_timeout=_positive_float(env, "DEXGATE_WEBHOOK_TIMEOUT", 10.0),
+            webhook_retry_horizon=_duration(env, "DEXGATE_WEBHOOK_RETRY_HORIZON", 3 * 24 * 3600.0),
+            webhook_allow_private=_flag(env, "DEXGATE_WEBHOOK_ALLOW_PRIVATE"),
+            webhook_delivery=not _off(env, "DEXGATE_WEBHOOK_DELIVERY"),
         )
 
 
@@ -154,6 +165,11 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise SettingsError(f"{name} must be true or false, got {raw!r}.")
+
+
+def _off(env: Mapping[str, str], name: str) -> bool:
+    """A flag that is on unless set to false."""
+    return name in env and env[name].strip() != "" and not _flag(env, name)
 
 
 def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -19,6 +19,7 @@ from app.cli import audit as cli_audit
 from app.cli import auth as cli_auth
 from app.cli import data as cli_data
 from app.cli import errors as cli_errors
+from app.cli import webhook as cli_webhook
 from app.cli.errors import UsageError
 from app.cli.output import echo, printable
 from app.database import create_engine, safe_url
@@ -314,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_auth.register(commands)
     cli_data.register(commands)
     cli_audit.register(commands)
+    cli_webhook.register(commands)
     return parser
 
 

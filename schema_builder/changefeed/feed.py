@@ -213,3 +213,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+async def newest_position(connection: AsyncConnection, alias: str) -> int:
+    """The highest position of the entity's events now (0 when there is none): where a
+    reader that wants only what changes from now on starts."""
+    position = position_of(connection.dialect.name)
+    value = await connection.scalar(
+        sa.select(sa.func.max(position)).where(change_event.c.entity == alias)
+    )
+    pruned = await _pruned_through(connection, alias)
+    return max(int(value or 0), pruned)
