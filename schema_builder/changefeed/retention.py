@@ -30,10 +30,10 @@ logger = logging.getLogger("dexgate.changefeed")
 async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BATCH) -> int:
     """Remove at most ``batch`` events that occurred before ``older_than``; how many."""
     position = position_of(engine.dialect.name)
-    async with write_transaction(engine) as connection:
-        # The oldest events by id (events are recorded in about the order they occur), those
-        # of them that are due: no index on the time, and a round that finds nothing due
-        # reads one batch, never the table.
+    # The oldest events by id (events are recorded in about the order they occur), those of
+    # them that are due: no index on the time, and a round that finds nothing due reads one
+    # batch and writes nothing.
+    async with engine.connect() as connection:
         oldest = (
             await connection.execute(
                 sa.select(
@@ -47,9 +47,10 @@ async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BA
                 .limit(batch)
             )
         ).all()
-        rows = [row for row in oldest if _aware(row.occurred_at) < older_than]
-        if not rows:
-            return 0
+    rows = [row for row in oldest if _aware(row.occurred_at) < older_than]
+    if not rows:
+        return 0
+    async with write_transaction(engine) as connection:
         highest: dict[str, int] = {}
         for row in rows:
             highest[row.entity] = max(highest.get(row.entity, 0), int(row.at))
