@@ -15,7 +15,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.admin import api_keys, audit, clients, entities, entity_edit, login, roles, users
+from app.admin import (
+    api_keys,
+    audit,
+    clients,
+    entities,
+    entity_edit,
+    login,
+    roles,
+    users,
+    webhooks,
+)
 from app.admin.endpoints import not_found, safely
 from app.admin.templating import see_other
 
@@ -38,5 +48,6 @@ routes: list[BaseRoute] = [
     *users.routes,
     *roles.routes,
     *audit.routes,
+    *webhooks.routes,
     Route("/admin/{rest:path}", safely(not_found)),
 ]

@@ -15,9 +15,7 @@ from app.cli.output import echo
 from app.settings import Settings
 from auth import store as auth_store
 from auth.audit import command_line_actor
-from schema_builder.changefeed.feed import newest_position
-from schema_builder.store import load_configurations
-from schema_builder.webhooks import addresses, store
+from schema_builder.webhooks import store
 from schema_builder.webhooks.secrets import SecretBox
 
 
@@ -37,31 +35,14 @@ def _operations(raw: str) -> list[str]:
 def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         try:
-            await addresses.check(args.url, allow_private=settings.webhook_allow_private)
-        except addresses.AddressRefusedError as exc:
-            raise UsageError(f"webhook URL refused: {exc}") from None
-        async with engine.connect() as connection:
-            configured = {c.alias: c for c in await load_configurations(connection)}
-            start: dict[str, int] = {}
-            for alias in args.entity:
-                config = configured.get(alias)
-                if config is None:
-                    raise UsageError(f"no entity `{alias}` (see `dexgate entities list`)")
-                if not config.change_feed:
-                    raise UsageError(
-                        f"the change feed of `{alias}` is off: switch it on first "
-                        f"(`dexgate entities change-feed {alias} on`)"
-                    )
-                start[alias] = await newest_position(connection, alias)
-        try:
-            secret = await store.create(
+            secret = await store.create_checked(
                 engine,
                 await secret_box(engine, settings),
                 args.name,
                 args.url,
                 args.entity,
                 args.events,
-                start=start,
+                allow_private=settings.webhook_allow_private,
                 actor=command_line_actor(),
             )
         except store.WebhookError as exc:

@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.audit import record
 from auth.transactions import write_transaction
+from schema_builder.changefeed.feed import newest_position
+from schema_builder.store import load_configurations
 from schema_builder.tables import webhook, webhook_attempt, webhook_cursor, webhook_delivery
+from schema_builder.webhooks import addresses
 from schema_builder.webhooks.secrets import SecretBox, new_secret
 
 OPERATIONS = ("create", "update", "delete")
@@ -126,6 +129,40 @@ async def create(
             detail={"webhook": name, "url": url, "entities": list(entities)},
         )
     return secret
+
+
+async def create_checked(
+    engine: AsyncEngine,
+    box: SecretBox,
+    name: str,
+    url: str,
+    entities: Sequence[str],
+    operations: Sequence[str] = OPERATIONS,
+    *,
+    allow_private: bool,
+    actor: str,
+) -> str:
+    """:func:`create` after the checks every way of creating one makes: the URL may be sent to
+    (:mod:`schema_builder.webhooks.addresses`), each entity is registered with its change feed
+    on; the webhook starts at each entity's newest event. Raises :class:`WebhookError`."""
+    try:
+        await addresses.check(url, allow_private=allow_private)
+    except addresses.AddressRefusedError as exc:
+        raise WebhookError(f"The URL is refused: {exc}") from None
+    async with engine.connect() as connection:
+        configured = {c.alias: c for c in await load_configurations(connection)}
+        start: dict[str, int] = {}
+        for alias in entities:
+            config = configured.get(alias)
+            if config is None:
+                raise WebhookError(f"No entity `{alias}` (see `dexgate entities list`).")
+            if not config.change_feed:
+                raise WebhookError(
+                    f"The change feed of `{alias}` is off: switch it on first "
+                    f"(`dexgate entities change-feed {alias} on`)."
+                )
+            start[alias] = await newest_position(connection, alias)
+    return await create(engine, box, name, url, entities, operations, start=start, actor=actor)
 
 
 async def webhooks(engine: AsyncEngine) -> list[Webhook]:
