@@ -13,8 +13,9 @@ One round of :meth:`DeliveryWorker.round`:
    is not sent before the earlier one is acknowledged — are claimed for :attr:`lease` seconds
    (``FOR UPDATE SKIP LOCKED`` again). A process killed mid-delivery loses nothing: its claims
    run out and another round sends them again.
-3. **Send**, several at once (different rows), each a signed POST (Standard Webhooks headers,
-   ``webhook-id`` the event id on every retry), the address checked again first.
+3. **Send** the claimed ones all at once (they are of different rows), each a signed POST
+   (Standard Webhooks headers, ``webhook-id`` the event id on every retry), the address
+   checked again first.
 4. **Record** every attempt (status, duration, the answer's first 500 characters). A 2xx
    acknowledges; a 410 disables the webhook (its deliveries wait, pending, until it is enabled
    again); anything else — other answers, timeouts, refused addresses, network errors — is
@@ -61,15 +62,17 @@ class DeliveryOptions:
     timeout: float = 10.0
     horizon: float = 3 * 24 * 3600.0
     allow_private: bool = False
-    batch: int = 200
+    # A round claims as many deliveries as it sends at once: every claimed delivery is being
+    # sent from the start of its claim, so the lease only has to outlast one attempt.
+    batch: int = 50
     fan_out: int = 500
-    concurrency: int = 16
     idle: float = 0.2
 
     @property
     def lease(self) -> float:
-        """How long a claim holds: past the longest attempt, with a margin."""
-        return self.timeout * 2 + 20.0
+        """How long a claim holds: past the longest attempt (the address check and the
+        timeout), with a margin."""
+        return self.timeout * 2 + 5.0
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -113,7 +116,10 @@ class DeliveryWorker:
         self.box = box
         self.options = options or DeliveryOptions()
         self.feed = ChangeFeed(engine)
-        self._client = httpx.AsyncClient(transport=transport)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            limits=httpx.Limits(max_connections=self.options.batch),
+        )
         self._task: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -150,11 +156,9 @@ class DeliveryWorker:
         if not claimed:
             return report
         targets = await self._targets({row.webhook_id for row in claimed})
-        limit = asyncio.Semaphore(self.options.concurrency)
 
         async def attempt(row: Any) -> tuple[Any, Outcome]:
-            async with limit:
-                return row, await self._send(targets[row.webhook_id], row)
+            return row, await self._send(targets[row.webhook_id], row)
 
         results = await asyncio.gather(*(attempt(row) for row in claimed))
         await self._record(results, targets, report)

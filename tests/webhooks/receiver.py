@@ -44,13 +44,24 @@ class Receiver:
         self.received: list[Received] = []
         self.secret = ""
         self.url = ""
+        # how long the default answer takes; and the ids sent again while still being sent
+        self.delay = 0.0
+        self.overlaps: list[str] = []
+        self._in_flight: set[str] = set()
 
     async def endpoint(self, request: Request) -> Response:
         body = await request.body()
+        message = request.headers.get("webhook-id", "")
+        if message in self._in_flight:
+            self.overlaps.append(message)
+        self._in_flight.add(message)
         self.received.append(Received(dict(request.headers), body))
-        answer = self.answers.pop(0) if self.answers else Answer()
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
+        answer = self.answers.pop(0) if self.answers else Answer(delay=self.delay)
+        try:
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
+        finally:
+            self._in_flight.discard(message)
         return Response("ok" if answer.status < 300 else "no", answer.status, answer.headers)
 
     def verified(self) -> list[dict[str, Any]]:
