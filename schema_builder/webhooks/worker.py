@@ -54,6 +54,7 @@ from schema_builder.webhooks.sender import Outcome, post
 logger = logging.getLogger("dexgate.webhooks")
 
 FIRST_RETRY = 1.0
+AFTER_ERROR = 5.0
 LONGEST_RETRY = 3600.0
 
 
@@ -140,9 +141,12 @@ class DeliveryWorker:
         while True:
             try:
                 report = await self.round()
-            except Exception:  # a database outage: the next round tries again
-                logger.exception("A webhook delivery round failed")
-                report = RoundReport()
+            except Exception:  # a database outage, a secret that cannot be read: try again
+                logger.exception(
+                    "A webhook delivery round failed; trying again in %g s", AFTER_ERROR
+                )
+                await asyncio.sleep(AFTER_ERROR)
+                continue
             if not (report.sent or report.fanned_out):
                 await asyncio.sleep(self.options.idle)
 
