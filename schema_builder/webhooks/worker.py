@@ -308,7 +308,14 @@ class DeliveryWorker:
         async with write_transaction(self.engine) as connection:
             rows = (
                 await connection.execute(
-                    sa.select(d.c.id, d.c.webhook_id, d.c.event_id, d.c.body, d.c.attempts)
+                    sa.select(
+                        d.c.id,
+                        d.c.webhook_id,
+                        d.c.event_id,
+                        d.c.body,
+                        d.c.attempts,
+                        d.c.due_since,
+                    )
                     .where(d.c.id.in_(candidates), due)
                     .order_by(d.c.position)
                     .with_for_update(skip_locked=True)
@@ -353,32 +360,36 @@ class DeliveryWorker:
         d = webhook_delivery
         now = datetime.now(UTC)
         gone: set[int] = set()
+        acknowledged: list[int] = []
         async with write_transaction(self.engine) as connection:
+            # Every attempt in one statement, the acknowledged ones in another; the others
+            # one by one (each has its own next attempt).
+            await connection.execute(
+                sa.insert(webhook_attempt),
+                [
+                    {
+                        "delivery_id": row.id,
+                        "at": now,
+                        "status_code": outcome.status_code,
+                        "duration_ms": outcome.duration_ms,
+                        "error": outcome.error,
+                        "response": outcome.response,
+                    }
+                    for row, outcome in results
+                ],
+            )
             for row, outcome in results:
-                await connection.execute(
-                    sa.insert(webhook_attempt).values(
-                        delivery_id=row.id,
-                        at=now,
-                        status_code=outcome.status_code,
-                        duration_ms=outcome.duration_ms,
-                        error=outcome.error,
-                        response=outcome.response,
-                    )
-                )
                 attempts = int(row.attempts) + 1
                 if outcome.acknowledged:
-                    values: dict[str, Any] = {"status": "delivered", "finished_at": now}
-                    report.acknowledged += 1
-                elif outcome.status_code == 410:
+                    acknowledged.append(int(row.id))
+                    continue
+                if outcome.status_code == 410:
                     gone.add(int(row.webhook_id))
-                    values = {"next_attempt_at": now}
+                    values: dict[str, Any] = {"next_attempt_at": now}
                 else:
                     report.failed.append(int(row.id))
-                    due_since: datetime = (
-                        await connection.execute(sa.select(d.c.due_since).where(d.c.id == row.id))
-                    ).scalar_one()
                     delay = backoff(attempts, outcome.retry_after)
-                    horizon = _aware(due_since) + timedelta(seconds=self.options.horizon)
+                    horizon = _aware(row.due_since) + timedelta(seconds=self.options.horizon)
                     if now + timedelta(seconds=delay) > horizon:
                         values = {"status": "dead", "finished_at": now}
                     else:
@@ -388,6 +399,18 @@ class DeliveryWorker:
                     .where(d.c.id == row.id)
                     .values(attempts=attempts, claimed_until=None, **values)
                 )
+            if acknowledged:
+                await connection.execute(
+                    sa.update(d)
+                    .where(d.c.id.in_(acknowledged))
+                    .values(
+                        status="delivered",
+                        finished_at=now,
+                        attempts=d.c.attempts + 1,
+                        claimed_until=None,
+                    )
+                )
+                report.acknowledged += len(acknowledged)
             for webhook_id in gone:
                 await connection.execute(
                     sa.update(webhook)
