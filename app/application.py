@@ -44,6 +44,7 @@ from schema_builder.changefeed.feed import ChangeFeed
 from schema_builder.changefeed.retention import Pruner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql.registry import SchemaRegistry
+from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
@@ -138,6 +139,7 @@ def create_app(
             ),
             Reader(reader, read_pool),
             GraphQLService.of(settings),
+            Aggregator(reader),
             ChangeFeed(db),
         )
         await runtime.started(app.state.gateway)

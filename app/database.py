@@ -15,6 +15,7 @@ from sqlalchemy.util import await_only
 from app import mariadb
 from app.settings import Settings, SettingsError
 from auth.transactions import QUEUE, WRITING, WriteQueue
+from schema_builder.operations.aggregates.sqlite_sum import AGGREGATES
 from schema_builder.operations.db_errors import request_deadline
 from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.reads.reader import Statements
@@ -151,6 +152,10 @@ def _configure_sqlite(engine: AsyncEngine, busy_seconds: float) -> None:
         await_only(driver.set_progress_handler(watch.expired, _PROGRESS_STEPS))
         for name, arguments, function in sqlite_functions.functions():
             await_only(driver.create_function(name, arguments, function, deterministic=True))
+        # aiosqlite has no create_aggregate: run sqlite3's in the connection's own thread, as
+        # its create_function does.
+        for name, arguments, aggregate in AGGREGATES:
+            await_only(driver._execute(driver._conn.create_aggregate, name, arguments, aggregate))
 
     @sa.event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:

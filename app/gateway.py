@@ -13,6 +13,7 @@ from auth.authenticator import Authenticator
 from auth.oauth import TokenService
 from schema_builder.changefeed.feed import ChangeFeed
 from schema_builder.graphql.registry import SchemaRegistry
+from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
 
@@ -29,4 +30,5 @@ class Gateway:
     limiter: RateLimiter
     reads: Reader
     graphql: GraphQLService
+    aggregates: Aggregator
     feed: ChangeFeed

@@ -46,7 +46,11 @@ checks that no two classes define one code and that ``docs/errors.md`` lists eve
     │   ├── TooManyRowsError              DX137 (an include nesting more rows than allowed)
     │   ├── ResponseTooLargeError         DX139 (more text than the database writes at once)
     │   ├── ChangeFeedOffError            DX140 (404: the entity's change feed is off)
-    │   └── CursorPrunedError             DX141 (410: events after the cursor were pruned)
+    │   ├── CursorPrunedError             DX141 (410: events after the cursor were pruned)
+    │   ├── AggregateFieldNotFoundError   DX150 (an aggregate names an unknown field)
+    │   ├── InvalidAggregateError         DX151 (an unknown function, a malformed parameter)
+    │   ├── AggregateNotApplicableError   DX152 (sum of text, a date bucket of a number…)
+    │   └── TooManyGroupsError            DX153 (more groups than DEXGATE_MAX_PAGE_SIZE)
     ├── PermissionDeniedError           DX122 (403: the principal lacks the grant)
     ├── ServiceUnavailableError         DX503
     ├── RequestTimeoutError             DX504 (over DEXGATE_REQUEST_TIMEOUT)
@@ -415,6 +419,42 @@ class CursorPrunedError(RequestError):
             "follow the feed from the oldest event kept (omit `after`)."
         )
         self.pruned = pruned
+
+
+class AggregateFieldNotFoundError(RequestError):
+    """An aggregate, a group key, a ``having`` or a ``sort`` names a field the entity lacks."""
+
+    code = "DX150"
+
+    def __init__(self, field: str, alias: str) -> None:
+        super().__init__(f"Aggregate field `{field}` for table alias `{alias}` not found.")
+
+
+class InvalidAggregateError(RequestError):
+    """An aggregate request that cannot be read: an unknown function or bucket, a malformed
+    ``aggregate``/``groupBy``/``having``/``sort`` parameter."""
+
+    code = "DX151"
+
+
+class AggregateNotApplicableError(RequestError):
+    """A function or a bucket that does not apply to the field's type (``sum`` of a string,
+    ``month`` of a number)."""
+
+    code = "DX152"
+
+
+class TooManyGroupsError(RequestError):
+    """More groups than one answer holds, asked without a page."""
+
+    code = "DX153"
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__(
+            f"The grouping gives more than {maximum} groups (DEXGATE_MAX_PAGE_SIZE). Narrow "
+            "the filter, group by fewer keys, or page the groups with page[limit] and "
+            "page[offset] (GraphQL: limit and offset)."
+        )
 
 
 class PermissionDeniedError(DexgateError):

@@ -187,6 +187,7 @@ async def graphql_endpoint(request: Request) -> Response:
         max_page_size=gateway.settings.max_page_size,
         default_page_size=gateway.settings.default_page_size,
         access=principal.permissions,
+        aggregates=gateway.aggregates,
     )
     if service.plans and entry.operation is not None:
         answered = await answer(entry, variables, context, values)

@@ -14,6 +14,7 @@ from app.errors import error_response, rest_errors
 from app.gateway import Gateway
 from app.json_input import loads
 from app.responses import JSONResponse, json_text_response
+from app.rest.aggregate_query import aggregate_plan, is_aggregate, rest_objects
 from app.rest.query import parse_conditions, parse_flag, parse_include, parse_page, parse_sort
 from app.security import permissions_of
 from schema_builder.errors import (
@@ -84,6 +85,8 @@ async def _list(request: Request, alias: str) -> Response:
     gateway = _gateway(request)
     params = request.query_params
     settings = gateway.settings
+    if is_aggregate(params.multi_items()):
+        return await _aggregate(request, alias)
     offset, limit = parse_page(
         params.get("page[offset]"),
         params.get("page[limit]"),
@@ -113,6 +116,14 @@ async def _list(request: Request, alias: str) -> Response:
         body + b',"meta":{"totalCount":%d}}' % page.total,
         headers={"X-Total-Count": str(page.total)},
     )
+
+
+async def _aggregate(request: Request, alias: str) -> Response:
+    gateway = _gateway(request)
+    plan = aggregate_plan(alias, request.query_params, gateway.settings.max_page_size)
+    catalog = await gateway.registry.current()
+    answer = await gateway.aggregates.aggregate(catalog, plan, permissions_of(request))
+    return JSONResponse({"data": rest_objects(plan, answer)})
 
 
 def _reject_constant(name: str) -> Any:

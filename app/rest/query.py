@@ -38,6 +38,12 @@ def parse_conditions(params: Iterable[tuple[str, str]]) -> tuple[Condition, ...]
 
 
 def _conditions_for(field: str, value: str) -> list[Condition]:
+    return [Condition(field, name, operand) for name, operand in split_operators(field, value)]
+
+
+def split_operators(field: str, value: str) -> list[tuple[str, Any]]:
+    """A filter value as (operator, operand) pairs: an object whose keys are all operators
+    applies them; any other value is ``eq`` of the literal text."""
     stripped = value.strip()
     if stripped.startswith("{"):
         try:
@@ -52,7 +58,7 @@ def _conditions_for(field: str, value: str) -> list[Condition]:
             names = [_OPERATOR_NAMES.get(k.lower()) for k in decoded]
             if all(names):
                 return [
-                    Condition(field, name, operand)
+                    (name, operand)
                     for name, operand in zip(names, decoded.values(), strict=True)
                     if name is not None
                 ]
@@ -62,10 +68,10 @@ def _conditions_for(field: str, value: str) -> list[Condition]:
                     f"Unknown filter operator `{unknown[0]}` for field `{field}`. "
                     f"Use one of: {', '.join(OPERATORS)}."
                 )
-    return [Condition(field, "eq", value)]
+    return [("eq", value)]
 
 
-def _non_negative_int(name: str, raw: str) -> int:
+def non_negative_int(name: str, raw: str) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()):  # int() also takes "1_000", "+1" and "٣"
         raise InvalidQueryParameterError(f"`{name}` must be a non-negative integer, got {raw!r}.")
@@ -81,8 +87,8 @@ def parse_page(
 ) -> tuple[int, int]:
     """Spryker applies ``page[offset]``/``page[limit]`` only when both are present; otherwise
     the default page (offset 0, 1000 items) is served. Values are still checked when given."""
-    offset = _non_negative_int("page[offset]", offset_raw) if offset_raw is not None else None
-    limit = _non_negative_int("page[limit]", limit_raw) if limit_raw is not None else None
+    offset = non_negative_int("page[offset]", offset_raw) if offset_raw is not None else None
+    limit = non_negative_int("page[limit]", limit_raw) if limit_raw is not None else None
     if offset is None or limit is None:
         return 0, default_limit
     if limit > max_limit:

@@ -14,6 +14,10 @@ For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
 | mutations | ``createProductStocks``, ``updateProductStocks``, ``upsertProductStocks``, |
 | | ``deleteProductStocks`` (deletable entities only) |
 | mutation result | ``ProductStockMutationResult`` |
+| aggregate query | ``productStocksAggregate`` with ``ProductStockAggregate``, |
+| | ``…AggregateGroup``, ``…GroupKey``, ``…GroupBy``, ``…AggregateSort``, ``…Having``, |
+| | ``…Counts``, ``…Sums``, ``…Averages``, ``…Values`` and a ``…Having`` input of each of |
+| | the last three |
 
 Object fields and filter keys are the fields' visible names (the same as over REST);
 relationship fields are the relationship names. Generated names follow GraphQL's conventions:
@@ -82,6 +86,20 @@ class EntityNames:
     update: str
     upsert: str
     delete: str
+    aggregate_query: str
+    aggregate: str
+    aggregate_group: str
+    group_key: str
+    group_by: str
+    aggregate_sort: str
+    having: str
+    counts: str
+    sums: str
+    averages: str
+    values: str
+    sums_having: str
+    averages_having: str
+    values_having: str
 
     def all_type_names(self) -> tuple[str, ...]:
         return (
@@ -93,11 +111,32 @@ class EntityNames:
             self.update_input,
             self.upsert_input,
             self.mutation_result,
+            self.aggregate,
+            self.aggregate_group,
+            self.group_key,
+            self.group_by,
+            self.aggregate_sort,
+            self.having,
+            self.counts,
+            self.sums,
+            self.averages,
+            self.values,
+            self.sums_having,
+            self.averages_having,
+            self.values_having,
         )
 
     def all_field_names(self) -> tuple[str, ...]:
-        """Root fields: two queries and four mutations."""
-        return (self.list_query, self.get_query, self.create, self.update, self.upsert, self.delete)
+        """Root fields: three queries and four mutations."""
+        return (
+            self.list_query,
+            self.get_query,
+            self.aggregate_query,
+            self.create,
+            self.update,
+            self.upsert,
+            self.delete,
+        )
 
 
 def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
@@ -127,6 +166,20 @@ def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
         update=f"update{plural}",
         upsert=f"upsert{plural}",
         delete=f"delete{plural}",
+        aggregate_query=f"{list_query}Aggregate",
+        aggregate=f"{base}Aggregate",
+        aggregate_group=f"{base}AggregateGroup",
+        group_key=f"{base}GroupKey",
+        group_by=f"{base}GroupBy",
+        aggregate_sort=f"{base}AggregateSort",
+        having=f"{base}Having",
+        counts=f"{base}Counts",
+        sums=f"{base}Sums",
+        averages=f"{base}Averages",
+        values=f"{base}Values",
+        sums_having=f"{base}SumsHaving",
+        averages_having=f"{base}AveragesHaving",
+        values_having=f"{base}ValuesHaving",
     )
 
 
@@ -142,6 +195,7 @@ SHARED_TYPE_NAMES = frozenset(
         "JSON",
         "MutationError",
         "DeleteResult",
+        "AggregateFunction",
         "IntFilter",
         "BigIntFilter",
         "FloatFilter",

@@ -51,6 +51,7 @@ from graphql import (
 )
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
+from schema_builder.graphql.aggregate import AggregateTypes
 from schema_builder.graphql.names import EntityNames, entity_names, sort_value
 from schema_builder.graphql.resolvers import (
     delete_resolver,
@@ -145,6 +146,7 @@ class SchemaBuilder:
         self._input_fields: dict[tuple[GraphQLScalarType, str | None], GraphQLInputField] = {}
         self._id_arguments: dict[tuple[GraphQLScalarType, bool], GraphQLArgument] = {}
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
+        self._aggregates = AggregateTypes(self.names, self._filter_type, self._scalars)
 
     def build(self) -> GraphQLSchema:
         query: dict[str, GraphQLField] = {}
@@ -159,6 +161,7 @@ class SchemaBuilder:
                 extensions={"dexgate_query": ("list", alias)},
                 description=f"A page of `{alias}`, ordered by `sort` then by identifier.",
             )
+            query[names.aggregate_query] = self._aggregates.root_field(entity)
             query[names.get_query] = GraphQLField(
                 self.object_type(entity),
                 args={"id": self._id_argument(entity, required=True)},

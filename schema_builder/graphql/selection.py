@@ -32,6 +32,7 @@ from graphql.execution.values import get_argument_values
 from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import InvalidArgumentError, PageLimitExceededError
+from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.ir import (
     AllOf,
     AnyOf,
@@ -62,6 +63,7 @@ class GraphQLContext:
     default_page_size: int
     access: Permissions
     extra: dict[str, Any] = field(default_factory=dict)
+    aggregates: Aggregator | None = None
 
 
 @dataclass(frozen=True, slots=True)

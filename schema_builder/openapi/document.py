@@ -343,17 +343,23 @@ class _Builder:
                 sort_parameter(entity),
                 *([include] if include else []),
                 _shared("count"),
+                _shared("aggregate"),
+                _shared("groupBy"),
+                _shared("having"),
             ],
             "responses": {
                 "200": {
-                    "description": "The page of rows, ordered by `sort`, then by identifier.",
+                    "description": "The page of rows, ordered by `sort`, then by identifier; "
+                    "with `aggregate[...]`, the aggregates.",
                     "headers": {
                         "X-Total-Count": {
                             "description": "With `count=true`: the number of matching rows.",
                             "schema": {"type": "integer"},
                         }
                     },
-                    "content": _json_content(names.ref("List")),
+                    "content": _json_content(
+                        {"anyOf": [names.ref("List"), {"$ref": f"{REF}Aggregates"}]}
+                    ),
                 },
                 **self._errors(entity, "list"),
             },
@@ -514,6 +520,28 @@ def _shared_schemas() -> JSON:
             },
         },
         "Errors": {"type": "array", "items": {"$ref": f"{REF}Error"}},
+        "Aggregates": _envelope(
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "description": "A group: its keys under the `groupBy[]` expressions, "
+                    '`"count": N` for `aggregate[count]=*`, and `"FUNCTION": {"field": '
+                    "value}` for the others; sums and averages of decimal fields as "
+                    "decimal strings.",
+                    "additionalProperties": True,
+                },
+                "example": [
+                    {
+                        "category_id": 3,
+                        "month(created_at)": "2026-03",
+                        "count": 12,
+                        "sum": {"price": "1234.50"},
+                    }
+                ],
+            },
+            "The groups (one object for the whole set without `groupBy[]`).",
+        ),
     }
 
 

@@ -22,6 +22,8 @@ from auth.errors import (
 )
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import (
+    AggregateFieldNotFoundError,
+    AggregateNotApplicableError,
     BodyTooLargeError,
     ConfigurationNotFoundError,
     CursorPrunedError,
@@ -33,6 +35,7 @@ from schema_builder.errors import (
     IdentifierNotCreatableError,
     ImmutableFieldError,
     InternalError,
+    InvalidAggregateError,
     InvalidDataFormatError,
     InvalidFieldTypeError,
     InvalidFieldValueError,
@@ -50,6 +53,7 @@ from schema_builder.errors import (
     RequiredFieldMissingError,
     ResponseTooLargeError,
     ServiceUnavailableError,
+    TooManyGroupsError,
     TooManyItemsError,
     TooManyRowsError,
     UnfilteredDeleteError,
@@ -96,6 +100,10 @@ LIST: tuple[ErrorClass, ...] = (
     RelationNotFoundError,
     TooManyRowsError,
     ResponseTooLargeError,
+    AggregateFieldNotFoundError,
+    InvalidAggregateError,
+    AggregateNotApplicableError,
+    TooManyGroupsError,
 )
 GET: tuple[ErrorClass, ...] = (
     InvalidQueryParameterError,

@@ -193,6 +193,50 @@ def shared_parameters(max_page_size: int, default_page_size: int) -> JSON:
             "the number of rows matching the filters.",
             "schema": {"type": "boolean", "default": False},
         },
+        "aggregate": {
+            "name": "aggregate",
+            "in": "query",
+            "description": "Aggregates instead of rows (see `Aggregates`): "
+            "`aggregate[count]=*` counts the rows, `aggregate[FUNCTION]=field,field` applies "
+            "`count`, `countDistinct`, `sum`, `avg`, `min` or `max` to the fields. `filter[...]` "
+            "selects the rows first; `sort` then orders groups by keys and aggregates "
+            "(`-sum.price`); `page[limit]` and `page[offset]` page the groups, each applied "
+            "alone. Without `groupBy[]`, one object answers for the whole filtered set.",
+            "style": "deepObject",
+            "explode": True,
+            "schema": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "string"}
+                    for name in ("count", "countDistinct", "sum", "avg", "min", "max")
+                },
+                "additionalProperties": False,
+            },
+            "example": {"count": "*", "sum": "price"},
+        },
+        "groupBy": {
+            "name": "groupBy[]",
+            "in": "query",
+            "description": "Group keys for aggregates: a field, or `BUCKET(field)` of a date or "
+            "timestamp field with BUCKET one of `year` (2026), `quarter` (`2026-Q1`), `month` "
+            "(`2026-03`), `week` (ISO, `2026-W09`), `day` (`2026-03-01`), `hour` "
+            "(`2026-03-01T14`), in UTC. Each group's object holds its keys under the "
+            "expressions as written. More groups than the maximum page size without "
+            "`page[limit]`: `DX153`.",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": {"type": "string"}},
+            "example": ["category_id", "month(created_at)"],
+        },
+        "having": {
+            "name": "having",
+            "in": "query",
+            "description": "Conditions on the groups' aggregates, as `filter[...]` takes them: "
+            '`having[sum.price]={"gt":100}`, `having[count]=3`.',
+            "style": "deepObject",
+            "explode": True,
+            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
         "transactional": {
             "name": TRANSACTIONAL_HEADER,
             "in": "header",

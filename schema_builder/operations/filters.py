@@ -15,13 +15,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from schema_builder.catalog import Entity
+from schema_builder.catalog import Entity, Field
 from schema_builder.errors import FilterFieldNotFoundError, InvalidFilterError
 from schema_builder.operations.ir import AllOf, AnyOf, Condition, Filter, Not
 from schema_builder.operations.like import LIKE_ESCAPE, like
 from schema_builder.operations.values import filter_value
 
 Column = sa.ColumnElement[Any]
+# The field a filter names and the column it compares, when not the entity's own field
+# (aggregates name fields of related entities: ``product.category_id``); None: unknown.
+Resolver = Callable[[str], "tuple[Field, Column] | None"]
 
 OPERATORS: dict[str, Callable[[Column, Any], sa.ColumnElement[bool]]] = {
     "eq": lambda c, v: c == v,
@@ -45,10 +48,11 @@ ORDERING = ("gt", "gte", "lt", "lte")
 
 
 def compile_conditions(
-    entity: Entity, conditions: Iterable[Filter]
+    entity: Entity, conditions: Iterable[Filter], resolve: Resolver | None = None
 ) -> list[sa.ColumnElement[bool]]:
-    """SQL predicates for the filters, all ANDed by the caller. Raises
-    :class:`InvalidFilterError` for a filter larger than the bounds above."""
+    """SQL predicates for the filters, all ANDed by the caller (fields found by ``resolve``
+    when given). Raises :class:`InvalidFilterError` for a filter larger than the bounds
+    above."""
     conditions = tuple(conditions)
     count, values = _size(conditions)
     if count > MAX_CONDITIONS:
@@ -59,7 +63,7 @@ def compile_conditions(
         raise InvalidFilterError(
             f"The filter lists {values} values; at most {MAX_FILTER_VALUES} are allowed."
         )
-    return [compile_filter(entity, c) for c in conditions]
+    return [compile_filter(entity, c, resolve) for c in conditions]
 
 
 def has_condition(filters: Iterable[Filter]) -> bool:
@@ -103,21 +107,31 @@ def _size(nodes: Iterable[Filter]) -> tuple[int, int]:
     return count, values
 
 
-def compile_filter(entity: Entity, node: Filter) -> sa.ColumnElement[bool]:
+def compile_filter(
+    entity: Entity, node: Filter, resolve: Resolver | None = None
+) -> sa.ColumnElement[bool]:
     """A predicate for a condition or a tree of and/or/not."""
     if isinstance(node, Condition):
-        return compile_condition(entity, node)
+        return compile_condition(entity, node, resolve)
     if isinstance(node, AllOf):
-        return sa.and_(sa.true(), *(compile_filter(entity, part) for part in node.parts))
+        return sa.and_(sa.true(), *(compile_filter(entity, part, resolve) for part in node.parts))
     if isinstance(node, AnyOf):
-        return sa.or_(sa.false(), *(compile_filter(entity, part) for part in node.parts))
-    return sa.not_(compile_filter(entity, node.part))
+        return sa.or_(sa.false(), *(compile_filter(entity, part, resolve) for part in node.parts))
+    return sa.not_(compile_filter(entity, node.part, resolve))
 
 
-def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[bool]:
-    field = entity.field_for_filter(condition.field)
-    if field is None:
+def compile_condition(
+    entity: Entity, condition: Condition, resolve: Resolver | None = None
+) -> sa.ColumnElement[bool]:
+    found: tuple[Field, Column] | None
+    if resolve is None:
+        own = entity.field_for_filter(condition.field)
+        found = None if own is None else (own, own.column)
+    else:
+        found = resolve(condition.field)
+    if found is None:
         raise FilterFieldNotFoundError(condition.field, entity.alias)
+    field, column = found[0], found[1]
     build = OPERATORS.get(condition.operator)
     if build is None:
         raise InvalidFilterError(
@@ -151,7 +165,6 @@ def compile_condition(entity: Entity, condition: Condition) -> sa.ColumnElement[
         _check_like(field.name, value)
     else:
         value = filter_value(field, raw, entity.alias)
-    column: Column = field.column
     if field.type == "decimal":
         # Bind as plain NUMERIC: PostgreSQL would cast to the column's numeric(p, s), which
         # rounds the value (1.234 would equal 1.23) or overflows (a server error).

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import pysqlite
 
 from schema_builder.catalog import output_converter
 from schema_builder.json_output import dumps
+from schema_builder.operations.aggregates.sqlite_sum import AGGREGATES
 
 DECIMAL = "dexgate_decimal"
 # The scale argument of a ``Float`` column's values, which the row path reads unconverted.
@@ -84,6 +85,10 @@ def functions() -> tuple[Function, ...]:
 
 
 def register(connection: sqlite3.Connection) -> None:
-    """Make the functions available to statements run on ``connection``."""
+    """Make the functions (and the aggregate functions of
+    :mod:`schema_builder.operations.aggregates.sqlite_sum`) available to statements run on
+    ``connection``."""
     for name, arguments, function in functions():
         connection.create_function(name, arguments, function, deterministic=True)
+    for name, arguments, aggregate in AGGREGATES:
+        connection.create_aggregate(name, arguments, aggregate)  # type: ignore[arg-type]

@@ -1,0 +1,471 @@
+"""Each entity's aggregate query: its types, and the resolver that plans and reads it.
+
+For ``products``::
+
+    productsAggregate(filter: ProductFilter, groupBy: [ProductGroupBy!],
+                      having: ProductHaving, sort: [ProductAggregateSort!],
+                      limit: Int, offset: Int = 0): ProductAggregate!
+
+    type ProductAggregate {            # the whole filtered set, and its groups
+      count: Int!
+      countDistinct: ProductCounts!    # every field but json ones: Int!
+      sum: ProductSums!                # number fields: BigInt (integer), Decimal, Float
+      avg: ProductAverages!            # Decimal for decimal fields, Float for the others
+      min: ProductValues!              # every field but boolean and json ones, its own type
+      max: ProductValues!
+      groups: [ProductAggregateGroup!]!
+    }
+    type ProductAggregateGroup { key: ProductGroupKey!  count … max (as above) }
+
+Group keys are the fields (``CATEGORY_ID`` in ``ProductGroupBy``, ``categoryId`` in the key,
+with the field's own type) and, for date and timestamp fields, their UTC buckets
+(``CREATED_AT_MONTH``, ``createdAtMonth: String`` such as ``"2026-03"``, or
+``created_at_month`` for a field named in snake case; ``…Year`` is an ``Int``); a bucket
+name that a field already has is not generated. ``having`` takes the filter inputs per
+function and field (``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``,
+``avg``, ``min``, ``max``: a ``countDistinct`` input would cost every schema build for little
+use). ``sort`` orders the groups by keys and aggregates, each an input
+(``[{aggregate: SUM, field: PRICE, descending: true}, {key: CATEGORY_ID}]``): an enum value
+per function and field would be ten times as many names to build.
+
+The resolver walks the selection into one :class:`AggregatePlan` (the functions selected at
+the top and under ``groups``) and calls the application's
+:class:`~schema_builder.operations.aggregates.operation.Aggregator`: one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLEnumValue,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLString,
+    get_named_type,
+)
+
+from schema_builder.catalog import Entity, Field
+from schema_builder.errors import DexgateError, InvalidAggregateError
+from schema_builder.graphql.errors import to_graphql_error
+from schema_builder.graphql.names import EntityNames, upper_snake
+from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
+from schema_builder.graphql.selection import (
+    GraphQLContext,
+    Selection,
+    filter_from_input,
+    page_bounds,
+)
+from schema_builder.operations.aggregates.buckets import is_datelike
+from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
+from schema_builder.operations.aggregates.operation import Aggregates
+from schema_builder.operations.aggregates.plan import (
+    BUCKETS,
+    AggregatePlan,
+    AggregateSortKey,
+    Function,
+    GroupKey,
+    HavingCondition,
+    Measure,
+)
+
+_COUNT_TYPE = GraphQLNonNull(GraphQLInt)
+_COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
+_OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
+_LIMIT = GraphQLArgument(GraphQLInt, description="Groups, at most the maximum page size.")
+AggregateFunctionType = GraphQLEnumType(
+    "AggregateFunction",
+    {
+        "COUNT": GraphQLEnumValue("count", description="The rows (no field)."),
+        "COUNT_DISTINCT": GraphQLEnumValue("countDistinct"),
+        "SUM": GraphQLEnumValue("sum"),
+        "AVG": GraphQLEnumValue("avg"),
+        "MIN": GraphQLEnumValue("min"),
+        "MAX": GraphQLEnumValue("max"),
+    },
+    description="An aggregate function, to sort groups by.",
+)
+# The GraphQL field of each function with a field, and the function it stands for.
+FUNCTION_FIELDS: dict[str, Function] = {
+    "countDistinct": "countDistinct",
+    "sum": "sum",
+    "avg": "avg",
+    "min": "min",
+    "max": "max",
+}
+
+
+def _sum_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
+    return {"integer": BigIntScalar, "decimal": DecimalScalar}.get(field.type, GraphQLFloat)
+
+
+def _avg_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
+    return DecimalScalar if field.type == "decimal" else GraphQLFloat
+
+
+def _counted(field: Field) -> bool:
+    return field.type != "json"
+
+
+def _summed(field: Field) -> bool:
+    return field.type in NUMERIC_TYPES
+
+
+def _ordered(field: Field) -> bool:
+    return field.type not in ("boolean", "json")
+
+
+def _datelike(field: Field) -> bool:
+    return field.type in ("date", "datetime") or is_datelike(field.column.type)
+
+
+# Per function: which fields it applies to, and the GraphQL type of its value.
+_MEASURED: dict[
+    str,
+    tuple[
+        Callable[[Field], bool],
+        Callable[[Field, GraphQLScalarType], GraphQLScalarType] | None,
+    ],
+] = {
+    "countDistinct": (_counted, None),
+    "sum": (_summed, _sum_scalar),
+    "avg": (_summed, _avg_scalar),
+    "min": (_ordered, lambda _f, scalar: scalar),
+    "max": (_ordered, lambda _f, scalar: scalar),
+}
+
+
+class GroupKeys:
+    """An entity's group keys: each GraphQL key field name with its GroupKey and type."""
+
+    def __init__(self, entity: Entity, scalars: Sequence[GraphQLScalarType]) -> None:
+        self.keys: dict[str, tuple[GroupKey, GraphQLScalarType]] = {}
+        taken = {field.name for field in entity.fields}
+        for field, scalar in zip(entity.fields, scalars, strict=True):
+            if field.type != "json":
+                self.keys[field.name] = (GroupKey(field.name), scalar)
+        for field in entity.fields:
+            if not _datelike(field):
+                continue
+            for bucket in BUCKETS:
+                # createdAt: createdAtMonth; created_at: created_at_month
+                joined = f"_{bucket}" if "_" in field.name else bucket.capitalize()
+                name = field.name + joined
+                if name not in taken and name not in self.keys:
+                    kind = GraphQLInt if bucket == "year" else GraphQLString
+                    self.keys[name] = (GroupKey(field.name, bucket), kind)
+        self.names = {key: name for name, (key, _kind) in self.keys.items()}
+
+
+class AggregateTypes:
+    """Builds the aggregate query of each entity for one schema."""
+
+    def __init__(
+        self,
+        names: Mapping[str, EntityNames],
+        filter_type: Callable[[Entity], GraphQLInputObjectType],
+        scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
+    ) -> None:
+        self.names = names
+        self.filter_type = filter_type
+        self.scalars = scalars
+        # Fields of the same type are one object, shared by every type that has one.
+        self._fields: dict[GraphQLOutputType, GraphQLField] = {}
+        self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
+
+    def _field(self, kind: GraphQLOutputType) -> GraphQLField:
+        existing = self._fields.get(kind)
+        if existing is None:
+            existing = self._fields[kind] = GraphQLField(kind)
+        return existing
+
+    def _input_field(self, kind: GraphQLInputObjectType) -> GraphQLInputField:
+        existing = self._input_fields.get(kind)
+        if existing is None:
+            existing = self._input_fields[kind] = GraphQLInputField(kind)
+        return existing
+
+    def root_field(self, entity: Entity) -> GraphQLField:
+        names = self.names[entity.alias]
+        scalars = self.scalars(entity)
+        keys = GroupKeys(entity, scalars)
+        measures = self._measure_fields(entity, names, scalars)
+        group_fields = dict(measures)
+        if keys.keys:
+            key_type = GraphQLObjectType(
+                names.group_key,
+                {name: self._field(kind) for name, (_key, kind) in keys.keys.items()},
+                description="The group's keys: the values it was grouped by.",
+            )
+            group_fields = {"key": GraphQLField(GraphQLNonNull(key_type)), **measures}
+        group_type = GraphQLObjectType(names.aggregate_group, group_fields)
+        aggregate_type = GraphQLObjectType(
+            names.aggregate,
+            {
+                **measures,
+                "groups": GraphQLField(
+                    GraphQLNonNull(GraphQLList(GraphQLNonNull(group_type))),
+                    description="The groups of `groupBy` (one, the whole set, without it).",
+                ),
+            },
+            description=f"Aggregates of `{entity.alias}`.",
+        )
+        args: dict[str, GraphQLArgument] = {"filter": GraphQLArgument(self.filter_type(entity))}
+        if keys.keys:
+            group_by = GraphQLEnumType(
+                names.group_by,
+                {upper_snake(name): GraphQLEnumValue(key) for name, (key, _k) in keys.keys.items()},
+            )
+            args["groupBy"] = GraphQLArgument(GraphQLList(GraphQLNonNull(group_by)))
+            args["sort"] = GraphQLArgument(
+                GraphQLList(GraphQLNonNull(self._sort_type(names, group_by)))
+            )
+        args["having"] = GraphQLArgument(self._having_type(entity, names, scalars))
+        args["limit"] = _LIMIT
+        args["offset"] = _OFFSET
+        return GraphQLField(
+            GraphQLNonNull(aggregate_type),
+            args=args,
+            resolve=aggregate_resolver(entity.alias, keys),
+            description=f"Counts, sums, averages, minimums and maximums of `{entity.alias}`, "
+            "over the filtered rows and per group.",
+        )
+
+    def _measure_fields(
+        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
+    ) -> dict[str, GraphQLField]:
+        fields: dict[str, GraphQLField] = {"count": _COUNT}
+        type_names = {
+            "countDistinct": names.counts,
+            "sum": names.sums,
+            "avg": names.averages,
+            "min": names.values,
+        }
+        shared: GraphQLObjectType | None = None
+        for function, (applies, typed) in _MEASURED.items():
+            if function == "max" and shared is not None:
+                fields["max"] = GraphQLField(GraphQLNonNull(shared))
+                continue
+            members: dict[str, GraphQLField] = {}
+            for field, scalar in zip(entity.fields, scalars, strict=True):
+                if applies(field):
+                    kind = _COUNT_TYPE if typed is None else typed(field, scalar)
+                    members[field.name] = self._field(kind)
+            if not members:
+                continue
+            created = GraphQLObjectType(type_names[function], members)
+            if function == "min":
+                shared = created
+            fields[function] = GraphQLField(GraphQLNonNull(created))
+        return fields
+
+    def _having_type(
+        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
+    ) -> GraphQLInputObjectType:
+        fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(FILTERS["Int"])}
+        type_names = {
+            "sum": names.sums_having,
+            "avg": names.averages_having,
+            "min": names.values_having,
+        }
+        shared: GraphQLInputObjectType | None = None
+        for function, (applies, typed) in _MEASURED.items():
+            if function == "countDistinct":  # not offered: its type would cost every build
+                continue
+            if function == "max" and shared is not None:
+                fields["max"] = GraphQLInputField(shared)
+                continue
+            members: dict[str, GraphQLInputField] = {}
+            for field, scalar in zip(entity.fields, scalars, strict=True):
+                if not applies(field):
+                    continue
+                kind = GraphQLInt if typed is None else typed(field, scalar)
+                condition = FILTERS.get(kind.name)
+                if condition is not None:
+                    members[field.name] = self._input_field(condition)
+            if not members:
+                continue
+            created = GraphQLInputObjectType(type_names[function], members)
+            if function == "min":
+                shared = created
+            fields[function] = GraphQLInputField(created)
+        return GraphQLInputObjectType(
+            names.having,
+            fields,
+            description="Conditions on the groups' aggregates, all of which must hold.",
+        )
+
+    def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
+        return GraphQLInputObjectType(
+            names.aggregate_sort,
+            {
+                "key": GraphQLInputField(group_by, description="A group key."),
+                "aggregate": GraphQLInputField(
+                    AggregateFunctionType, description="An aggregate (of `field`)."
+                ),
+                "field": GraphQLInputField(
+                    group_by, description="The field of the aggregate (not for COUNT)."
+                ),
+                "descending": GraphQLInputField(GraphQLBoolean, default_value=False),
+            },
+            description="One sort key: a group key, or an aggregate such as `{aggregate: SUM, "
+            "field: PRICE}`; `descending` to reverse it.",
+        )
+
+
+# -- the resolver ------------------------------------------------------------------------------
+
+
+def _measures_selected(
+    selection: Selection, object_type: GraphQLObjectType, nodes: Sequence[Any]
+) -> list[Measure]:
+    """The functions selected directly under ``nodes`` (``count``, ``sum { price }``…)."""
+    found: list[Measure] = []
+    for sub in selection.selected(object_type, nodes).values():
+        name = sub[0].name.value
+        if name == "count":
+            found.append(Measure("count"))
+            continue
+        function = FUNCTION_FIELDS.get(name)
+        if function is None:
+            continue
+        inner = get_named_type(object_type.fields[name].type)
+        assert isinstance(inner, GraphQLObjectType)
+        for fields in selection.selected(inner, sub).values():
+            field = fields[0].name.value
+            if field != "__typename":
+                found.append(Measure(function, field))
+    return found
+
+
+def _having(value: Mapping[str, Any] | None) -> tuple[HavingCondition, ...]:
+    conditions: list[HavingCondition] = []
+    for function, operand in (value or {}).items():
+        if operand is None:
+            continue
+        if function == "count":
+            conditions.extend(HavingCondition(Measure("count"), op, v) for op, v in operand.items())
+            continue
+        for field, operators in operand.items():
+            if operators is None:
+                continue
+            measure = Measure(FUNCTION_FIELDS[function], field)
+            conditions.extend(HavingCondition(measure, op, v) for op, v in operators.items())
+    return tuple(conditions)
+
+
+def _sort_key(item: Mapping[str, Any]) -> AggregateSortKey:
+    """A sort input: ``{key: CATEGORY_ID}`` or ``{aggregate: SUM, field: PRICE}``."""
+    key, function, field = item.get("key"), item.get("aggregate"), item.get("field")
+    descending = bool(item.get("descending"))
+    if (key is None) == (function is None):
+        raise InvalidAggregateError("Each sort key names either `key` or `aggregate`.")
+    if key is not None:
+        if field is not None:
+            raise InvalidAggregateError("`field` goes with `aggregate`, not with `key`.")
+        return AggregateSortKey(key, descending)
+    if function == "count":
+        if field is not None:
+            raise InvalidAggregateError("COUNT counts rows: it takes no `field`.")
+        return AggregateSortKey(Measure("count"), descending)
+    if field is None or field.bucket is not None:
+        raise InvalidAggregateError(f"`{function}` needs a `field`: a field, not a bucket.")
+    return AggregateSortKey(Measure(FUNCTION_FIELDS[str(function)], field.field), descending)
+
+
+def _values(measures: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for measure, value in measures.items():
+        if measure.field is None:
+            out["count"] = value
+        else:
+            out.setdefault(measure.function, {})[measure.field] = value
+    return out
+
+
+def aggregate_plan(
+    info: GraphQLResolveInfo, alias: str, args: Mapping[str, Any], context: GraphQLContext
+) -> tuple[AggregatePlan, bool, bool]:
+    """The plan of an aggregate field, and whether it selects the totals and the groups."""
+    selection = Selection(info.schema, info.fragments, info.variable_values)
+    aggregate_type = get_named_type(info.return_type)
+    assert isinstance(aggregate_type, GraphQLObjectType)
+    totals = _measures_selected(selection, aggregate_type, info.field_nodes)
+    grouped: list[Measure] = []
+    groups_selected = False
+    for sub in selection.selected(aggregate_type, info.field_nodes).values():
+        if sub[0].name.value == "groups":
+            groups_selected = True
+            group_type = get_named_type(aggregate_type.fields["groups"].type)
+            assert isinstance(group_type, GraphQLObjectType)
+            grouped.extend(_measures_selected(selection, group_type, sub))
+    measures = tuple(dict.fromkeys([*totals, *grouped])) or (Measure("count"),)
+    keys = tuple(dict.fromkeys(args.get("groupBy") or ()))
+    offset, page = page_bounds(context, args.get("limit"), args.get("offset"))
+    # Without a limit: every group, up to the maximum page size (else DX153).
+    limit: int | None = None if args.get("limit") is None else page
+    if not (groups_selected and keys):
+        offset, limit = 0, None  # one row: the whole set
+    plan = AggregatePlan(
+        alias,
+        measures,
+        keys if groups_selected else (),
+        conditions=filter_from_input(args.get("filter")),
+        having=_having(args.get("having")),
+        sort=tuple(_sort_key(item) for item in args.get("sort") or ()),
+        offset=offset,
+        limit=limit,
+        max_groups=context.max_page_size,
+        totals=bool(totals) and groups_selected and bool(keys),
+    )
+    return plan, bool(totals), groups_selected
+
+
+def _answer(
+    answer: Aggregates, keys: GroupKeys, with_totals: bool, with_groups: bool
+) -> dict[str, Any]:
+    groups = [
+        {
+            "key": {keys.names[key]: value for key, value in _keyed(group["keys"], keys).items()},
+            **_values(group["measures"]),
+        }
+        for group in answer.groups
+    ]
+    out: dict[str, Any] = {"groups": groups if with_groups else []}
+    if with_totals:
+        measures = answer.totals if answer.totals is not None else answer.groups[0]["measures"]
+        out.update(_values(measures))
+    return out
+
+
+def _keyed(values: Mapping[str, Any], keys: GroupKeys) -> dict[GroupKey, Any]:
+    by_name = {key.name: key for key in keys.names}
+    return {by_name[name]: value for name, value in values.items()}
+
+
+def aggregate_resolver(alias: str, keys: GroupKeys) -> Callable[..., Any]:
+    async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+        context: GraphQLContext = info.context
+        try:
+            if context.aggregates is None:
+                raise InvalidAggregateError("Aggregates are not served here.")
+            plan, with_totals, with_groups = aggregate_plan(info, alias, args, context)
+            answer = await context.aggregates.aggregate(context.catalog, plan, context.access)
+        except DexgateError as exc:
+            raise to_graphql_error(exc) from exc
+        return _answer(answer, keys, with_totals, with_groups)
+
+    return resolve
