@@ -72,7 +72,10 @@ def triggers_for(config: EntityConfiguration, dialect: Dialect) -> list[Trigger]
             ),
             _named(
                 config.table_name,
-                f"{head}UPDATE ON {table} FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) "
+                # No WHEN (OLD.* IS DISTINCT FROM NEW.*): a column type without equality
+                # (json, xml, point) would make every update fail; the function compares the
+                # configured fields as jsonb.
+                f"{head}UPDATE ON {table} FOR EACH ROW "
                 f"EXECUTE FUNCTION dexgate_change_capture({arguments})",
             ),
         ]

@@ -438,3 +438,34 @@ async def test_the_serving_process_prunes_events_past_the_retention(
             gone = await client.get(FEED + f"?after={event['position'] - 1}")
             assert (gone.status_code, gone.json()[0]["code"]) == (410, "DX141")
             assert (await client.get(FEED + f"?after={event['position']}")).json()["data"] == []
+
+
+async def test_a_table_with_a_json_column_is_captured(
+    client: httpx.AsyncClient, gateway: Gateway, engine: AsyncEngine, outside: AsyncEngine
+) -> None:
+    """PostgreSQL's ``json`` has no equality: nothing may compare whole rows."""
+    tables = sa.MetaData()
+    gadget = sa.Table(
+        "gadget",
+        tables,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(40), nullable=False),
+        sa.Column("data", sa.JSON, nullable=True),
+    )
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.create_all)
+        await connection.execute(sa.insert(gadget).values(id=1, name="one", data={"a": 1}))
+    config = await gateway.registry.prefill("gadget", "gadgets")
+    await gateway.registry.add(dataclasses.replace(config, is_active=True, change_feed=True))
+    async with outside.begin() as connection:
+        # Only the json column changes: a whole-row comparison would reach it.
+        await connection.execute(sa.text("""UPDATE gadget SET data = '{"b": 2}' WHERE id = 1"""))
+        await connection.execute(
+            sa.text("INSERT INTO gadget (id, name, data) VALUES (2, 'new', NULL)")
+        )
+    events = await feed(client, path="/change-feed/gadgets")
+    assert [(e["operation"], e["identifier"], e["new"]["name"]) for e in events] == [
+        ("update", 1, "one"),
+        ("create", 2, "new"),
+    ]
+    assert (events[0]["old"]["data"], events[0]["new"]["data"]) == ({"a": 1}, {"b": 2})
