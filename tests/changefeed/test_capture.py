@@ -469,3 +469,27 @@ async def test_a_table_with_a_json_column_is_captured(
         ("create", 2, "new"),
     ]
     assert (events[0]["old"]["data"], events[0]["new"]["data"]) == ({"a": 1}, {"b": 2})
+
+
+async def test_triggers_are_replaced_when_the_fields_change(
+    client: httpx.AsyncClient, gateway: Gateway, engine: AsyncEngine, outside: AsyncEngine
+) -> None:
+    config = await switch_feed(gateway, "products", True)
+    async with engine.connect() as connection:
+        before = set(await installed(connection))
+    entry = entry_to_dict(config)
+    for f in entry["definition"]["fields"]:
+        if f["fieldName"] == "name":
+            f["fieldVisibleName"] = "title"
+    await gateway.registry.apply([parse_entry(entry)])
+    async with engine.connect() as connection:
+        after = set(await installed(connection))
+    assert after
+    assert not after & before
+    async with outside.begin() as connection:
+        await connection.execute(
+            sa.text("UPDATE product SET name = 'Renamed' WHERE id_product = 1")
+        )
+    [event] = await feed(client)
+    assert event["new"]["title"] == "Renamed"
+    assert "name" not in event["new"]
