@@ -58,7 +58,7 @@ from graphql import (
     get_named_type,
 )
 
-from schema_builder.catalog import Entity, Field
+from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.errors import DexgateError, InvalidAggregateError
 from schema_builder.graphql.errors import to_graphql_error
 from schema_builder.graphql.names import EntityNames, upper_snake
@@ -148,26 +148,56 @@ _MEASURED: dict[
 }
 
 
-class GroupKeys:
-    """An entity's group keys: each GraphQL key field name with its GroupKey and type."""
+def _joined(first: str, second: str) -> str:
+    """Two names as one GraphQL name, in the first's case: ``createdAt`` + ``month`` is
+    ``createdAtMonth``, ``created_at`` + ``month`` is ``created_at_month``."""
+    if "_" in first or "_" in second:
+        return f"{first}_{second}"
+    return first + second[:1].upper() + second[1:]
 
-    def __init__(self, entity: Entity, scalars: Sequence[GraphQLScalarType]) -> None:
+
+class GroupKeys:
+    """An entity's group keys: each GraphQL key field name with its GroupKey and type: its
+    fields, their date buckets, and the fields (and buckets) of the entities its belongsTo
+    relationships lead to (``product`` + ``category_id``: ``product_category_id`` when the
+    entity's names are in snake case, ``product`` + ``fkCategory``: ``productFkCategory``)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        entity: Entity,
+        scalars: Callable[[Entity], Sequence[GraphQLScalarType]],
+    ) -> None:
         self.keys: dict[str, tuple[GroupKey, GraphQLScalarType]] = {}
-        taken = {field.name for field in entity.fields}
+        self._taken = {field.name for field in entity.fields}
+        # The configuration's style: snake case when one of its names is.
+        self._snake = any("_" in name for name in self._taken)
+        self._add(entity, scalars(entity), "", "")
+        for relation in entity.relations.values():
+            if not relation.many:
+                target = catalog.entities[relation.target]
+                self._add(target, scalars(target), relation.name, relation.name + ".")
+        self.names = {key: name for name, (key, _kind) in self.keys.items()}
+
+    def _add(
+        self, entity: Entity, scalars: Sequence[GraphQLScalarType], prefix: str, path: str
+    ) -> None:
         for field, scalar in zip(entity.fields, scalars, strict=True):
-            if field.type != "json":
-                self.keys[field.name] = (GroupKey(field.name), scalar)
-        for field in entity.fields:
+            if field.type == "json":
+                continue
+            name = field.name
+            if prefix:
+                name = f"{prefix}_{name}" if self._snake else _joined(prefix, name)
+            if name in self.keys or (prefix and name in self._taken):
+                continue  # a name a field already has
+            self.keys[name] = (GroupKey(path + field.name), scalar)
             if not _datelike(field):
                 continue
             for bucket in BUCKETS:
-                # createdAt: createdAtMonth; created_at: created_at_month
-                joined = f"_{bucket}" if "_" in field.name else bucket.capitalize()
-                name = field.name + joined
-                if name not in taken and name not in self.keys:
+                bucket_name = _joined(name, bucket)
+                if bucket_name not in self._taken and bucket_name not in self.keys:
                     kind = GraphQLInt if bucket == "year" else GraphQLString
-                    self.keys[name] = (GroupKey(field.name, bucket), kind)
-        self.names = {key: name for name, (key, _kind) in self.keys.items()}
+                    self.keys[bucket_name] = (GroupKey(path + field.name, bucket), kind)
 
 
 class AggregateTypes:
@@ -175,10 +205,12 @@ class AggregateTypes:
 
     def __init__(
         self,
+        catalog: Catalog,
         names: Mapping[str, EntityNames],
         filter_type: Callable[[Entity], GraphQLInputObjectType],
         scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
     ) -> None:
+        self.catalog = catalog
         self.names = names
         self.filter_type = filter_type
         self.scalars = scalars
@@ -201,7 +233,7 @@ class AggregateTypes:
     def root_field(self, entity: Entity) -> GraphQLField:
         names = self.names[entity.alias]
         scalars = self.scalars(entity)
-        keys = GroupKeys(entity, scalars)
+        keys = GroupKeys(self.catalog, entity, self.scalars)
         measures = self._measure_fields(entity, names, scalars)
         group_fields = dict(measures)
         if keys.keys:

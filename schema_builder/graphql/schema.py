@@ -146,7 +146,7 @@ class SchemaBuilder:
         self._input_fields: dict[tuple[GraphQLScalarType, str | None], GraphQLInputField] = {}
         self._id_arguments: dict[tuple[GraphQLScalarType, bool], GraphQLArgument] = {}
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
-        self._aggregates = AggregateTypes(self.names, self._filter_type, self._scalars)
+        self._aggregates = AggregateTypes(catalog, self.names, self._filter_type, self._scalars)
 
     def build(self) -> GraphQLSchema:
         query: dict[str, GraphQLField] = {}

@@ -34,13 +34,21 @@ async def sales(gateway: Gateway, backend: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _joined(first: str, second: str) -> str:
+    if "_" in first or "_" in second:
+        return f"{first}_{second}"
+    return first + second[:1].upper() + second[1:]
+
+
 def key_field(key: str) -> str:
     """The GroupKey field of an oracle key: ``month(sold_at)`` is ``sold_at_month``,
-    ``day(stamp)`` ``stampDay``."""
-    if "(" not in key:
-        return key
-    bucket, field = key[:-1].split("(")
-    return f"{field}_{bucket}" if "_" in field else field + bucket.capitalize()
+    ``day(stamp)`` ``stampDay``, ``year(store.opened)`` ``store_opened_year``."""
+    bucket = None
+    if "(" in key:
+        bucket, key = key[:-1].split("(")
+    relation, _dot, field = key.rpartition(".")
+    name = f"{relation}_{field}" if relation else field  # the sales' names are snake case
+    return _joined(name, bucket) if bucket else name
 
 
 def _literal(value: Any) -> str:
@@ -141,15 +149,11 @@ def _graphql_question(rng: random.Random) -> Question:
     sort = tuple(
         s
         for s in question.sort
-        if (
-            _own(s[0][1]) and s[0] != ("count", "price")
-            if isinstance(s[0], tuple)
-            else "store." not in s[0]
-        )
+        if (_own(s[0][1]) and s[0] != ("count", "price") if isinstance(s[0], tuple) else True)
     )
     return Question(
         tuple(f for f in question.filters if _own(f[0])),
-        tuple(k for k in question.groups if "store." not in k),
+        question.groups,
         measures or (("count", None),),
         question.having,
         sort,
