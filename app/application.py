@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import admin, health, openapi, page_security, redaction, token
+from app import admin, change_feed, health, openapi, page_security, redaction, token
 from app.database import create_engine, create_read_engine, create_read_pool
 from app.dispatch import ApiDispatch
 from app.errors import handle_dexgate_error, handle_http_exception, handle_unexpected
@@ -31,6 +31,7 @@ from app.rest import endpoints as rest
 from app.runtime import Runtime
 from app.security import AuthenticationMiddleware
 from app.settings import Settings
+from app.webhooks import delivery_worker
 from auth import store
 from auth.authenticator import Authenticator
 from auth.counters import RedisCounters, open_counters
@@ -39,6 +40,8 @@ from auth.principal import Principal
 from auth.throttle import LoginThrottle
 from auth.tokens import TokenSigner
 from auth.usage import UsageRecorder
+from schema_builder.changefeed.feed import ChangeFeed
+from schema_builder.changefeed.retention import Pruner
 from schema_builder.errors import DexgateError
 from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations.aggregates.operation import Aggregator
@@ -106,6 +109,13 @@ def create_app(
             await counters.ping()  # logs a warning when Redis does not answer
         usage = UsageRecorder(db, interval=settings.usage_write_interval)
         usage.start()
+        pruner = Pruner(
+            db, retention=settings.event_retention, interval=settings.event_prune_interval
+        )
+        pruner.start()
+        deliveries = await delivery_worker(db, settings, registry)
+        if settings.webhook_delivery:
+            deliveries.start()
         app.state.gateway = Gateway(
             settings,
             db,
@@ -130,11 +140,14 @@ def create_app(
             Reader(reader, read_pool),
             GraphQLService.of(settings),
             Aggregator(reader),
+            ChangeFeed(db),
         )
         await runtime.started(app.state.gateway)
         try:
             yield
         finally:
+            await deliveries.stop()
+            await pruner.stop()
             await usage.stop()  # with a final write of the uses noted since the last one
             await registry.stop_listening()
             await counters.close()
@@ -151,6 +164,7 @@ def create_app(
             *graphql.routes,
             *openapi.routes(),
             *rest.routes,
+            *change_feed.routes,
             Route("/", index),
             *health.routes,
             *token.routes,

@@ -11,6 +11,7 @@ from app.rate_limit import RateLimiter
 from app.settings import Settings
 from auth.authenticator import Authenticator
 from auth.oauth import TokenService
+from schema_builder.changefeed.feed import ChangeFeed
 from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.reads.reader import Reader
@@ -30,3 +31,4 @@ class Gateway:
     reads: Reader
     graphql: GraphQLService
     aggregates: Aggregator
+    feed: ChangeFeed

@@ -1,7 +1,7 @@
 """Authentication for every protected path, in one place, before any endpoint runs.
 
-``/dynamic-entity/...`` and ``/graphql`` need a principal; ``/graphiql`` and ``/admin`` need
-the admin role; ``/`` takes credentials when given. ``/token``, ``/health/...``,
+``/dynamic-entity/...``, ``/graphql`` and ``/change-feed/...`` need a principal; ``/graphiql``
+and ``/admin`` need the admin role; ``/`` takes credentials when given. ``/token``, ``/health/...``,
 ``/admin/login`` and the static files of GraphiQL and the Back Office are open.
 
 Credentials are an API key or a bearer token, as Spryker takes them, or, for ``/admin/...``,
@@ -53,6 +53,8 @@ CSRF_HEADER = "X-CSRF-Token"
 
 def protection(path: str) -> Protection | None:
     if path.startswith("/dynamic-entity") or path == "/graphql" or path.startswith("/graphql/"):
+        return "principal"
+    if path.startswith("/change-feed/"):
         return "principal"
     if path.startswith("/graphiql/static/"):
         return None

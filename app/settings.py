@@ -68,6 +68,16 @@ class Settings:
     redis_prefix: str = "dexgate:"
     shutdown_timeout: int = 30
     public_url: str = ""
+    # The change feed: events older than this are pruned, every prune interval (seconds).
+    event_retention: float = 7 * 24 * 3600.0
+    event_prune_interval: float = 60.0
+    # Webhooks: one attempt's time limit, how long a failing delivery is retried, and whether
+    # private addresses may be sent to.
+    webhook_timeout: float = 10.0
+    webhook_retry_horizon: float = 3 * 24 * 3600.0
+    webhook_allow_private: bool = False
+    # whether this serving process delivers webhooks (false: leave it to `dexgate deliver`)
+    webhook_delivery: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +123,12 @@ class Settings:
             redis_prefix=env.get("DEXGATE_REDIS_PREFIX", "dexgate:"),
             shutdown_timeout=_non_negative_int(env, "DEXGATE_SHUTDOWN_TIMEOUT", 30),
             public_url=_public_url(env, "DEXGATE_PUBLIC_URL"),
+            event_retention=_duration(env, "DEXGATE_EVENT_RETENTION", 7 * 24 * 3600.0),
+            event_prune_interval=_positive_float(env, "DEXGATE_EVENT_PRUNE_INTERVAL", 60.0),
+            webhook_timeout=_positive_float(env, "DEXGATE_WEBHOOK_TIMEOUT", 10.0),
+            webhook_retry_horizon=_duration(env, "DEXGATE_WEBHOOK_RETRY_HORIZON", 3 * 24 * 3600.0),
+            webhook_allow_private=_flag(env, "DEXGATE_WEBHOOK_ALLOW_PRIVATE"),
+            webhook_delivery=not _off(env, "DEXGATE_WEBHOOK_DELIVERY"),
         )
 
 
@@ -151,6 +167,11 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}.")
 
 
+def _off(env: Mapping[str, str], name: str) -> bool:
+    """A flag that is on unless set to false."""
+    return name in env and env[name].strip() != "" and not _flag(env, name)
+
+
 def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -168,6 +189,28 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     value = _non_negative_float(env, name, default)
     if value == 0:
         raise SettingsError(f"{name} must be a positive number of seconds, got {env[name]!r}.")
+    return value
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive duration: seconds, or a number with a unit (``90s``, ``30m``, ``12h``,
+    ``7d``)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    unit = _UNITS.get(raw[-1])
+    number = raw[:-1] if unit is not None else raw
+    try:
+        value = float(number) * (unit or 1.0)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(
+            f"{name} must be a positive duration such as 604800, 12h or 7d, got {raw!r}."
+        )
     return value
 
 

@@ -3,6 +3,7 @@
 An installer entry looks like::
 
     {"tableName": "country", "tableAlias": "countries", "isActive": true,
+     "changeFeed": false,
      "definition": {"identifier": "id_country", "isDeletable": false, "fields": [...]},
      "childRelations": [...], "parentRelations": [...]}
 
@@ -109,6 +110,8 @@ class EntityConfiguration:
     is_active: bool
     definition: EntityDefinition
     relations: tuple[RelationDefinition, ...] = ()
+    # dexgate's addition: record every change of the table's rows (docs/change-feed.md).
+    change_feed: bool = False
 
 
 _VALIDATION_KEYS = {
@@ -183,6 +186,7 @@ def parse_entry(entry: Any) -> EntityConfiguration:
             fix="Use only letters, digits, `_` and `-` (^[a-zA-Z0-9_-]+$).",
         )
     is_active = reader.flag(entry, "isActive", None, False)
+    change_feed = reader.flag(entry, "changeFeed", None, False)
     definition = _read_definition(reader, entry.get("definition"))
     relations = [
         *_read_relations(reader, entry.get("childRelations"), "hasMany"),
@@ -190,7 +194,9 @@ def parse_entry(entry: Any) -> EntityConfiguration:
     ]
     if reader.problems:
         raise ConfigurationError(reader.problems)
-    return EntityConfiguration(table, alias, is_active, definition, tuple(relations))
+    return EntityConfiguration(
+        table, alias, is_active, definition, tuple(relations), change_feed=change_feed
+    )
 
 
 def _read_definition(reader: _Reader, data: Any) -> EntityDefinition:
@@ -559,15 +565,21 @@ def relation_to_dict(relation: RelationDefinition) -> dict[str, Any]:
 
 
 def entry_to_dict(config: EntityConfiguration) -> dict[str, Any]:
-    """One installer entry, the inverse of :func:`parse_entry`."""
-    return {
+    """One installer entry, the inverse of :func:`parse_entry` (``changeFeed`` only when on,
+    so that an entry without dexgate's additions reads as Spryker's)."""
+    entry: dict[str, Any] = {
         "tableName": config.table_name,
         "tableAlias": config.alias,
         "isActive": config.is_active,
-        "definition": definition_to_dict(config.definition),
-        "childRelations": [relation_to_dict(r) for r in config.relations if r.kind == "hasMany"],
-        "parentRelations": [relation_to_dict(r) for r in config.relations if r.kind == "belongsTo"],
     }
+    if config.change_feed:
+        entry["changeFeed"] = True
+    entry["definition"] = definition_to_dict(config.definition)
+    entry["childRelations"] = [relation_to_dict(r) for r in config.relations if r.kind == "hasMany"]
+    entry["parentRelations"] = [
+        relation_to_dict(r) for r in config.relations if r.kind == "belongsTo"
+    ]
+    return entry
 
 
 def field_by_column(definition: EntityDefinition, column: str) -> FieldDefinition | None:

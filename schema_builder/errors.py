@@ -45,6 +45,8 @@ checks that no two classes define one code and that ``docs/errors.md`` lists eve
     │   ├── TooManyItemsError             DX131 (413: over DEXGATE_MAX_WRITE_ITEMS)
     │   ├── TooManyRowsError              DX137 (an include nesting more rows than allowed)
     │   ├── ResponseTooLargeError         DX139 (more text than the database writes at once)
+    │   ├── ChangeFeedOffError            DX140 (404: the entity's change feed is off)
+    │   ├── CursorPrunedError             DX141 (410: events after the cursor were pruned)
     │   ├── AggregateFieldNotFoundError   DX150 (an aggregate names an unknown field)
     │   ├── InvalidAggregateError         DX151 (an unknown function, a malformed parameter)
     │   ├── AggregateNotApplicableError   DX152 (sum of text, a date bucket of a number…)
@@ -389,6 +391,34 @@ class ResponseTooLargeError(RequestError):
             "The response is larger than the database can write at once (on MariaDB and MySQL "
             "the server's max_allowed_packet); ask for a smaller page or fewer fields."
         )
+
+
+class ChangeFeedOffError(RequestError):
+    """The change feed of an active entity that does not record its changes."""
+
+    status = 404
+    code = "DX140"
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(
+            f"The change feed of `{alias}` is off: its changes are not recorded. Switch it on "
+            f'with `dexgate entities change-feed {alias} on` or `"changeFeed": true`.'
+        )
+
+
+class CursorPrunedError(RequestError):
+    """A cursor older than the events kept: some events after it were pruned."""
+
+    status = 410
+    code = "DX141"
+
+    def __init__(self, alias: str, cursor: int, pruned: int) -> None:
+        super().__init__(
+            f"Events of `{alias}` after position {cursor} were removed (retention, "
+            f"DEXGATE_EVENT_RETENTION) up to position {pruned}. Read the entity again, then "
+            "follow the feed from the oldest event kept (omit `after`)."
+        )
+        self.pruned = pruned
 
 
 class AggregateFieldNotFoundError(RequestError):

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from auth.audit import SYSTEM, record
 from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog, build_catalog
+from schema_builder.changefeed import triggers as capture
 from schema_builder.checks import check_configurations
 from schema_builder.definition import EntityConfiguration
 from schema_builder.errors import ConfigurationError, Problem
@@ -202,8 +203,19 @@ class CatalogRegistry:
             check_configurations(resulting, tables, self.denied_tables)
             report = await save_configurations(connection, configurations, prune=prune)
             await _record_changes(connection, actor, report, configurations)
+            # Every apply, changed or not: the triggers are part of what it makes match.
+            if not _commits_ddl(connection):
+                await capture.sync_triggers(connection, await load_configurations(connection))
+        if _commits_ddl_engine(self.engine):
+            await self.sync_triggers()
         await self.refresh()
         return report
+
+    async def sync_triggers(self) -> None:
+        """Make the change feed's triggers those of the stored configurations (see
+        :mod:`schema_builder.changefeed.triggers`); idempotent."""
+        async with write_transaction(self.engine) as connection:
+            await capture.sync_triggers(connection, await load_configurations(connection))
 
     async def add(self, config: EntityConfiguration, *, actor: str = SYSTEM) -> ApplyReport:
         """Register a new entity: refused (nothing written) when its table or alias is
@@ -237,6 +249,10 @@ class CatalogRegistry:
             removed = await delete_configuration(connection, alias)
             if removed:
                 await record(connection, actor, "entity.delete", entity=alias)
+                if not _commits_ddl(connection):
+                    await capture.sync_triggers(connection, await load_configurations(connection))
+        if removed and _commits_ddl_engine(self.engine):
+            await self.sync_triggers()
         if referring:
             logger.info("Relations of %s to %s removed with it", ", ".join(referring), alias)
         await self.refresh()
@@ -288,12 +304,20 @@ async def _record_changes(
             await record(connection, actor, action, entity=alias, detail=detail)
 
 
+def _commits_ddl(connection: AsyncConnection) -> bool:
+    """MariaDB and MySQL commit the open transaction at every CREATE or DROP TRIGGER: there,
+    triggers are changed after the configuration's transaction, in one of their own."""
+    return connection.dialect.name in ("mysql", "mariadb")
+
+
+def _commits_ddl_engine(engine: AsyncEngine) -> bool:
+    return engine.dialect.name in ("mysql", "mariadb")
+
+
 def _report_failure(task: asyncio.Task[Catalog]) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.warning("Rebuilding the catalog after a notification failed: %s", task.exception())
 
 
 def _deactivated(config: EntityConfiguration) -> EntityConfiguration:
-    return EntityConfiguration(
-        config.table_name, config.alias, False, config.definition, config.relations
-    )
+    return dataclasses.replace(config, is_active=False)

@@ -152,6 +152,7 @@ async def load_registry(
             "tableName": row["table_name"],
             "tableAlias": row["table_alias"],
             "isActive": bool(row["is_active"]),
+            "changeFeed": bool(row["change_feed"]),
             "definition": definition,
             "childRelations": [r for r in owned if r["_kind"] == "hasMany"],
             "parentRelations": [r for r in owned if r["_kind"] == "belongsTo"],
@@ -200,6 +201,7 @@ async def save_configurations(
             "table_alias": config.alias,
             "table_name": config.table_name,
             "is_active": config.is_active,
+            "change_feed": config.change_feed,
             "definition": json.dumps(definition_to_dict(config.definition), sort_keys=False),
             "updated_at": now,
         }

@@ -415,3 +415,68 @@ def test_a_bad_stored_configuration_is_named_and_the_others_still_listed(databas
     )
     assert removed.returncode == 0, removed.stderr
     assert [e["tableAlias"] for e in export(database)] == ["products", "product-stocks"]
+
+
+def test_entities_add_with_change_feed_and_the_switch_install_and_drop_triggers(
+    database: Path,
+) -> None:
+    execute(database, "CREATE TABLE shelf (id_shelf INTEGER PRIMARY KEY, label TEXT)")
+    output = ok(
+        database, "entities", "add", "shelf", "--alias", "shelves", "--activate", "--change-feed"
+    )
+    assert json.loads(output.partition("\n")[2])["changeFeed"] is True
+    assert entry(export(database), "shelves")["changeFeed"] is True
+    execute(database, "INSERT INTO shelf (id_shelf, label) VALUES (1, 'top')")
+    events = query(database, "SELECT entity, operation, actor, new_row FROM dexgate_change_event")
+    assert events == [("shelves", "create", "database", '{"id_shelf":1,"label":"top"}')]
+    assert ok(database, "entities", "change-feed", "shelves", "off") == "updated: shelves\n"
+    assert "changeFeed" not in entry(export(database), "shelves")
+    assert query(database, "SELECT name FROM sqlite_master WHERE name LIKE 'dexgate_cf_%'") == []
+    execute(database, "INSERT INTO shelf (id_shelf, label) VALUES (2, 'bottom')")
+    assert len(query(database, "SELECT id FROM dexgate_change_event")) == 1
+    missing = run(database, "entities", "change-feed", "nothing", "on")
+    assert missing.returncode == 2
+    assert "no entity `nothing`" in missing.stderr
+
+
+def test_webhook_commands_create_list_switch_and_delete(database: Path) -> None:
+    url = "http://127.0.0.1:9/hook"
+    refused = run(database, "webhook", "create", "erp", "--url", url, "--entity", "products")
+    assert refused.returncode == 2
+    assert "DEXGATE_WEBHOOK_ALLOW_PRIVATE" in refused.stderr
+    allow = {"DEXGATE_WEBHOOK_ALLOW_PRIVATE": "true"}
+    off = run(database, "webhook", "create", "erp", "--url", url, "--entity", "products", **allow)
+    assert off.returncode == 2
+    assert "change feed of `products` is off" in off.stderr
+    ok(database, "entities", "change-feed", "products", "on")
+    secret = ok(
+        database,
+        "webhook",
+        "create",
+        "erp",
+        "--url",
+        url,
+        "--entity",
+        "products",
+        "--events",
+        "create,delete",
+        **allow,
+    )
+    assert secret.startswith("whsec_")
+    assert secret.count("\n") == 1
+    stored = query(database, "SELECT secret FROM dexgate_webhook")[0][0]
+    assert secret.strip() not in stored
+    listed = ok(database, "webhook", "list").splitlines()
+    assert listed[1].split() == ["erp", url, "products", "create,delete", "active"]
+    assert ok(database, "webhook", "disable", "erp") == "disabled: erp\n"
+    assert "disabled (by hand)" in ok(database, "webhook", "list")
+    assert ok(database, "webhook", "enable", "erp") == "enabled: erp\n"
+    assert ok(database, "webhook", "deliveries", "erp").split() == [
+        "EVENT", "POSITION", "ENTITY", "STATUS", "ATTEMPTS", "LAST", "ERROR", "NEXT", "(UTC)"
+    ]  # fmt: skip
+    missing = run(database, "webhook", "redeliver", "12345")
+    assert (missing.returncode, "no delivery of event 12345" in missing.stderr) == (2, True)
+    assert ok(database, "webhook", "delete", "erp") == "deleted: erp\n"
+    assert run(database, "webhook", "delete", "erp").returncode == 2
+    actions = [row[0] for row in query(database, "SELECT action FROM dexgate_audit_log")]
+    assert {"webhook.create", "webhook.disable", "webhook.enable", "webhook.delete"} <= set(actions)

@@ -143,3 +143,14 @@ def test_request_head_limits_default_to_64_kib_and_100_headers() -> None:
     assert (given.max_header_size, given.max_headers) == (8192, 20)
     with pytest.raises(SettingsError, match="DEXGATE_MAX_HEADER_SIZE must be a positive integer"):
         Settings.from_env({"DEXGATE_MAX_HEADER_SIZE": "0"})
+
+
+def test_event_retention_takes_seconds_or_a_unit_and_refuses_the_rest() -> None:
+    assert Settings.from_env({}).event_retention == 7 * 24 * 3600
+    assert Settings.from_env({"DEXGATE_EVENT_RETENTION": "90"}).event_retention == 90
+    assert Settings.from_env({"DEXGATE_EVENT_RETENTION": "12h"}).event_retention == 12 * 3600
+    assert Settings.from_env({"DEXGATE_EVENT_RETENTION": "2D"}).event_retention == 2 * 86400
+    assert Settings.from_env({"DEXGATE_EVENT_PRUNE_INTERVAL": "5"}).event_prune_interval == 5
+    for raw in ("0", "-1d", "soon", "d", "inf", "nan"):
+        with pytest.raises(SettingsError, match="DEXGATE_EVENT_RETENTION"):
+            Settings.from_env({"DEXGATE_EVENT_RETENTION": raw})

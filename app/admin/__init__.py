@@ -25,6 +25,7 @@ from app.admin import (
     login,
     roles,
     users,
+    webhooks,
 )
 from app.admin.endpoints import not_found, safely
 from app.admin.templating import see_other
@@ -49,5 +50,6 @@ routes: list[BaseRoute] = [
     *users.routes,
     *roles.routes,
     *audit.routes,
+    *webhooks.routes,
     Route("/admin/{rest:path}", safely(not_found)),
 ]

@@ -107,6 +107,7 @@ class EntityForm:
     deletable: bool = False
     graphql_name: str = ""
     active: bool = False
+    change_feed: bool = False
     fields: list[FieldRow] = field(default_factory=list)
     relations: list[RelationRow] = field(default_factory=list)
 
@@ -129,6 +130,7 @@ def form_of(config: EntityConfiguration, table: sa.Table | None) -> EntityForm:
         deletable=definition.is_deletable,
         graphql_name=definition.graphql_name or "",
         active=config.is_active,
+        change_feed=config.change_feed,
         fields=rows,
         relations=[*(_relation_row(r) for r in config.relations), RelationRow()],
     )
@@ -256,6 +258,7 @@ def read_form(form: Form, table: str, alias: str, column_types: Mapping[str, str
         deletable=_on(form, "deletable"),
         graphql_name=form.text("graphql_name").strip(),
         active=_on(form, "active"),
+        change_feed=_on(form, "change_feed"),
         fields=rows,
         relations=relations,
     )
@@ -301,6 +304,7 @@ def to_configuration(entity: EntityForm) -> tuple[EntityConfiguration | None, Fi
         "tableName": entity.table,
         "tableAlias": entity.alias,
         "isActive": entity.active,
+        "changeFeed": entity.change_feed,
         "definition": definition,
         "childRelations": [_relation_entry(r) for _, r in relations if r.kind == "hasMany"],
         "parentRelations": [_relation_entry(r) for _, r in relations if r.kind == "belongsTo"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from app.cli import audit as cli_audit
 from app.cli import auth as cli_auth
 from app.cli import data as cli_data
 from app.cli import errors as cli_errors
+from app.cli import webhook as cli_webhook
 from app.cli.errors import UsageError
 from app.cli.output import echo, printable
 from app.database import create_engine, safe_url
@@ -188,12 +190,23 @@ def cmd_entities_add(settings: Settings, args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         registry = _registry(engine, settings)
         config = await registry.prefill(args.table, args.alias)
-        config = EntityConfiguration(
-            config.table_name, config.alias, args.activate, config.definition, config.relations
-        )
+        config = dataclasses.replace(config, is_active=args.activate, change_feed=args.change_feed)
         report = await registry.add(config, actor=command_line_actor())
         _print_report(report)
         echo(json.dumps(entry_to_dict(config), indent=2))
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def cmd_entities_change_feed(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        registry = _registry(engine, settings)
+        stored = {c.alias: c for c in await registry.configurations()}
+        if args.alias not in stored:
+            raise UsageError(f"no entity `{args.alias}` (see `dexgate entities list`)")
+        config = dataclasses.replace(stored[args.alias], change_feed=args.state == "on")
+        _print_report(await registry.apply([config], actor=command_line_actor()))
         return 0
 
     return asyncio.run(_with_engine(settings, work))
@@ -279,7 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("table")
     add.add_argument("--alias", help="resource name (default: derived from the table name)")
     add.add_argument("--activate", action="store_true", help="serve it right away")
+    add.add_argument(
+        "--change-feed", action="store_true", help="record every change of its rows (change feed)"
+    )
     add.set_defaults(handler=cmd_entities_add)
+    feed = sub.add_parser("change-feed", help="switch an entity's change feed on or off")
+    feed.add_argument("alias")
+    feed.add_argument("state", choices=("on", "off"))
+    feed.set_defaults(handler=cmd_entities_change_feed)
     schema = commands.add_parser("schema", help="the generated GraphQL schema")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True)
     schema_sub.add_parser("print", help="print the live schema as SDL").set_defaults(
@@ -295,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_auth.register(commands)
     cli_data.register(commands)
     cli_audit.register(commands)
+    cli_webhook.register(commands)
     return parser
 
 

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from schema_builder.catalog import Catalog, Entity, Field, Relation
 from schema_builder.graphql.names import entity_names, pascal
 from schema_builder.openapi import errors as openapi_errors
+from schema_builder.openapi.change_feed import change_feed_path
 from schema_builder.openapi.fields import (
     TRANSACTIONAL_HEADER,
     field_schema,
@@ -146,6 +147,13 @@ class _Builder:
             self._entity_schemas(entity)
             paths[f"/dynamic-entity/{alias}"] = self._collection_path(entity)
             paths[f"/dynamic-entity/{alias}/{{id}}"] = self._item_path(entity)
+            if entity.configuration.change_feed:
+                paths[f"/change-feed/{alias}"] = change_feed_path(
+                    entity,
+                    self.names[alias].ref(),
+                    self._operation_id(f"changesOf{self.names[alias].plural}"),
+                    self._errors(entity, "change_feed"),
+                )
         return {
             "openapi": "3.1.0",
             "info": {

@@ -26,6 +26,7 @@ from schema_builder.errors import (
     AggregateNotApplicableError,
     BodyTooLargeError,
     ConfigurationNotFoundError,
+    CursorPrunedError,
     DeleteForeignKeyError,
     DexgateError,
     DuplicateEntryError,
@@ -63,7 +64,16 @@ from schema_builder.errors import (
 from schema_builder.operations.ir import MAX_RESPONSE_ROWS
 
 OperationKind = Literal[
-    "list", "get", "create", "update", "upsert", "delete", "update_one", "upsert_one", "delete_one"
+    "list",
+    "get",
+    "create",
+    "update",
+    "upsert",
+    "delete",
+    "update_one",
+    "upsert_one",
+    "delete_one",
+    "change_feed",
 ]
 ErrorClass = type[DexgateError] | type[AuthError]
 JSON = dict[str, Any]
@@ -124,6 +134,8 @@ DELETE: tuple[ErrorClass, ...] = (
     DeleteForeignKeyError,
 )
 DELETE_ONE: tuple[ErrorClass, ...] = (EntityNotFoundError, DeleteForeignKeyError)
+# GET /change-feed/{alias}: its parameters, and a cursor older than the events kept.
+CHANGE_FEED: tuple[ErrorClass, ...] = (InvalidQueryParameterError, CursorPrunedError)
 
 # Statuses a write can answer with Spryker's error array or, with X-Is-Transactional: false
 # and no item saved, with {"data": [], "errors": [...]}.
@@ -164,6 +176,8 @@ def error_classes(catalog: Catalog, entity: Entity, kind: OperationKind) -> list
         return [*EVERY, *DELETE]
     if kind == "delete_one":
         return [*EVERY, *DELETE_ONE]
+    if kind == "change_feed":
+        return [*EVERY, *CHANGE_FEED]
     reach = write_reach(catalog, entity)
     fields = [f for e in reach for f in e.fields]
     found: list[ErrorClass] = [*EVERY, *WRITE]

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from auth.permissions import Permissions
 from auth.transactions import write_connection, write_turn
 from schema_builder.catalog import Catalog
+from schema_builder.changefeed.actor import acting
 from schema_builder.errors import DexgateError
 from schema_builder.operations.access import WRITE_OPERATIONS, require
 from schema_builder.operations.audit import record_saved
@@ -81,7 +82,8 @@ class BulkWriter:
             else:
                 async with write_turn(self._engine):
                     await self._connection.begin()
-                    saved = await save_plan(self._connection, plan, self._mode)
+                    async with acting(self._connection, self._catalog, actor):
+                        saved = await save_plan(self._connection, plan, self._mode)
                     await record_saved(self._connection, actor, self._mode, saved.items)
                     await self._connection.commit()
         self.saved += len(saved.items)
@@ -131,7 +133,8 @@ async def bulk_writer(
         async with translating():
             await connection.begin()
         try:
-            yield writer
+            async with acting(connection, catalog, access.actor):
+                yield writer
         except BaseException:
             await connection.rollback()
             raise

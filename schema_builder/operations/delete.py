@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from auth.permissions import Permissions
 from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog, Entity
+from schema_builder.changefeed.actor import acting
 from schema_builder.errors import (
     DeleteForeignKeyError,
     DexgateError,
@@ -53,7 +54,11 @@ async def delete(
             raise UnfilteredDeleteError(entity.alias)
     else:
         raise UnfilteredDeleteError(entity.alias)
-    async with translating(), write_transaction(engine) as connection:
+    async with (
+        translating(),
+        write_transaction(engine) as connection,
+        acting(connection, catalog, access.actor),
+    ):
         keys = list((await connection.scalars(sa.select(id_column).where(*where))).all())
         if not keys:
             raise EntityNotFoundError(entity.alias)

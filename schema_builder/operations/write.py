@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from auth.permissions import Permissions
 from auth.transactions import write_connection
 from schema_builder.catalog import Catalog, Entity, Relation
+from schema_builder.changefeed.actor import acting
 from schema_builder.errors import (
     DexgateError,
     DuplicateEntryError,
@@ -130,7 +131,8 @@ async def write(
         return WriteResult([], plan.all_errors)
     async with translating(), write_connection(engine) as connection:
         await connection.begin()
-        saved = await save_plan(connection, plan, request.mode)
+        async with acting(connection, catalog, access.actor):
+            saved = await save_plan(connection, plan, request.mode)
         errors = saved.errors
         if request.transactional and not errors and saved.refused:
             errors = {-1: saved.refused}

@@ -433,3 +433,25 @@ async def test_a_new_entity_posted_under_a_registered_alias_replaces_nothing(
     assert refused.status_code == 400
     assert "Alias products is taken by another entity." in refused.text
     assert await registry_rows(gateway) == before
+
+
+async def test_the_change_feed_checkbox_switches_capture_on_and_off(
+    admin: httpx.AsyncClient, admin_key: str, gateway: Gateway, engine: AsyncEngine
+) -> None:
+    data = form_data((await admin.get("/admin/entities/products/edit")).text)
+    assert "change_feed" not in data
+    data["change_feed"] = "1"
+    assert (await admin.post("/admin/entities/products/edit", data=data)).status_code == 303
+    assert "change feed</span>" in (await admin.get("/admin/entities/products")).text
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("UPDATE product SET name = 'Fed' WHERE id_product = 1"))
+    feed = await admin.get("/change-feed/products", headers={"X-Api-Key": admin_key})
+    assert [e["new"]["name"] for e in feed.json()["data"]] == ["Fed"]
+    data = form_data((await admin.get("/admin/entities/products/edit")).text)
+    assert data["change_feed"]
+    del data["change_feed"]
+    assert (await admin.post("/admin/entities/products/edit", data=data)).status_code == 303
+    config = next(c for c in await gateway.registry.configurations() if c.alias == "products")
+    assert not config.change_feed
+    off = await admin.get("/change-feed/products", headers={"X-Api-Key": admin_key})
+    assert off.json()[0]["code"] == "DX140"

@@ -1,0 +1,124 @@
+"""Retention: events older than ``DEXGATE_EVENT_RETENTION`` are removed in bounded batches.
+
+Each batch removes at most :data:`BATCH` events (oldest first) in one short transaction and
+raises, per entity, the highest position it removed (``dexgate_change_pruned``), which the
+pull API compares a cursor with: a cursor below it has missed events and is answered 410
+(DX141). :class:`Pruner` runs the batches every ``interval`` seconds inside ``dexgate serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.transactions import write_transaction
+from schema_builder.changefeed.feed import position_of
+from schema_builder.tables import change_event, change_pruned
+
+BATCH = 1000
+# Batches in one round at most, so that one round stays short however much is due.
+MAX_BATCHES = 100
+
+logger = logging.getLogger("dexgate.changefeed")
+
+
+async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BATCH) -> int:
+    """Remove at most ``batch`` events that occurred before ``older_than``; how many."""
+    position = position_of(engine.dialect.name)
+    # The oldest events by id (events are recorded in about the order they occur), those of
+    # them that are due: no index on the time, and a round that finds nothing due reads one
+    # batch and writes nothing.
+    async with engine.connect() as connection:
+        oldest = (
+            await connection.execute(
+                sa.select(
+                    change_event.c.id,
+                    change_event.c.entity,
+                    change_event.c.occurred_at,
+                    position.label("at"),
+                )
+                .where(position.is_not(None))
+                .order_by(change_event.c.id)
+                .limit(batch)
+            )
+        ).all()
+    rows = [row for row in oldest if _aware(row.occurred_at) < older_than]
+    if not rows:
+        return 0
+    async with write_transaction(engine) as connection:
+        highest: dict[str, int] = {}
+        for row in rows:
+            highest[row.entity] = max(highest.get(row.entity, 0), int(row.at))
+        await connection.execute(
+            sa.delete(change_event).where(change_event.c.id.in_([row.id for row in rows]))
+        )
+        for entity, at in highest.items():
+            updated = await connection.execute(
+                sa.update(change_pruned)
+                .where(change_pruned.c.entity == entity, change_pruned.c.position < at)
+                .values(position=at)
+            )
+            if updated.rowcount == 0:
+                exists = await connection.scalar(
+                    sa.select(change_pruned.c.position).where(change_pruned.c.entity == entity)
+                )
+                if exists is None:
+                    await connection.execute(
+                        sa.insert(change_pruned).values(entity=entity, position=at)
+                    )
+    return len(rows)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite and MariaDB give the UTC time without its zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def prune(engine: AsyncEngine, retention: float, *, batch: int = BATCH) -> int:
+    """One round: batches until one removes fewer than ``batch`` (nothing more is due among
+    the oldest) or :data:`MAX_BATCHES` ran; how many were removed."""
+    older_than = datetime.now(UTC) - timedelta(seconds=retention)
+    removed = 0
+    for _ in range(MAX_BATCHES):
+        count = await prune_batch(engine, older_than, batch)
+        removed += count
+        if count < batch:
+            break
+    return removed
+
+
+class Pruner:
+    """The background task of one serving process: a round every ``interval`` seconds."""
+
+    def __init__(self, engine: AsyncEngine, *, retention: float, interval: float) -> None:
+        self.engine = engine
+        self.retention = retention
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                removed = await prune(self.engine, self.retention)
+            except Exception:  # a database outage: try again next round
+                logger.exception("Pruning the change feed's events failed")
+            else:
+                if removed:
+                    logger.info("Pruned %d change feed events", removed)
+            await asyncio.sleep(self.interval)
