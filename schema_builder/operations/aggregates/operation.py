@@ -14,11 +14,9 @@ the caller's permissions and executes. What an aggregate read does, in this orde
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.permissions import Permissions
@@ -28,6 +26,7 @@ from schema_builder.operations.access import require_read
 from schema_builder.operations.aggregates.compile import CompiledAggregate, compile_aggregate
 from schema_builder.operations.aggregates.plan import AggregatePlan
 from schema_builder.operations.db_errors import translating
+from schema_builder.operations.plan_cache import PlanCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,21 +50,10 @@ class Aggregator:
 
     def __init__(self, engine: AsyncEngine, *, size: int = 256) -> None:
         self.engine = engine
-        self._entries: LRUCache[Hashable, _Entry] = LRUCache(maxsize=size)
-        self._version: int | None = None
+        self._entries: PlanCache[_Entry] = PlanCache(size)
 
     def _entry(self, catalog: Catalog, plan: AggregatePlan) -> _Entry:
-        if self._version is None or catalog.version > self._version:
-            self._entries.clear()
-            self._version = catalog.version
-        key = (catalog, plan)
-        try:
-            entry = self._entries.get(key)
-        except TypeError:  # a value that cannot key a plan (a list in a filter)
-            return self._make(catalog, plan)
-        if entry is None:
-            entry = self._entries[key] = self._make(catalog, plan)
-        return entry
+        return self._entries.get(catalog, plan, lambda: self._make(catalog, plan))
 
     def _make(self, catalog: Catalog, plan: AggregatePlan) -> _Entry:
         entity = catalog.entities.get(plan.alias)

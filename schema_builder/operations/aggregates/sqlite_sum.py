@@ -30,7 +30,9 @@ _DIALECT = pysqlite.dialect()
 
 
 @functools.cache
-def _processor(scale: int) -> Callable[[Any], Any] | None:
+def decimal_processor(scale: int) -> Callable[[Any], Any] | None:
+    """SQLAlchemy's result processor of a ``NUMERIC`` column of ``scale`` places on SQLite (the
+    row path's reading of its doubles); None for :data:`AS_STORED`."""
     if scale == AS_STORED:
         return None
     numeric = sa.Numeric(asdecimal=True, decimal_return_scale=scale)
@@ -56,7 +58,7 @@ class DecimalSum:
     def step(self, value: Any, scale: int) -> None:
         if value is None:
             return
-        process = _processor(scale)
+        process = decimal_processor(scale)
         try:
             if process is not None and isinstance(value, int | float):
                 number = process(value)

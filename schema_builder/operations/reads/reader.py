@@ -17,11 +17,10 @@ What every read does, in this order (the order of the refusals a caller sees):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.permissions import Permissions
@@ -35,6 +34,7 @@ from schema_builder.errors import (
 from schema_builder.operations.access import require_read
 from schema_builder.operations.db_errors import translating
 from schema_builder.operations.ir import Include
+from schema_builder.operations.plan_cache import PlanCache
 from schema_builder.operations.reads import row_json
 from schema_builder.operations.reads.compile import (
     Compiled,
@@ -101,8 +101,7 @@ class Reader:
         self.engine = engine
         self.pool = pool
         self.json = json
-        self._entries: LRUCache[Hashable, _Entry] = LRUCache(maxsize=size)
-        self._version: int | None = None
+        self._entries: PlanCache[_Entry] = PlanCache(size)
         self._listeners: list[StatementListener] = []
 
     def listen(self, listener: StatementListener) -> None:
@@ -113,17 +112,7 @@ class Reader:
     # -- planning --------------------------------------------------------------------------
 
     def _entry(self, catalog: Catalog, plan: Plan) -> _Entry:
-        if self._version is None or catalog.version > self._version:
-            self._entries.clear()  # plans of older catalogs are served no more
-            self._version = catalog.version
-        key = (catalog, plan)
-        try:
-            entry = self._entries.get(key)
-        except TypeError:  # a value that cannot key a plan (a list in a filter)
-            return self._make(catalog, plan)
-        if entry is None:
-            entry = self._entries[key] = self._make(catalog, plan)
-        return entry
+        return self._entries.get(catalog, plan, lambda: self._make(catalog, plan))
 
     def _make(self, catalog: Catalog, plan: Plan) -> _Entry:
         try:

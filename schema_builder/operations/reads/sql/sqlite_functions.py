@@ -24,38 +24,27 @@ from sqlalchemy.dialects.sqlite import pysqlite
 
 from schema_builder.catalog import output_converter
 from schema_builder.json_output import dumps
-from schema_builder.operations.aggregates.sqlite_sum import AGGREGATES
+from schema_builder.operations.aggregates.sqlite_sum import (
+    AGGREGATES,
+    AS_STORED,
+    decimal_processor,
+)
 
 DECIMAL = "dexgate_decimal"
 # The scale argument of a ``Float`` column's values, which the row path reads unconverted.
-UNCONVERTED = -1
+UNCONVERTED = AS_STORED
 
 _DIALECT = pysqlite.dialect()
 _DECIMAL_OUT: Callable[[Any], Any] = output_converter("decimal")
 
 
-def _processor(scale: int) -> Callable[[Any], Any] | None:
-    if scale == UNCONVERTED:
-        return None
-    numeric = sa.Numeric(asdecimal=True, decimal_return_scale=scale)
-    processor: Callable[[Any], Any] | None
-    processor = numeric.result_processor(_DIALECT, None)  # type: ignore[no-untyped-call]
-    return processor
-
-
 class _DecimalWriter:
     """``DECIMAL(value, scale)``: the value as the row path writes a ``decimal`` field."""
-
-    def __init__(self) -> None:
-        self._processors: dict[int, Callable[[Any], Any] | None] = {}
 
     def __call__(self, value: Any, scale: int) -> str:
         if value is None:
             return "null"
-        try:
-            process = self._processors[scale]
-        except KeyError:
-            process = self._processors[scale] = _processor(scale)
+        process = decimal_processor(scale)
         if process is not None:
             value = process(value)
         return dumps(_DECIMAL_OUT(value))
