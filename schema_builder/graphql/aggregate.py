@@ -1,108 +1,48 @@
-"""Each entity's aggregate query: its types, and the resolver that plans and reads it.
-
-For ``products``::
-
-    productsAggregate(filter: ProductFilter, groupBy: [ProductGroupBy!],
-                      having: ProductHaving, sort: [ProductAggregateSort!],
-                      limit: Int, offset: Int = 0): ProductAggregate!
-
-    type ProductAggregate {            # the whole filtered set, and its groups
-      count: Int!
-      countDistinct: ProductCounts!    # every field but json ones: Int!
-      sum: ProductSums!                # number fields: BigInt (integer), Decimal, Float
-      avg: ProductAverages!            # Decimal for decimal fields, Float for the others
-      min: ProductValues!              # every field but boolean and json ones, its own type
-      max: ProductValues!
-      groups: [ProductAggregateGroup!]!
-    }
-    type ProductAggregateGroup { key: ProductGroupKey!  count … max (as above) }
-
-Group keys are the fields (``CATEGORY_ID`` in ``ProductGroupBy``, ``categoryId`` in the key,
-with the field's own type) and, for date and timestamp fields, their UTC buckets
-(``CREATED_AT_MONTH``, ``createdAtMonth: String`` such as ``"2026-03"``, or
-``created_at_month`` for a field named in snake case; ``…Year`` is an ``Int``); a bucket
-name that a field already has is not generated. ``having`` takes the filter inputs per
-function and field (``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``,
-``avg``, ``min``, ``max``: a ``countDistinct`` input would cost every schema build for little
-use). ``sort`` orders the groups by keys and aggregates, each an input
-(``[{aggregate: SUM, field: PRICE, descending: true}, {key: CATEGORY_ID}]``): an enum value
-per function and field would be ten times as many names to build.
-
-The resolver walks the selection into one :class:`AggregatePlan` (the functions selected at
-the top and under ``groups``) and calls the application's
-:class:`~schema_builder.operations.aggregates.operation.Aggregator`: one statement.
+"""An aggregate field of the GraphQL schema planned and answered: its selection walked into
+one :class:`~schema_builder.operations.aggregates.plan.AggregatePlan` (the functions selected at
+the top and under ``groups``), read through the application's
+:class:`~schema_builder.operations.aggregates.operation.Aggregator` (one statement), and
+written as graphql-core's resolvers give it. The plan executor
+(:mod:`schema_builder.graphql.answer`) plans it the same way and writes the answer itself
+(:mod:`schema_builder.graphql.projection`). The types: :mod:`.aggregate_types`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     FieldNode,
-    GraphQLArgument,
-    GraphQLBoolean,
-    GraphQLEnumType,
-    GraphQLEnumValue,
     GraphQLField,
-    GraphQLFloat,
-    GraphQLInputField,
-    GraphQLInputObjectType,
-    GraphQLInt,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLScalarType,
-    GraphQLString,
     get_named_type,
 )
 
-from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.errors import DexgateError, InvalidAggregateError
 from schema_builder.graphql.errors import to_graphql_error
-from schema_builder.graphql.names import EntityNames, upper_snake
-from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
 from schema_builder.graphql.selection import (
-    ENTITY_QUERY,
     GraphQLContext,
     Selection,
     filter_from_input,
     page_bounds,
 )
-from schema_builder.operations.aggregates.buckets import is_datelike
-from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
 from schema_builder.operations.aggregates.operation import Aggregates
 from schema_builder.operations.aggregates.plan import (
-    BUCKETS,
     AggregatePlan,
     AggregateSortKey,
     Function,
-    GroupKey,
     HavingCondition,
     Measure,
 )
 
+if TYPE_CHECKING:
+    from schema_builder.graphql.aggregate_types import GroupKeys
+
 # The aggregate field's extension holding its entity's alias and group keys.
 AGGREGATE_KEYS = "dexgate_aggregate"
-_COUNT_TYPE = GraphQLNonNull(GraphQLInt)
-_COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
-_OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
-_LIMIT = GraphQLArgument(GraphQLInt, description="Groups, at most the maximum page size.")
-AggregateFunctionType = GraphQLEnumType(
-    "AggregateFunction",
-    {
-        "COUNT": GraphQLEnumValue("count", description="The rows (no field)."),
-        "COUNT_DISTINCT": GraphQLEnumValue("countDistinct"),
-        "SUM": GraphQLEnumValue("sum"),
-        "AVG": GraphQLEnumValue("avg"),
-        "MIN": GraphQLEnumValue("min"),
-        "MAX": GraphQLEnumValue("max"),
-    },
-    description="An aggregate function, to sort groups by.",
-)
 # The GraphQL field of each function with a field, and the function it stands for.
 FUNCTION_FIELDS: dict[str, Function] = {
     "countDistinct": "countDistinct",
@@ -111,265 +51,6 @@ FUNCTION_FIELDS: dict[str, Function] = {
     "min": "min",
     "max": "max",
 }
-
-
-def _sum_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
-    return {"integer": BigIntScalar, "decimal": DecimalScalar}.get(field.type, GraphQLFloat)
-
-
-def _avg_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
-    return DecimalScalar if field.type == "decimal" else GraphQLFloat
-
-
-def _counted(field: Field) -> bool:
-    return field.type != "json"
-
-
-def _summed(field: Field) -> bool:
-    return field.type in NUMERIC_TYPES
-
-
-def _ordered(field: Field) -> bool:
-    return field.type not in ("boolean", "json")
-
-
-def _datelike(field: Field) -> bool:
-    return field.type in ("date", "datetime") or is_datelike(field.column.type)
-
-
-# Per function: which fields it applies to, and the GraphQL type of its value.
-_MEASURED: dict[
-    str,
-    tuple[
-        Callable[[Field], bool],
-        Callable[[Field, GraphQLScalarType], GraphQLScalarType] | None,
-    ],
-] = {
-    "countDistinct": (_counted, None),
-    "sum": (_summed, _sum_scalar),
-    "avg": (_summed, _avg_scalar),
-    "min": (_ordered, lambda _f, scalar: scalar),
-    "max": (_ordered, lambda _f, scalar: scalar),
-}
-
-
-def _joined(first: str, second: str) -> str:
-    """Two names as one GraphQL name, in the first's case: ``createdAt`` + ``month`` is
-    ``createdAtMonth``, ``created_at`` + ``month`` is ``created_at_month``."""
-    if "_" in first or "_" in second:
-        return f"{first}_{second}"
-    return first + second[:1].upper() + second[1:]
-
-
-class GroupKeys:
-    """An entity's group keys: each GraphQL key field name with its GroupKey and type: its
-    fields, their date buckets, and the fields (and buckets) of the entities its belongsTo
-    relationships lead to (``product`` + ``category_id``: ``product_category_id`` when the
-    entity's names are in snake case, ``product`` + ``fkCategory``: ``productFkCategory``)."""
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        entity: Entity,
-        scalars: Callable[[Entity], Sequence[GraphQLScalarType]],
-    ) -> None:
-        self.keys: dict[str, tuple[GroupKey, GraphQLScalarType]] = {}
-        self._taken = {field.name for field in entity.fields}
-        # The configuration's style: snake case when one of its names is.
-        self._snake = any("_" in name for name in self._taken)
-        self._add(entity, scalars(entity), "", "")
-        for relation in entity.relations.values():
-            if not relation.many:
-                target = catalog.entities[relation.target]
-                self._add(target, scalars(target), relation.name, relation.name + ".")
-        self.names = {key: name for name, (key, _kind) in self.keys.items()}
-        # The GraphQL key field of each group key as the operation names it (``month(x)``).
-        self.by_written = {key.name: name for key, name in self.names.items()}
-
-    def _add(
-        self, entity: Entity, scalars: Sequence[GraphQLScalarType], prefix: str, path: str
-    ) -> None:
-        for field, scalar in zip(entity.fields, scalars, strict=True):
-            if field.type == "json":
-                continue
-            name = field.name
-            if prefix:
-                name = f"{prefix}_{name}" if self._snake else _joined(prefix, name)
-            if name in self.keys or (prefix and name in self._taken):
-                continue  # a name a field already has
-            self.keys[name] = (GroupKey(path + field.name), scalar)
-            if not _datelike(field):
-                continue
-            for bucket in BUCKETS:
-                bucket_name = _joined(name, bucket)
-                if bucket_name not in self._taken and bucket_name not in self.keys:
-                    kind = GraphQLInt if bucket == "year" else GraphQLString
-                    self.keys[bucket_name] = (GroupKey(path + field.name, bucket), kind)
-
-
-class AggregateTypes:
-    """Builds the aggregate query of each entity for one schema."""
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        names: Mapping[str, EntityNames],
-        filter_type: Callable[[Entity], GraphQLInputObjectType],
-        scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
-    ) -> None:
-        self.catalog = catalog
-        self.names = names
-        self.filter_type = filter_type
-        self.scalars = scalars
-        # Fields of the same type are one object, shared by every type that has one.
-        self._fields: dict[GraphQLOutputType, GraphQLField] = {}
-        self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
-
-    def _field(self, kind: GraphQLOutputType) -> GraphQLField:
-        existing = self._fields.get(kind)
-        if existing is None:
-            existing = self._fields[kind] = GraphQLField(kind)
-        return existing
-
-    def _input_field(self, kind: GraphQLInputObjectType) -> GraphQLInputField:
-        existing = self._input_fields.get(kind)
-        if existing is None:
-            existing = self._input_fields[kind] = GraphQLInputField(kind)
-        return existing
-
-    def root_field(self, entity: Entity) -> GraphQLField:
-        names = self.names[entity.alias]
-        scalars = self.scalars(entity)
-        keys = GroupKeys(self.catalog, entity, self.scalars)
-        measures = self._measure_fields(entity, names, scalars)
-        group_fields = dict(measures)
-        if keys.keys:
-            key_type = GraphQLObjectType(
-                names.group_key,
-                {name: self._field(kind) for name, (_key, kind) in keys.keys.items()},
-                description="The group's keys: the values it was grouped by.",
-            )
-            group_fields = {"key": GraphQLField(GraphQLNonNull(key_type)), **measures}
-        group_type = GraphQLObjectType(names.aggregate_group, group_fields)
-        aggregate_type = GraphQLObjectType(
-            names.aggregate,
-            {
-                **measures,
-                "groups": GraphQLField(
-                    GraphQLNonNull(GraphQLList(GraphQLNonNull(group_type))),
-                    description="The groups of `groupBy` (one, the whole set, without it).",
-                ),
-            },
-            description=f"Aggregates of `{entity.alias}`.",
-        )
-        args: dict[str, GraphQLArgument] = {"filter": GraphQLArgument(self.filter_type(entity))}
-        if keys.keys:
-            group_by = GraphQLEnumType(
-                names.group_by,
-                {upper_snake(name): GraphQLEnumValue(key) for name, (key, _k) in keys.keys.items()},
-            )
-            args["groupBy"] = GraphQLArgument(GraphQLList(GraphQLNonNull(group_by)))
-            args["sort"] = GraphQLArgument(
-                GraphQLList(GraphQLNonNull(self._sort_type(names, group_by)))
-            )
-        args["having"] = GraphQLArgument(self._having_type(entity, names, scalars))
-        args["limit"] = _LIMIT
-        args["offset"] = _OFFSET
-        return GraphQLField(
-            GraphQLNonNull(aggregate_type),
-            args=args,
-            resolve=_RESOLVE,
-            extensions={
-                ENTITY_QUERY: ("aggregate", entity.alias),
-                AGGREGATE_KEYS: (entity.alias, keys),
-            },
-            description=f"Counts, sums, averages, minimums and maximums of `{entity.alias}`, "
-            "over the filtered rows and per group.",
-        )
-
-    def _measure_fields(
-        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
-    ) -> dict[str, GraphQLField]:
-        fields: dict[str, GraphQLField] = {"count": _COUNT}
-        type_names = {
-            "countDistinct": names.counts,
-            "sum": names.sums,
-            "avg": names.averages,
-            "min": names.values,
-        }
-        shared: GraphQLObjectType | None = None
-        for function, (applies, typed) in _MEASURED.items():
-            if function == "max" and shared is not None:
-                fields["max"] = GraphQLField(GraphQLNonNull(shared))
-                continue
-            members: dict[str, GraphQLField] = {}
-            for field, scalar in zip(entity.fields, scalars, strict=True):
-                if applies(field):
-                    kind = _COUNT_TYPE if typed is None else typed(field, scalar)
-                    members[field.name] = self._field(kind)
-            if not members:
-                continue
-            created = GraphQLObjectType(type_names[function], members)
-            if function == "min":
-                shared = created
-            fields[function] = GraphQLField(GraphQLNonNull(created))
-        return fields
-
-    def _having_type(
-        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
-    ) -> GraphQLInputObjectType:
-        fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(FILTERS["Int"])}
-        type_names = {
-            "sum": names.sums_having,
-            "avg": names.averages_having,
-            "min": names.values_having,
-        }
-        shared: GraphQLInputObjectType | None = None
-        for function, (applies, typed) in _MEASURED.items():
-            if function == "countDistinct":  # not offered: its type would cost every build
-                continue
-            if function == "max" and shared is not None:
-                fields["max"] = GraphQLInputField(shared)
-                continue
-            members: dict[str, GraphQLInputField] = {}
-            for field, scalar in zip(entity.fields, scalars, strict=True):
-                if not applies(field):
-                    continue
-                kind = GraphQLInt if typed is None else typed(field, scalar)
-                condition = FILTERS.get(kind.name)
-                if condition is not None:
-                    members[field.name] = self._input_field(condition)
-            if not members:
-                continue
-            created = GraphQLInputObjectType(type_names[function], members)
-            if function == "min":
-                shared = created
-            fields[function] = GraphQLInputField(created)
-        return GraphQLInputObjectType(
-            names.having,
-            fields,
-            description="Conditions on the groups' aggregates, all of which must hold.",
-        )
-
-    def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
-        return GraphQLInputObjectType(
-            names.aggregate_sort,
-            {
-                "key": GraphQLInputField(group_by, description="A group key."),
-                "aggregate": GraphQLInputField(
-                    AggregateFunctionType, description="An aggregate (of `field`)."
-                ),
-                "field": GraphQLInputField(
-                    group_by, description="The field of the aggregate (not for COUNT)."
-                ),
-                "descending": GraphQLInputField(GraphQLBoolean, default_value=False),
-            },
-            description="One sort key: a group key, or an aggregate such as `{aggregate: SUM, "
-            "field: PRICE}`; `descending` to reverse it.",
-        )
-
-
-# -- the resolver ------------------------------------------------------------------------------
 
 
 def _measures_selected(
@@ -532,45 +213,4 @@ def aggregate_resolver() -> Callable[..., Any]:
     return resolve
 
 
-_RESOLVE = aggregate_resolver()
-
-
-# -- the answer as text, for the plan executor ----------------------------------------------------
-
-# Each selected field: its response key, its name (``__typename`` as the type's name after a
-# colon), and what is selected under it.
-Projection = tuple[tuple[str, str, "Projection | None"], ...]
-TYPENAME = "__typename:"
-
-
-def projection(
-    selection: Selection, object_type: GraphQLObjectType, nodes: Sequence[FieldNode]
-) -> Projection:
-    """What ``nodes`` select of ``object_type``, under their response keys."""
-    out: list[tuple[str, str, Projection | None]] = []
-    for key, sub in selection.selected(object_type, nodes).items():
-        name = sub[0].name.value
-        if name == "__typename":
-            out.append((key, TYPENAME + object_type.name, None))
-            continue
-        inner = get_named_type(object_type.fields[name].type)
-        nested = projection(selection, inner, sub) if isinstance(inner, GraphQLObjectType) else None
-        out.append((key, name, nested))
-    return tuple(out)
-
-
-def project(value: Any, shape: Projection) -> Any:
-    """A value graphql-core's resolvers would give, as graphql-core writes it for ``shape``:
-    the selected fields under their response keys, in selection order."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [project(item, shape) for item in value]
-    out: dict[str, Any] = {}
-    for key, name, nested in shape:
-        if name.startswith(TYPENAME):
-            out[key] = name[len(TYPENAME) :]
-        else:
-            item = value.get(name)
-            out[key] = item if nested is None else project(item, nested)
-    return out
+RESOLVE = aggregate_resolver()

@@ -47,14 +47,9 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema_builder.errors import DexgateError, EntityNotFoundError
-from schema_builder.graphql.aggregate import (
-    PlannedAggregate,
-    Projection,
-    plan_aggregate,
-    project,
-    projection,
-)
+from schema_builder.graphql.aggregate import PlannedAggregate, plan_aggregate
 from schema_builder.graphql.errors import field_error, internal_error, locations
+from schema_builder.graphql.projection import Projection, project, projection
 from schema_builder.graphql.selection import (
     GraphQLContext,
     Selection,

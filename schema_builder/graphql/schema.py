@@ -51,7 +51,7 @@ from graphql import (
 )
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
-from schema_builder.graphql.aggregate import AggregateTypes
+from schema_builder.graphql.aggregate_types import AggregateTypes
 from schema_builder.graphql.names import EntityNames, entity_names, sort_value
 from schema_builder.graphql.resolvers import (
     delete_resolver,
