@@ -9,7 +9,9 @@ presentation attributes are used, so the pages' Content-Security-Policy has noth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+
+from app.admin.svg import number as _n
+from app.admin.svg import text as _x
 
 BAR_HEIGHT = 18.0
 GAP = 6.0
@@ -19,15 +21,6 @@ VALUE_WIDTH = 110.0
 MARGIN = 10.0
 CHAR_WIDTH = 7.0
 COLOUR = "#2f5d9e"
-
-
-def _x(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _n(value: float) -> str:
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
 
 
 def _short(text: str, width: float) -> str:

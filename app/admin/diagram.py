@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from html import escape
 
+from app.admin.svg import number as _n
+from app.admin.svg import text as _x
 from schema_builder.catalog import Catalog, Relation
 
 CHAR_WIDTH = 7.5
@@ -27,16 +28,6 @@ LANE = 16.0
 
 HAS_MANY_COLOUR = "#2f5d9e"
 BELONGS_TO_COLOUR = "#7a5a1e"
-
-
-def _x(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _n(value: float) -> str:
-    """A coordinate as written: one decimal, no ``-0.0``."""
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
 
 
 def _positions(aliases: list[str], width: float) -> dict[str, tuple[float, float]]:
