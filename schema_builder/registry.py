@@ -116,9 +116,10 @@ class CatalogRegistry:
         catalog = self._catalog
         if catalog is None:
             return await self.refresh()
-        if self._lock.locked() or (
-            not self._stale and time.monotonic() - self._checked_at < self.check_interval
-        ):
+        # A check under way (another request's, or a background task's such as the webhook
+        # worker's) is waited for, not skipped: a change committed before this request must
+        # be served by it once the interval has passed.
+        if not self._stale and time.monotonic() - self._checked_at < self.check_interval:
             return catalog
         async with self._lock:
             if self._stale or time.monotonic() - self._checked_at >= self.check_interval:

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,26 @@ async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitab
     engine = create_engine(settings)
     try:
         return await work(engine)
+    except BaseException:
+        await engine.dispose()
+        await asyncio.to_thread(_join_driver_threads)
+        raise
     finally:
         await engine.dispose()
+
+
+# aiosqlite's thread of a connection (one that failed to open included) still hands its last
+# results to the event loop; closed before, the loop makes the thread print a traceback.
+_AIOSQLITE_THREAD = "(_connection_worker_thread)"
+_SETTLE_SECONDS = 1.0
+
+
+def _join_driver_threads() -> None:
+    """Wait (at most a second each) for aiosqlite's connection threads to end, while the
+    event loop still runs to take their last results."""
+    for thread in threading.enumerate():
+        if thread.name.endswith(_AIOSQLITE_THREAD):
+            thread.join(_SETTLE_SECONDS)
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
