@@ -22,16 +22,16 @@ from app.admin.endpoints import page
 from app.admin.entities import LIST, configuration_of
 from app.admin.templating import render
 from app.gateway import Gateway
-from app.rest.aggregate_query import group_key
+from app.rest.aggregate_query import group_key, measure_named
 from app.security import permissions_of
 from schema_builder.catalog import Entity
 from schema_builder.errors import DexgateError
+from schema_builder.graphql.aggregate_types import joined_name
 from schema_builder.graphql.names import entity_names, upper_snake
 from schema_builder.operations.aggregates.buckets import is_datelike
 from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
 from schema_builder.operations.aggregates.plan import (
     BUCKETS,
-    FUNCTIONS,
     AggregatePlan,
     AggregateSortKey,
     GroupKey,
@@ -66,16 +66,6 @@ def measure_choices(entity: Entity) -> list[str]:
     return choices
 
 
-def _measure(choice: str) -> Measure:
-    if choice == "count":
-        return Measure("count")
-    function, _dot, field = choice.partition(".")
-    for known in FUNCTIONS:
-        if known == function:
-            return Measure(known, field)
-    return Measure("count")
-
-
 def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
@@ -101,10 +91,7 @@ def graphql_query(entity: Entity, key: GroupKey | None, measure: Measure, by_val
     value = "count" if measure.field is None else f"{measure.function} {{ {measure.field} }}"
     if key is None:
         return f"{{\n  {names.aggregate_query} {{\n    {value}\n  }}\n}}\n"
-    key_name = key.field
-    if key.bucket is not None:
-        joined = f"_{key.bucket}" if "_" in key.field else key.bucket.capitalize()
-        key_name = key.field + joined
+    key_name = key.field if key.bucket is None else joined_name(key.field, key.bucket)
     if by_value and measure.field is None:
         sort = "{aggregate: COUNT, descending: true}"
     elif by_value:
@@ -136,7 +123,7 @@ async def explore(request: Request) -> Response:
     if chosen_measure not in measures:
         chosen_measure = "count"
     key = group_key(chosen_group) if chosen_group else None
-    measure = _measure(chosen_measure)
+    measure = measure_named(chosen_measure)
     sort: tuple[AggregateSortKey, ...] = ()
     if key is not None:
         sort = (AggregateSortKey(measure, True) if by_value else AggregateSortKey(key),)

@@ -121,7 +121,7 @@ _MEASURED: dict[
 }
 
 
-def _joined(first: str, second: str) -> str:
+def joined_name(first: str, second: str) -> str:
     """Two names as one GraphQL name, in the first's case: ``createdAt`` + ``month`` is
     ``createdAtMonth``, ``created_at`` + ``month`` is ``created_at_month``."""
     if "_" in first or "_" in second:
@@ -162,14 +162,14 @@ class GroupKeys:
                 continue
             name = field.name
             if prefix:
-                name = f"{prefix}_{name}" if self._snake else _joined(prefix, name)
+                name = f"{prefix}_{name}" if self._snake else joined_name(prefix, name)
             if name in self.keys or (prefix and name in self._taken):
                 continue  # a name a field already has
             self.keys[name] = (GroupKey(path + field.name), scalar)
             if not _datelike(field):
                 continue
             for bucket in BUCKETS:
-                bucket_name = _joined(name, bucket)
+                bucket_name = joined_name(name, bucket)
                 if bucket_name not in self._taken and bucket_name not in self.keys:
                     kind = GraphQLInt if bucket == "year" else GraphQLString
                     self.keys[bucket_name] = (GroupKey(path + field.name, bucket), kind)

@@ -19,7 +19,7 @@ conversion of what the driver returns:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -189,7 +189,7 @@ class MeasureSql:
         field = self.field
         assert field is not None
         if function in ("min", "max"):
-            return None if first is None else plain(_converter(field.type)(first))
+            return None if first is None else plain(output_converter(field.type)(first))
         if first is None:
             return None
         kind = field.type
@@ -214,7 +214,3 @@ class MeasureSql:
         with localcontext() as context:
             context.prec = _PRECISION
             return float(_decimal(first) / count)
-
-
-def _converter(kind: str) -> Callable[[Any], Any]:
-    return output_converter(kind)
