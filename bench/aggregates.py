@@ -28,28 +28,31 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from starlette.datastructures import QueryParams
 
 from app.database import create_engine
 from app.rest.aggregate_query import aggregate_plan
 from app.settings import Settings
-from bench import dataset, mariadb_raw, raw, server
+from bench import cpu, dataset, mariadb_raw, raw, server
 from bench.configurations import CONFIGURATIONS, DEXGATE, Configuration
 from bench.load import HttpRequest, LoadSettings, drive
 from bench.mariadb import MariaDB
 from bench.postgres import Postgres
-from bench.results import Failure, LoadResult, PgbenchResult
+from bench.process import BenchError
+from bench.report import aggregates_table
+from bench.results import AggregateResult, Failure, PgbenchResult
 from schema_builder.operations.aggregates.compile import compile_aggregate
 from schema_builder.operations.reads.sql import sqlite_functions
 from schema_builder.registry import CatalogRegistry
 
 DATABASE = "dexgate_bench_f"
-TARGET = 0.5  # of the raw database rate
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Question:
     """F in one configuration: the entity it adds and the requests that ask it."""
 
     configuration: str
+    label: str
     alias: str
     entry: dict[str, Any]
     rest: str
@@ -118,7 +122,7 @@ def question(configuration: Configuration) -> Question:
         f"{{ groups {{ key {{ {key_category} {key_month} }} sum {{ {quantity} }} "
         f"countDistinct {{ {product_id} }} }} }} }}"
     )
-    return Question(configuration.key, alias, entry, rest, graphql)
+    return Question(configuration.key, configuration.label, alias, entry, rest, graphql)
 
 
 def _upper(name: str) -> str:
@@ -180,8 +184,6 @@ def sqlite_rate(path: str, sql: str, settings: LoadSettings) -> float:
 
 def _check(base_url: str, api_key: str, asked: Question) -> int:
     """The groups of the REST answer (and that GraphQL answers the same groups)."""
-    import httpx
-
     headers = {"X-Api-Key": api_key}
     rest = httpx.get(base_url + asked.rest, headers=headers, timeout=60)
     rest.raise_for_status()
@@ -197,16 +199,6 @@ def _check(base_url: str, api_key: str, asked: Question) -> int:
     return len(groups)
 
 
-@dataclass(frozen=True)
-class Row:
-    database: str
-    configuration: str
-    groups: int
-    raw: float
-    rest: LoadResult
-    graphql: LoadResult
-
-
 def _measure(
     database: str,
     environ: dict[str, str],
@@ -215,15 +207,94 @@ def _measure(
     raw_rate: float,
     settings: LoadSettings,
     work: Path,
-) -> Row:
+) -> AggregateResult:
     port = server.free_port()
-    log = work / f"serve-{database}-{asked.configuration}.log"
-    with server.running(server.serve_command(port, 1), port, environ, log, api_key) as base:
-        groups = _check(base, api_key, asked)
-        rest = drive(HttpRequest(base + asked.rest), api_key, settings)
-        body = json.dumps({"query": asked.graphql})
-        graphql = drive(HttpRequest(base + "/graphql", body, "POST"), api_key, settings)
-    return Row(database, asked.configuration, groups, raw_rate, rest, graphql)
+    log = work / f"serve-f-{database}-{asked.configuration}.log"
+    try:
+        command = server.serve_command(port, 1)
+        with server.running_server(command, port, environ, log, api_key) as served:
+            base, meter = served.base_url, cpu.meter(served.pid)
+            groups = _check(base, api_key, asked)
+            rest = drive(HttpRequest(base + asked.rest), api_key, settings, meter)
+            body = json.dumps({"query": asked.graphql})
+            graphql = drive(HttpRequest(base + "/graphql", body, "POST"), api_key, settings, meter)
+    except (BenchError, RuntimeError, OSError, httpx.HTTPError) as exc:
+        failed = Failure(f"F on {database}, {asked.label}: {exc}")
+        return AggregateResult(database, asked.label, 0, raw_rate, failed, failed)
+    return AggregateResult(database, asked.label, groups, raw_rate, rest, graphql)
+
+
+def _entries(
+    questions: list[Question], configurations: tuple[Configuration, ...], probe: bool = True
+) -> str:
+    """``entities apply`` takes the whole set: the bench's entries, F's stocks instead, and
+    the probe entity where its table is (not on the SQLite copy)."""
+    changed = {q.alias: q.entry for q in questions}
+    every = [
+        changed.get(e["tableAlias"], e)
+        for c in configurations
+        for e in json.loads(c.entities.read_text())
+    ]
+    return json.dumps([*every, *([dataset.probe_entry(with_note=False)] if probe else [])])
+
+
+def run(
+    postgres: Postgres,
+    mariadb: str | None,
+    sqlite: bool,
+    settings: LoadSettings,
+    work: Path,
+    progress: Callable[[str], None] = print,
+) -> tuple[list[AggregateResult], list[str]]:
+    """F on PostgreSQL (both configurations), on a SQLite copy (entities.json) and, with a
+    ``mariadb`` URL, on MariaDB (both): the results, and notes on what failed."""
+    questions = [question(c) for c in CONFIGURATIONS]
+    rows: list[AggregateResult] = []
+    notes: list[str] = []
+    progress("F: building the dataset again with a belongsTo product on the stocks")
+    built = dataset.build(postgres, DATABASE, work)
+    try:
+        extra = work / "f.json"
+        extra.write_text(_entries(questions, CONFIGURATIONS))
+        dataset.dexgate(built.environ, "entities", "apply", str(extra))
+        for asked in questions:
+            sql = asyncio.run(compiled_sql(postgres.dexgate_url(DATABASE), asked.alias, asked.rest))
+            script = work / f"f-{asked.configuration}.sql"
+            script.write_text(sql + ";\n")
+            progress(f"F, PostgreSQL, {asked.configuration}: pgbench, then REST and GraphQL")
+            replayed = raw.pgbench(postgres, DATABASE, script, settings)
+            rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
+            if isinstance(replayed, Failure):
+                notes.append(f"F, PostgreSQL, {asked.configuration}: pgbench: {replayed.error}")
+            rows.append(
+                _measure("postgresql", built.environ, built.api_key, asked, rate, settings, work)
+            )
+        if sqlite:
+            built_sqlite = dataset.build_sqlite(postgres, DATABASE, work)
+            sqlite_entries = work / "f-sqlite.json"
+            sqlite_entries.write_text(_entries(questions[:1], (DEXGATE,), probe=False))
+            dataset.dexgate(built_sqlite.environ, "entities", "apply", str(sqlite_entries))
+            asked = questions[0]
+            url = f"sqlite+aiosqlite:///{built_sqlite.database}"
+            sql = asyncio.run(compiled_sql(url, asked.alias, asked.rest))
+            progress(f"F, SQLite, {asked.configuration}: sqlite3 threads, then REST and GraphQL")
+            rate = sqlite_rate(built_sqlite.database, sql, settings)
+            rows.append(
+                _measure(
+                    "sqlite",
+                    built_sqlite.environ,
+                    built_sqlite.api_key,
+                    asked,
+                    rate,
+                    settings,
+                    work,
+                )
+            )
+    finally:
+        postgres.drop_database(DATABASE)
+    if mariadb:
+        rows.extend(_on_mariadb(mariadb, postgres, questions, settings, work, notes, progress))
+    return rows, notes
 
 
 def main() -> None:
@@ -238,61 +309,11 @@ def main() -> None:
     options = parser.parse_args()
     settings = LoadSettings(duration=options.seconds, warmup=min(3.0, options.seconds / 3))
     postgres = Postgres.from_url(options.postgres)
-    questions = [question(c) for c in CONFIGURATIONS]
-    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="dexgate-bench-f-") as directory:
-        work = Path(directory)
-        built = dataset.build(postgres, DATABASE, work)
-        try:
-            # `entities apply` takes the whole set: the bench's entries, F's stocks instead.
-            changed = {q.alias: q.entry for q in questions}
-            every = [
-                changed.get(e["tableAlias"], e)
-                for c in CONFIGURATIONS
-                for e in json.loads(c.entities.read_text())
-            ]
-            extra = work / "f.json"
-            extra.write_text(json.dumps([*every, dataset.probe_entry(with_note=False)]))
-            dataset.dexgate(built.environ, "entities", "apply", str(extra))
-            sqlite = dataset.build_sqlite(postgres, DATABASE, work)
-            sqlite_entry = work / "f-sqlite.json"
-            sqlite_entry.write_text(
-                json.dumps(
-                    [
-                        changed.get(e["tableAlias"], e)
-                        for e in json.loads(DEXGATE.entities.read_text())
-                    ]
-                )
-            )
-            dataset.dexgate(sqlite.environ, "entities", "apply", str(sqlite_entry))
-            for asked in questions:
-                sql = asyncio.run(
-                    compiled_sql(postgres.dexgate_url(DATABASE), asked.alias, asked.rest)
-                )
-                script = work / f"f-{asked.configuration}.sql"
-                script.write_text(sql + ";\n")
-                replayed = raw.pgbench(postgres, DATABASE, script, settings)
-                rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
-                if isinstance(replayed, Failure):
-                    print(f"pgbench failed: {replayed}")
-                rows.append(
-                    _measure(
-                        "postgresql", built.environ, built.api_key, asked, rate, settings, work
-                    )
-                )
-            asked = questions[0]
-            sql = asyncio.run(
-                compiled_sql(f"sqlite+aiosqlite:///{sqlite.database}", asked.alias, asked.rest)
-            )
-            rate = sqlite_rate(sqlite.database, sql, settings)
-            rows.append(
-                _measure("sqlite", sqlite.environ, sqlite.api_key, asked, rate, settings, work)
-            )
-            if options.mariadb:
-                rows.extend(_on_mariadb(options.mariadb, postgres, questions, settings, work))
-        finally:
-            postgres.drop_database(DATABASE)
-    print(report(rows, settings))
+        rows, notes = run(postgres, options.mariadb or None, True, settings, Path(directory))
+    print(aggregates_table(rows))
+    for note in notes:
+        print(f"- {note}")
 
 
 def _on_mariadb(
@@ -301,57 +322,34 @@ def _on_mariadb(
     questions: list[Question],
     settings: LoadSettings,
     work: Path,
-) -> list[Row]:
+    notes: list[str],
+    progress: Callable[[str], None],
+) -> list[AggregateResult]:
     """F on MariaDB: the same rows there, its raw rate from a driver loop on dexgate's own
     read connections (prepared statements, as dexgate reads)."""
     server = MariaDB.from_url(url)
-    rows: list[Row] = []
+    rows: list[AggregateResult] = []
     try:
         built = dataset.build_mariadb(postgres, server, DATABASE, work)
-        changed = {q.alias: q.entry for q in questions}
-        every = [
-            changed.get(e["tableAlias"], e)
-            for c in CONFIGURATIONS
-            for e in json.loads(c.entities.read_text())
-        ]
         entries = work / "f-mariadb.json"
-        entries.write_text(json.dumps([*every, dataset.probe_entry(with_note=False)]))
+        entries.write_text(_entries(questions, CONFIGURATIONS))
         dataset.dexgate(built.environ, "entities", "apply", str(entries))
         dexgate_url = server.dexgate_url(DATABASE)
         for asked in questions:
             sql = asyncio.run(compiled_sql(dexgate_url, asked.alias, asked.rest))
             # The driver formats the text with the (no) parameters: its % signs doubled.
             sent = mariadb_raw.Request(((sql.replace("%", "%%"), ()),))
+            progress(f"F, MariaDB, {asked.configuration}: driver loop, then REST and GraphQL")
             replayed = mariadb_raw.replay(dexgate_url, sent, settings)
             rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
             if isinstance(replayed, Failure):
-                print(f"MariaDB's driver loop failed: {replayed}")
+                notes.append(f"F, MariaDB, {asked.configuration}: driver loop: {replayed.error}")
             rows.append(
                 _measure("mariadb", built.environ, built.api_key, asked, rate, settings, work)
             )
     finally:
         server.drop_database(DATABASE)
     return rows
-
-
-def report(rows: list[Row], settings: LoadSettings) -> str:
-    lines = [
-        f"F (grouped totals), {settings.connections} connections, {settings.duration:.0f} s, "
-        f"target REST and GraphQL >= {TARGET}x the raw rate",
-        "",
-        "| database | configuration | groups | raw SQL/s | REST req/s (p99 ms) | ratio "
-        "| GraphQL req/s (p99 ms) | ratio |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        rest_ratio = row.rest.rps / row.raw if row.raw else 0.0
-        graphql_ratio = row.graphql.rps / row.raw if row.raw else 0.0
-        lines.append(
-            f"| {row.database} | {row.configuration} | {row.groups} | {row.raw:,.0f} "
-            f"| {row.rest.rps:,.0f} ({row.rest.p99_ms:.1f}) | {rest_ratio:.2f}x "
-            f"| {row.graphql.rps:,.0f} ({row.graphql.p99_ms:.1f}) | {graphql_ratio:.2f}x |"
-        )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

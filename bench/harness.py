@@ -40,6 +40,7 @@ from pathlib import Path
 from types import FrameType
 
 from bench import (
+    aggregates,
     chart,
     config_change,
     cpu,
@@ -62,6 +63,10 @@ from bench.options import ROOT, Options, parse
 from bench.postgres import Postgres
 from bench.process import BenchError, require
 from bench.results import (
+    DATABASE_LABELS,
+    MARIADB,
+    POSTGRESQL,
+    SQLITE,
     DexgateRun,
     Failure,
     LoadResult,
@@ -84,10 +89,6 @@ from bench.server import (
 from bench.targets import evaluate
 
 _STARTED = time.monotonic()
-POSTGRESQL = "postgresql"
-SQLITE = "sqlite"
-MARIADB = "mariadb"
-DATABASE_LABELS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite", MARIADB: "MariaDB"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def execute(options: Options) -> Report:
     """Run every part the options ask for; the Report (figures, failures in notes)."""
     postgres = Postgres.from_url(options.postgres)
-    if options.runs("rest") or options.runs("graphql"):
+    if any(options.runs(part) for part in ("rest", "graphql", "aggregates")):
         require("wrk", "apt-get install wrk")
     outcome = Report(started=_now(), machine=_machine(postgres), options=options.summary())
     with tempfile.TemporaryDirectory(prefix="dexgate-bench-") as directory:
@@ -140,6 +141,8 @@ def execute(options: Options) -> Report:
         finally:
             if not options.keep_database:
                 postgres.drop_database(options.database)
+        if options.runs("aggregates"):
+            _aggregates(options, postgres, work, outcome)
         if options.runs("schema"):
             progress("E: schema build, 500 entities x 20 fields, in memory")
             outcome.schema_build = _schema_build(options)
@@ -490,6 +493,27 @@ def _measure_sqlite_writes(
         progress(f"{label}: D: {report.write_cell(run)}")
 
 
+def _aggregates(options: Options, postgres: Postgres, work: Path, outcome: Report) -> None:
+    """F: grouped totals on every database measured, on a dataset of its own (the stocks
+    given a belongsTo ``product``), against the raw rate of the statement dexgate compiles."""
+    mariadb = options.mariadb if options.runs("mariadb") else None
+    f_work = work / "f"
+    f_work.mkdir()
+    try:
+        results, notes = aggregates.run(
+            postgres, mariadb, options.runs("sqlite"), options.load, f_work, progress
+        )
+    except BenchError as exc:
+        outcome.notes.append(f"F could not run: {exc}")
+        return
+    outcome.aggregates.extend(results)
+    outcome.notes.extend(notes)
+    for result in results:
+        for failed in (result.rest, result.graphql):
+            if isinstance(failed, Failure):
+                outcome.notes.append(failed.error)
+
+
 def _schema_build(options: Options) -> SchemaBuildResult | Failure:
     try:
         from bench import schema_build
@@ -560,8 +584,12 @@ def _failed(outcome: Report) -> bool:
     ]
     return (
         any(_failures(run) for run in runs)
-        or any(n.startswith("dexgate, ") for n in outcome.notes)
+        or any(n.startswith(("dexgate, ", "F could not run")) for n in outcome.notes)
         or isinstance(outcome.schema_build, Failure)
+        or any(
+            isinstance(r.rest, Failure) or isinstance(r.graphql, Failure)
+            for r in outcome.aggregates
+        )
     )
 
 

@@ -20,6 +20,7 @@ PARTS = (
     "mixed",
     "write",
     "schema",
+    "aggregates",
     "config",
     "raw",
     "peers",

@@ -18,6 +18,8 @@ from statistics import median
 from bench.configurations import DEXGATE
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
+    DATABASE_LABELS,
+    AggregateResult,
     ConfigChangeResult,
     DexgateRun,
     Failure,
@@ -62,6 +64,7 @@ def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
         _sqlite_writes_table(report),
         _statements_table(report),
         _other_table(report),
+        aggregates_table(report.aggregates),
         _raw_table(report),
         _targets_table(verdicts, report),
     ]
@@ -216,6 +219,41 @@ def _mariadb_table(report: Report) -> str:
         'request over MariaDB\'s. "its SQL" is the statements dexgate sent on MariaDB for the '
         "request, sent again by a driver loop as dexgate's read pool sends them (asyncmy, "
         "prepared) at the same concurrency (requests/s)."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def aggregates_table(results: Sequence[AggregateResult]) -> str:
+    """Scenario F: grouped totals next to the raw rate of the statement dexgate compiles."""
+    if not results:
+        return "## F: grouped totals\n\nNot measured."
+    header = [
+        "database, configuration",
+        "groups",
+        "its SQL (raw)",
+        "REST",
+        "÷ its SQL",
+        "GraphQL",
+        "÷ its SQL",
+    ]
+    rows = [
+        [
+            f"{DATABASE_LABELS.get(row.database, row.database)}, {row.configuration}",
+            str(row.groups),
+            f"{row.raw:,.0f}" if row.raw else NOT_AVAILABLE,
+            load_cell(row.rest),
+            ratio_cell(row.rest, row.raw or None),
+            load_cell(row.graphql),
+            ratio_cell(row.graphql, row.raw or None),
+        ]
+        for row in results
+    ]
+    title = (
+        "## F: grouped totals (sum of stock quantity and products, per category and month)\n\n"
+        "Requests/s (p50 / p99 latency) and the server's CPU time per request, at one worker. "
+        '"its SQL" is the statement dexgate compiles for the REST request, sent again at the '
+        "same concurrency: pgbench on PostgreSQL, sqlite3 threads on SQLite, a driver loop "
+        "on MariaDB (statements/s)."
     )
     return title + "\n\n" + _table(header, rows)
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+MARIADB = "mariadb"
+DATABASE_LABELS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite", MARIADB: "MariaDB"}
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -105,6 +110,20 @@ class MixedResult:
     write_p99_ms: float = 0.0
     errors: int = 0
     errors_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AggregateResult:
+    """Scenario F on one database and configuration: the grouped totals over REST and GraphQL
+    next to the raw rate of the statement dexgate compiles for them (``bench/aggregates.py``).
+    ``raw`` is 0 when the replay failed (the notes say why)."""
+
+    database: str
+    configuration: str
+    groups: int
+    raw: float
+    rest: LoadResult | Failure
+    graphql: LoadResult | Failure
 
 
 @dataclass(frozen=True)
@@ -219,6 +238,7 @@ class Report:
     # statements it sent there
     mariadb: DexgateRun | None = None
     mariadb_raw: list[RawRun] = field(default_factory=list)
+    aggregates: list[AggregateResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property

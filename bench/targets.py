@@ -35,6 +35,9 @@ Then issue 15's (MariaDB), on the same data in a MariaDB database, dexgate at on
   least 10,000 rows/s;
 - one statement per request for A, B and C (both configurations).
 
+Then issue 16's (aggregates): scenario F (grouped totals) over REST and GraphQL at least 0.5x
+the raw rate of the statement dexgate compiles for it, on each database and configuration.
+
 dexgate is judged at one worker, as the peers run one process. A target whose figures are
 missing (a peer not installed, a scenario that failed) is ``n/a`` with the reason.
 """
@@ -47,6 +50,7 @@ from typing import Literal
 from bench.configurations import CONFIGURATIONS, DEXGATE, SPRYKER
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
+    DATABASE_LABELS,
     ConfigChangeResult,
     Failure,
     ImportResult,
@@ -75,6 +79,7 @@ MAX_STATEMENTS = 1
 MIN_MIXED_VS_READ_ONLY = 0.5
 # issue 15
 MIN_MARIADB_VS_POSTGRESQL = 0.75
+MIN_AGGREGATE_VS_RAW = 0.5
 # The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
 SQLITE_PEERS = {
     ("rest", "A"): DATASETTE,
@@ -233,6 +238,28 @@ def evaluate(report: Report) -> list[Verdict]:
     verdicts.extend(pipeline_verdicts(report, installed))
     verdicts.extend(sqlite_write_verdicts(report))
     verdicts.extend(mariadb_verdicts(report))
+    verdicts.extend(aggregate_verdicts(report))
+    return verdicts
+
+
+def aggregate_verdicts(report: Report) -> list[Verdict]:
+    """Issue 16's target: F over REST and GraphQL at least half the raw rate of the statement
+    dexgate compiles for it, on each database and configuration measured."""
+    if not report.aggregates:
+        return [Verdict("F: every target", "not measured", "n/a")]
+    verdicts = []
+    for row in report.aggregates:
+        label = f"{DATABASE_LABELS.get(row.database, row.database)}, {row.configuration}"
+        for api, result in (("rest", row.rest), ("graphql", row.graphql)):
+            verdicts.append(
+                judge_ratio(
+                    f"F, {label}: {API_LABELS[api]} ≥ {MIN_AGGREGATE_VS_RAW}x its SQL (raw)",
+                    result,
+                    row.raw or None,
+                    MIN_AGGREGATE_VS_RAW,
+                    "the raw rate of its SQL",
+                )
+            )
     return verdicts
 
 

@@ -1,9 +1,11 @@
 """Webhooks in the Back Office: create (the signing secret is shown once), list with their
-deliveries' state, enable, disable, delete (docs/change-feed.md, "Webhooks")."""
+deliveries' state, enable, disable, delete; a webhook's newest deliveries (all, or the failed
+ones) with their last answer, and an event sent again (docs/change-feed.md, "Webhooks")."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -19,6 +21,7 @@ from schema_builder.webhooks import store
 from schema_builder.webhooks.secrets import SecretBox
 
 LIST = "/admin/webhooks"
+DELIVERIES_SHOWN = 100
 
 
 async def _counts(gateway: Gateway) -> dict[tuple[int, str], int]:
@@ -121,8 +124,44 @@ async def delete(request: Request, form: Form) -> Response:
     return see_other(LIST, f"Webhook {name} is deleted.")
 
 
+async def deliveries(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    name = request.path_params["name"]
+    failed = request.query_params.get("failed") == "1"
+    try:
+        hook = await store.get(gateway.engine, name)
+        shown = await store.deliveries(gateway.engine, name, failed=failed, limit=DELIVERIES_SHOWN)
+    except store.WebhookError as exc:
+        raise PageNotFoundError(str(exc)) from None
+    return render(
+        request,
+        "webhook_deliveries.html",
+        section="webhooks",
+        hook=hook,
+        deliveries=shown,
+        failed=failed,
+        limit=DELIVERIES_SHOWN,
+    )
+
+
+async def redeliver(request: Request, form: Form) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    name = form.text("name")
+    back = f"{LIST}/{quote(name, safe='')}/deliveries"
+    try:
+        event_id = int(form.text("event_id"))
+    except ValueError:
+        return see_other(back, "Choose an event to send again.", error=True)
+    count = await store.redeliver(gateway.engine, event_id, actor=actor_of(request))
+    if not count:
+        raise PageNotFoundError(f"No webhook has a delivery of event {event_id}.")
+    return see_other(back, f"Event {event_id} will be sent again ({count} webhook(s)).")
+
+
 routes = [
     page(LIST, webhook_list),
+    page(LIST + "/{name}/deliveries", deliveries),
+    action(LIST + "/redeliver", redeliver),
     action(LIST, create),
     action(LIST + "/enable", _switch(True)),
     action(LIST + "/disable", _switch(False)),

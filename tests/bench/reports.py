@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench.results import (
+    AggregateResult,
     ConfigChangeResult,
     DexgateRun,
     Failure,
@@ -121,6 +122,12 @@ def make_report(*, peers: bool = True) -> Report:
         mariadb_raw=[
             RawRun("rest A", "dexgate", "rest A", 1, PgbenchResult(4_000.0, 4.0, 40_000)),
             RawRun("rest B", "dexgate", "rest B", 1, Failure("OperationalError: boom")),
+        ],
+        aggregates=[
+            AggregateResult("postgresql", "entities.json", 350, 400.0, load(300), load(150)),
+            AggregateResult(
+                "sqlite", "entities.json", 350, 0.0, load(90), Failure("F on sqlite: boom")
+            ),
         ],
         notes=["dexgate, 1 worker, graphql B: HTTP 500"],
     )

@@ -237,3 +237,30 @@ def test_without_a_mariadb_run_its_tables_say_so() -> None:
     markdown = report.markdown(outcome, evaluate(outcome))
     assert "## MariaDB\n\nNot measured." in markdown
     assert "## MariaDB: writes" not in markdown
+
+
+def test_f_table_puts_rest_and_graphql_next_to_the_raw_rate_of_its_sql() -> None:
+    section = rendered().split("## F: grouped totals")[1]
+    assert row(section, "PostgreSQL, entities.json") == [
+        "PostgreSQL, entities.json",
+        "350",
+        "400",
+        "300 (8.0 / 20.0 ms)",
+        "0.75x",  # 300 / 400
+        "150 (8.0 / 20.0 ms)",
+        "0.38x",  # 150 / 400
+    ]
+    # no raw rate (the replay failed) and a failed GraphQL measurement
+    assert row(section, "SQLite, entities.json")[2:] == [
+        "-",
+        "90 (8.0 / 20.0 ms)",
+        "-",
+        "failed",
+        "-",
+    ]
+
+
+def test_without_f_its_table_says_so() -> None:
+    outcome = make_report()
+    outcome.aggregates = []
+    assert "## F: grouped totals\n\nNot measured." in report.markdown(outcome, evaluate(outcome))

@@ -244,3 +244,20 @@ def test_without_a_mariadb_run_its_targets_are_not_judged() -> None:
     outcome.mariadb = None
     verdicts = [v for v in evaluate(outcome) if v.target.startswith("MariaDB")]
     assert verdicts == [Verdict("MariaDB: every target", "not measured", "n/a")]
+
+
+def test_f_is_judged_against_half_the_raw_rate_of_its_sql_per_database() -> None:
+    verdicts = verdicts_by_target()
+    rest = verdicts["F, PostgreSQL, entities.json: REST ≥ 0.5x its SQL (raw)"]
+    assert (rest.measured, rest.status) == ("0.75x (300 / 400)", "pass")
+    graphql = verdicts["F, PostgreSQL, entities.json: GraphQL ≥ 0.5x its SQL (raw)"]
+    assert (graphql.measured, graphql.status) == ("0.38x (150 / 400)", "fail")
+    assert verdicts["F, SQLite, entities.json: REST ≥ 0.5x its SQL (raw)"].status == "n/a"
+    assert verdicts["F, SQLite, entities.json: GraphQL ≥ 0.5x its SQL (raw)"].status == "n/a"
+
+
+def test_without_f_its_targets_are_not_judged() -> None:
+    outcome = make_report()
+    outcome.aggregates = []
+    verdicts = [v for v in evaluate(outcome) if v.target.startswith("F")]
+    assert verdicts == [Verdict("F: every target", "not measured", "n/a")]
