@@ -47,6 +47,7 @@ from schema_builder.graphql.registry import SchemaRegistry
 from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
+from schema_builder.webhooks.retention import prune_delivered
 
 
 async def index(request: Request) -> Response:
@@ -110,7 +111,10 @@ def create_app(
         usage = UsageRecorder(db, interval=settings.usage_write_interval)
         usage.start()
         pruner = Pruner(
-            db, retention=settings.event_retention, interval=settings.event_prune_interval
+            db,
+            retention=settings.event_retention,
+            interval=settings.event_prune_interval,
+            also=(prune_delivered,),
         )
         pruner.start()
         deliveries = await delivery_worker(db, settings, registry)

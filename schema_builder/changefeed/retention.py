@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -92,13 +93,25 @@ async def prune(engine: AsyncEngine, retention: float, *, batch: int = BATCH) ->
     return removed
 
 
-class Pruner:
-    """The background task of one serving process: a round every ``interval`` seconds."""
+Pruning = Callable[[AsyncEngine, float], Awaitable[int]]
 
-    def __init__(self, engine: AsyncEngine, *, retention: float, interval: float) -> None:
+
+class Pruner:
+    """The background task of one serving process: a round every ``interval`` seconds, of
+    the events and of what ``also`` prunes with the same retention (webhook deliveries)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        retention: float,
+        interval: float,
+        also: Sequence[Pruning] = (),
+    ) -> None:
         self.engine = engine
         self.retention = retention
         self.interval = interval
+        self.rounds: tuple[Pruning, ...] = (prune, *also)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -114,11 +127,12 @@ class Pruner:
 
     async def _run(self) -> None:
         while True:
-            try:
-                removed = await prune(self.engine, self.retention)
-            except Exception:  # a database outage: try again next round
-                logger.exception("Pruning the change feed's events failed")
-            else:
-                if removed:
-                    logger.info("Pruned %d change feed events", removed)
+            for pruning in self.rounds:
+                try:
+                    removed = await pruning(self.engine, self.retention)
+                except Exception:  # a database outage: try again next round
+                    logger.exception("Pruning failed (%s)", pruning.__qualname__)
+                else:
+                    if removed:
+                        logger.info("Pruned %d rows (%s)", removed, pruning.__qualname__)
             await asyncio.sleep(self.interval)
