@@ -220,3 +220,24 @@ async def test_the_related_read_grant_is_needed(
         error = refused["errors"][0]
         assert error["extensions"]["code"] == "DX122", refused
         assert "sales" in error["message"]
+
+
+async def test_by_id_and_in_a_mutation_s_answer(
+    client: httpx.AsyncClient, sales: list[Row], statements: StatementLog
+) -> None:
+    totals = expected(sales, (("count", None), ("sum", "price")))
+    statements.start()
+    data = await _data(client, "{ store(id: 2) { id salesAggregate { count sum { price } } } }")
+    assert len(statements.data_statements) == 1, statements.data_statements
+    assert data["store"]["salesAggregate"] == totals[2]
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { updateStores(items: [{id: 3, city: "bonn"}]) { items { city '
+            "salesAggregate { count sum { price } } } } }"
+        },
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    (item,) = body["data"]["updateStores"]["items"]
+    assert item == {"city": "bonn", "salesAggregate": totals[3]}
