@@ -23,6 +23,7 @@ from bench.results import (
     ConfigChangeResult,
     DexgateRun,
     Failure,
+    FeedWriteResult,
     LoadResult,
     MixedResult,
     PgbenchResult,
@@ -476,18 +477,18 @@ def write_cell(run: DexgateRun) -> str:
 
 
 def feed_write_cell(run: DexgateRun) -> str:
-    """G's write overhead: D with the change feed on, and its share of D with it off."""
-    write = run.write_feed
-    if write is None:
+    """G's write overhead: rows/s with the change feed on and off, alternating rounds."""
+    result = run.write_feed
+    if result is None:
         return NOT_AVAILABLE
-    if isinstance(write, Failure):
+    if isinstance(result, Failure):
         return "failed"
-    assert isinstance(write, WriteResult)
-    cell = f"{write.rows_per_second:,.0f} rows/s"
-    off = run.write
-    if isinstance(off, WriteResult) and off.rows_per_second:
-        cell += f" ({times(write.rows_per_second / off.rows_per_second)} D with it off)"
-    return cell
+    assert isinstance(result, FeedWriteResult)
+    return (
+        f"{result.on.rows_per_second:,.0f} rows/s on, {result.off.rows_per_second:,.0f} off: "
+        f"{times(result.ratio)} ({result.rounds} rounds of {result.on.batches // result.rounds} "
+        "batches each)"
+    )
 
 
 def _change_cell(run: DexgateRun) -> str:

@@ -78,6 +78,22 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class FeedWriteResult:
+    """Scenario G's write overhead: D's batches with the change feed off and on, in rounds
+    that alternate (off, on, off, on, ...) against one server; each side pooled."""
+
+    rounds: int
+    off: WriteResult
+    on: WriteResult
+
+    @property
+    def ratio(self) -> float:
+        return (
+            self.on.rows_per_second / self.off.rows_per_second if self.off.rows_per_second else 0.0
+        )
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """``dexgate import`` of a CSV file: the rate the command reports (the import itself) and
     the whole command's, its start included (``csv_import.py``)."""
@@ -165,8 +181,8 @@ class DexgateRun:
     workers: int
     http: dict[str, LoadResult | Failure] = field(default_factory=dict)
     write: WriteResult | Failure | None = None
-    # G: D again with the change feed of products on (changefeed_capture.py)
-    write_feed: WriteResult | Failure | None = None
+    # G: D's batches with the change feed of products off and on (changefeed_capture.py)
+    write_feed: FeedWriteResult | Failure | None = None
     config_change: ConfigChangeResult | Failure | None = None
     # SQLite only: reads by id alone, then with 20 % single-row updates (sqlite_mixed.py)
     read_only: MixedResult | Failure | None = None

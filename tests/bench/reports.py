@@ -7,6 +7,7 @@ from bench.results import (
     ConfigChangeResult,
     DexgateRun,
     Failure,
+    FeedWriteResult,
     ImportResult,
     LoadResult,
     Machine,
@@ -67,7 +68,11 @@ def make_report(*, peers: bool = True) -> Report:
             "spryker graphql C": load(5000, p99=11.0),
         },
         write=WriteResult(10, 1000, 0.8, 12_500.0, 80.0),
-        write_feed=WriteResult(10, 1000, 1.0, 10_000.0, 100.0),
+        write_feed=FeedWriteResult(
+            3,
+            WriteResult(30, 1000, 2.4, 12_500.0, 80.0),
+            WriteResult(30, 1000, 3.0, 10_000.0, 100.0),
+        ),
         config_change=ConfigChangeResult([40.0, 60.0], [45.0, 1200.0], [900.0, 950.0]),
     )
     two = DexgateRun(workers=2, http={"rest A": load(1900)})
@@ -118,7 +123,11 @@ def make_report(*, peers: bool = True) -> Report:
                 "spryker rest A": load(2000),
             },
             write=WriteResult(10, 1000, 0.5, 20_000.0, 50.0),
-            write_feed=WriteResult(10, 1000, 1.0, 10_000.0, 100.0),
+            write_feed=FeedWriteResult(
+                3,
+                WriteResult(30, 1000, 1.5, 20_000.0, 50.0),
+                WriteResult(30, 1000, 3.0, 10_000.0, 100.0),
+            ),
             config_change=ConfigChangeResult([300.0, 400.0], [310.0, 420.0], [900.0, 950.0]),
             csv_import=ImportResult(100_000, 1000, 25_000.0, 5.0, 20_000.0),
         ),

@@ -214,8 +214,8 @@ def test_mariadb_writes_import_and_configuration_change() -> None:
         "12,500 rows/s (10 x 1,000, 80 ms per request)",
     ]
     assert row(section, "G: D with the change feed on")[1:] == [
-        "10,000 rows/s (0.50x D with it off)",
-        "10,000 rows/s (0.80x D with it off)",
+        "10,000 rows/s on, 20,000 off: 0.50x (3 rounds of 10 batches each)",
+        "10,000 rows/s on, 12,500 off: 0.80x (3 rounds of 10 batches each)",
     ]
     assert row(section, "CSV import")[1] == (
         "25,000 rows/s (100,000 rows; the whole command 20,000 rows/s in 5.0 s)"
@@ -277,5 +277,5 @@ def test_g_write_overhead_is_shown_beside_d_on_sqlite_and_postgresql() -> None:
     writes = text.split("## Writes and configuration")[1]
     assert row(writes, "G: D with the change feed on")[1:] == [
         "-",  # not measured at 2 workers
-        "10,000 rows/s (0.80x D with it off)",
+        "10,000 rows/s on, 12,500 off: 0.80x (3 rounds of 10 batches each)",
     ]
