@@ -91,17 +91,28 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-async def prune(engine: AsyncEngine, retention: float, *, batch: int = BATCH) -> int:
-    """One round: batches until one removes fewer than ``batch`` (nothing more is due among
-    the oldest) or :data:`MAX_BATCHES` ran; how many were removed."""
+PruneBatch = Callable[[AsyncEngine, datetime, int], Awaitable[int]]
+
+
+async def in_batches(
+    prune_one: PruneBatch, engine: AsyncEngine, retention: float, batch: int = BATCH
+) -> int:
+    """One round of ``prune_one``: batches of what is older than ``retention`` seconds until
+    one removes fewer than ``batch`` (nothing more is due) or :data:`MAX_BATCHES` ran; how
+    many were removed."""
     older_than = datetime.now(UTC) - timedelta(seconds=retention)
     removed = 0
     for _ in range(MAX_BATCHES):
-        count = await prune_batch(engine, older_than, batch)
+        count = await prune_one(engine, older_than, batch)
         removed += count
         if count < batch:
             break
     return removed
+
+
+async def prune(engine: AsyncEngine, retention: float, *, batch: int = BATCH) -> int:
+    """One round of the events (:func:`in_batches`)."""
+    return await in_batches(prune_batch, engine, retention, batch)
 
 
 Pruning = Callable[[AsyncEngine, float], Awaitable[int]]

@@ -9,16 +9,14 @@ retention, removed) or its webhook is deleted.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.transactions import write_transaction
+from schema_builder.changefeed.retention import BATCH, in_batches
 from schema_builder.tables import webhook_attempt, webhook_delivery
-
-BATCH = 1000
-MAX_BATCHES = 100
 
 
 async def prune_delivered_batch(engine: AsyncEngine, older_than: datetime, batch: int) -> int:
@@ -48,12 +46,5 @@ async def prune_delivered_batch(engine: AsyncEngine, older_than: datetime, batch
 
 
 async def prune_delivered(engine: AsyncEngine, retention: float, *, batch: int = BATCH) -> int:
-    """One round: batches until one finds fewer than ``batch`` or :data:`MAX_BATCHES` ran."""
-    older_than = datetime.now(UTC) - timedelta(seconds=retention)
-    removed = 0
-    for _ in range(MAX_BATCHES):
-        count = await prune_delivered_batch(engine, older_than, batch)
-        removed += count
-        if count < batch:
-            break
-    return removed
+    """One round of the delivered deliveries (:func:`in_batches`)."""
+    return await in_batches(prune_delivered_batch, engine, retention, batch)
