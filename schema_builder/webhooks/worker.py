@@ -53,7 +53,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -71,6 +70,7 @@ from schema_builder.tables import (
     webhook_delivery,
 )
 from schema_builder.webhooks import addresses, signing
+from schema_builder.webhooks.client import WebhookClient
 from schema_builder.webhooks.secrets import SecretBox
 from schema_builder.webhooks.sender import Outcome, post
 
@@ -143,8 +143,6 @@ class DeliveryWorker:
         registry: CatalogRegistry,
         box: SecretBox,
         options: DeliveryOptions | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.engine = engine
         self.registry = registry
@@ -152,13 +150,8 @@ class DeliveryWorker:
         self.options = options or DeliveryOptions()
         self.feed = ChangeFeed(engine)
         self.addresses = addresses.AddressCache(self.options.address_ttl)
-        # httpx keeps a pool of connections per origin (the receiver's checked address and
-        # port): enough for every webhook's attempts at once to reuse theirs.
-        pooled = self.options.concurrency * 8
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            limits=httpx.Limits(max_connections=pooled, max_keepalive_connections=pooled),
-        )
+        # connections kept per receiver (origin): as many as a webhook's attempts at once
+        self._client = WebhookClient(keep=self.options.concurrency)
         self._gates: dict[int, asyncio.Semaphore] = {}
         self._task: asyncio.Task[None] | None = None
         self._busy: set[asyncio.Task[None]] = set()
