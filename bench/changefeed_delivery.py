@@ -358,6 +358,8 @@ def run(
     work: Path,
     progress: Callable[[str], None] = print,
     settings: Settings | None = None,
+    *,
+    with_postgres: bool = True,
 ) -> tuple[list[DeliveryResult], list[str]]:
     """G's delivery on PostgreSQL, on MariaDB (with a ``mariadb`` URL) and on a SQLite file
     (``sqlite``): the results, and notes on what fell short or failed."""
@@ -378,7 +380,8 @@ def run(
         _postgres_table(postgres, settings.events)
         return postgres.dexgate_url(DATABASE)
 
-    attempt("postgresql", on_postgres, lambda: postgres.drop_database(DATABASE))
+    if with_postgres:
+        attempt("postgresql", on_postgres, lambda: postgres.drop_database(DATABASE))
     if mariadb:
         maria = MariaDB.from_url(mariadb)
 
@@ -424,6 +427,7 @@ def main() -> None:
         help="the MariaDB server (an empty value skips it)",
     )
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true")
     options = parser.parse_args()
     settings = Settings(options.events, options.seconds, options.rate, options.wait)
     postgres = Postgres.from_url(options.postgres)
@@ -434,6 +438,7 @@ def main() -> None:
             not options.no_sqlite,
             Path(directory),
             settings=settings,
+            with_postgres=not options.no_postgres,
         )
     print(table(rows))
     for note in notes:
