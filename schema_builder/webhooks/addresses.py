@@ -16,7 +16,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 MAX_URL = 2000
@@ -76,9 +76,15 @@ class AddressCache:
     is refused at most ``ttl`` seconds later; refusals are not remembered (each attempt
     resolves again). Attempts at once to a host not yet known share one resolution."""
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        resolve: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.ttl = ttl
         self._clock = clock
+        self._resolve = resolve or _checked
         self._kept: dict[str, tuple[float, str]] = {}
         self._resolving: dict[str, asyncio.Future[str | None]] = {}
 
@@ -94,7 +100,7 @@ class AddressCache:
         resolving = self._resolving.get(host)
         if resolving is not None:
             return await asyncio.shield(resolving)
-        resolving = asyncio.ensure_future(check(url, allow_private=False))
+        resolving = asyncio.ensure_future(self._resolve(url))
         self._resolving[host] = resolving
         try:
             address = await asyncio.shield(resolving)
@@ -105,3 +111,7 @@ class AddressCache:
                 self._kept.clear()
             self._kept[host] = (self._clock() + self.ttl, address)
         return address
+
+
+async def _checked(url: str) -> str | None:
+    return await check(url, allow_private=False)
