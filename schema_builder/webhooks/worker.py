@@ -373,16 +373,19 @@ class DeliveryWorker:
             d.c.next_attempt_at <= now,
             sa.or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
         )
-        waiting = (
-            sa.select(earlier.c.id)
+        # The first pending delivery of its row: as a scalar subquery, which every database
+        # runs per candidate through the row index. (Written as NOT EXISTS an earlier pending
+        # one, PostgreSQL planned an anti-join from statistics taken while the table was
+        # empty, rereading every pending delivery per candidate: 3.4 s for 1,000 candidates.)
+        first = (
+            sa.select(sa.func.min(earlier.c.position))
             .where(
                 earlier.c.webhook_id == d.c.webhook_id,
                 earlier.c.entity == d.c.entity,
                 earlier.c.row_key == d.c.row_key,
                 earlier.c.status == "pending",
-                earlier.c.position < d.c.position,
             )
-            .exists()
+            .scalar_subquery()
         )
         # First the candidates, read plainly; then those of them no other process holds,
         # locked. (A locking read with the subquery would lock, or skip, the earlier rows it
@@ -398,7 +401,7 @@ class DeliveryWorker:
             candidates = (
                 await connection.scalars(
                     sa.select(d.c.id)
-                    .where(due, ~waiting, d.c.webhook_id.in_(list(active)))
+                    .where(due, d.c.position == first, d.c.webhook_id.in_(list(active)))
                     .order_by(d.c.position)
                     .limit(self.options.batch)
                 )

@@ -258,7 +258,7 @@ async def test_the_serving_process_delivers_by_itself(
             await connection.execute(
                 sa.text("UPDATE product SET name = 'Served' WHERE id_product = 3")
             )
-        for _ in range(300):  # its rounds run every 0.2 s when idle: well within 60 s
+        for _ in range(300):  # it looks every 50 ms when idle: well within 60 s
             if receiver.received:
                 break
             await asyncio.sleep(0.2)
