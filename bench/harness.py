@@ -41,6 +41,7 @@ from types import FrameType
 
 from bench import (
     aggregates,
+    changefeed_capture,
     chart,
     config_change,
     cpu,
@@ -418,6 +419,12 @@ def _measure_mariadb_writes(
         run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
         write.clean_up_mariadb(server, options.database)
         progress(f"{label}: D: {report.write_cell(run)}")
+
+        def clean_up(sql: str) -> None:
+            write.clean_up_mariadb(server, options.database)
+            server.sql(sql, options.database)
+
+        _measure_feed_writes(options, built, base, label, run, clean_up)
     if options.runs("config"):
         progress(f"{label}: E, {options.config_changes} configuration changes by the CLI")
         run.config_change = config_change.measure(built, base, options.config_changes, work)
@@ -468,6 +475,12 @@ def _measure_changes(
         progress(f"{label}: D, {options.batches} POSTs of {options.batch_size:,} products")
         run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
         write.clean_up(postgres, options.database)
+
+        def clean_up(sql: str) -> None:
+            write.clean_up(postgres, options.database)
+            postgres.psql(sql, options.database)
+
+        _measure_feed_writes(options, built, base, label, run, clean_up)
     if options.runs("config"):
         progress(f"{label}: E, {options.config_changes} configuration changes by the CLI")
         run.config_change = config_change.measure(built, base, options.config_changes, work)
@@ -491,6 +504,29 @@ def _measure_sqlite_writes(
         run.write = write.post_batches(base, built.api_key, options.batches, options.batch_size)
         write.clean_up_sqlite(Path(built.database))
         progress(f"{label}: D: {report.write_cell(run)}")
+
+        def clean_up(sql: str) -> None:
+            write.clean_up_sqlite(Path(built.database), sql)
+
+        _measure_feed_writes(options, built, base, label, run, clean_up)
+
+
+def _measure_feed_writes(
+    options: Options,
+    built: dataset.Dataset,
+    base: str,
+    label: str,
+    run: DexgateRun,
+    clean_up: Callable[[str], None],
+) -> None:
+    """G's write overhead: D again with the change feed of ``products`` on."""
+    if not options.runs("changefeed"):
+        return
+    progress(f"{label}: G, D again with the change feed on")
+    run.write_feed = changefeed_capture.measure(
+        built, base, options.batches, options.batch_size, clean_up
+    )
+    progress(f"{label}: G: {report.feed_write_cell(run)}")
 
 
 def _aggregates(options: Options, postgres: Postgres, work: Path, outcome: Report) -> None:

@@ -21,6 +21,7 @@ PARTS = (
     "write",
     "schema",
     "aggregates",
+    "changefeed",
     "config",
     "raw",
     "peers",

@@ -269,6 +269,11 @@ def _mariadb_writes_table(report: Report) -> str:
             write_cell(run),
             write_cell(primary) if primary else NOT_AVAILABLE,
         ],
+        [
+            "G: D with the change feed on",
+            feed_write_cell(run),
+            feed_write_cell(primary) if primary else NOT_AVAILABLE,
+        ],
         ["CSV import (`dexgate import`, batches of 1,000)", import_cell(run), NOT_AVAILABLE],
         [
             "E: configuration change served (REST / GraphQL)",
@@ -334,6 +339,7 @@ def _sqlite_writes_table(report: Report) -> str:
     clients = next((r.clients for r in (read_only, mixed) if isinstance(r, MixedResult)), None)
     rows = [
         ["D on SQLite: POST 1,000-row batches", write_cell(run), NOT_AVAILABLE],
+        ["G on SQLite: D with the change feed on", feed_write_cell(run), NOT_AVAILABLE],
         ["reads by id (REST and GraphQL)", mixed_cell(read_only), NOT_AVAILABLE],
         ["80 % those reads, 20 % single-row updates", mixed_cell(mixed), proportion],
     ]
@@ -396,6 +402,7 @@ def _other_table(report: Report) -> str:
     ]
     rows = [
         ["D: POST 1,000-row batches", *[write_cell(r) for r in runs]],
+        ["G: D with the change feed on", *[feed_write_cell(r) for r in runs]],
         ["E: configuration change served (REST / GraphQL)", *[_change_cell(r) for r in runs]],
     ]
     build = report.schema_build
@@ -466,6 +473,21 @@ def write_cell(run: DexgateRun) -> str:
         f"{write.rows_per_second:,.0f} rows/s ({write.batches} x {write.batch_size:,}, "
         f"{write.ms_per_request:,.0f} ms per request)"
     )
+
+
+def feed_write_cell(run: DexgateRun) -> str:
+    """G's write overhead: D with the change feed on, and its share of D with it off."""
+    write = run.write_feed
+    if write is None:
+        return NOT_AVAILABLE
+    if isinstance(write, Failure):
+        return "failed"
+    assert isinstance(write, WriteResult)
+    cell = f"{write.rows_per_second:,.0f} rows/s"
+    off = run.write
+    if isinstance(off, WriteResult) and off.rows_per_second:
+        cell += f" ({times(write.rows_per_second / off.rows_per_second)} D with it off)"
+    return cell
 
 
 def _change_cell(run: DexgateRun) -> str:

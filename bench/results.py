@@ -165,6 +165,8 @@ class DexgateRun:
     workers: int
     http: dict[str, LoadResult | Failure] = field(default_factory=dict)
     write: WriteResult | Failure | None = None
+    # G: D again with the change feed of products on (changefeed_capture.py)
+    write_feed: WriteResult | Failure | None = None
     config_change: ConfigChangeResult | Failure | None = None
     # SQLite only: reads by id alone, then with 20 % single-row updates (sqlite_mixed.py)
     read_only: MixedResult | Failure | None = None

@@ -51,6 +51,9 @@ from bench.configurations import CONFIGURATIONS, DEXGATE, SPRYKER
 from bench.peers import DIRECTUS, LABELS, POSTGRAPHILE
 from bench.results import (
     DATABASE_LABELS,
+    MARIADB,
+    POSTGRESQL,
+    SQLITE,
     ConfigChangeResult,
     Failure,
     ImportResult,
@@ -80,6 +83,8 @@ MIN_MIXED_VS_READ_ONLY = 0.5
 # issue 15
 MIN_MARIADB_VS_POSTGRESQL = 0.75
 MIN_AGGREGATE_VS_RAW = 0.5
+# Issue 17: D with the change feed on, against D with it off (same run, same server).
+MIN_FEED_WRITE_VS_D = 0.8
 # The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
 SQLITE_PEERS = {
     ("rest", "A"): DATASETTE,
@@ -239,6 +244,35 @@ def evaluate(report: Report) -> list[Verdict]:
     verdicts.extend(sqlite_write_verdicts(report))
     verdicts.extend(mariadb_verdicts(report))
     verdicts.extend(aggregate_verdicts(report))
+    verdicts.extend(feed_write_verdicts(report))
+    return verdicts
+
+
+def feed_write_verdicts(report: Report) -> list[Verdict]:
+    """Issue 17's write overhead: D with the change feed on at least 0.8x D with it off,
+    against the same server, on every database measured."""
+    runs = [
+        (label, run)
+        for label, run in (
+            (DATABASE_LABELS[POSTGRESQL], report.primary),
+            (DATABASE_LABELS[MARIADB], report.mariadb),
+            (DATABASE_LABELS[SQLITE], report.sqlite),
+        )
+        if run is not None
+    ]
+    verdicts = []
+    for label, run in runs:
+        target = f"G, {label}: D with the change feed on ≥ {MIN_FEED_WRITE_VS_D}x D with it off"
+        on, off = run.write_feed, run.write
+        if not isinstance(on, WriteResult) or not isinstance(off, WriteResult):
+            failed = isinstance(on, Failure) or isinstance(off, Failure)
+            verdicts.append(Verdict(target, "failed" if failed else "not measured", "n/a"))
+            continue
+        value = ratio(on.rows_per_second, off.rows_per_second)
+        measured = f"{times(value)} ({on.rows_per_second:,.0f} / {off.rows_per_second:,.0f})"
+        verdicts.append(
+            Verdict(target, measured, "pass" if value >= MIN_FEED_WRITE_VS_D else "fail")
+        )
     return verdicts
 
 

@@ -86,8 +86,10 @@ def _post(client: Client, rows: list[dict[str, Any]]) -> None:
         raise BenchError(f"POST {PATH}: expected {len(rows)} saved rows back")
 
 
-def clean_up_sqlite(path: Path) -> None:
+def clean_up_sqlite(path: Path, also: str | None = None) -> None:
     """Delete the rows D inserted into the SQLite file at ``path`` (the server may still be
-    serving it: the delete waits for its writers)."""
+    serving it: the delete waits for its writers), and run ``also`` in the same transaction."""
     with contextlib.closing(sqlite3.connect(path, timeout=60)) as connection, connection:
         connection.execute("DELETE FROM product WHERE sku LIKE ?", (f"{SKU_PREFIX}%",))
+        if also is not None:
+            connection.execute(also)

@@ -78,8 +78,11 @@ catalog_state = sa.Table(
 )
 
 # The change feed (schema_builder/changefeed, docs/change-feed.md). Events are written by the
-# database triggers dexgate installs on an entity's table; ``position`` is their commit order
-# on PostgreSQL, where the id is not (on SQLite and MariaDB the id is read as the position).
+# database triggers dexgate installs on an entity's table. On SQLite and MariaDB the id is
+# read as the position; on PostgreSQL, where ids are not commit order, an event's position is
+# its commit row's (``change_commit``) plus its ordinal ``seq`` in the transaction
+# (schema_builder/changefeed/positions.py; ``position`` holds it only for events recorded
+# before migration 0006).
 BIGID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 change_event = sa.Table(
@@ -95,14 +98,27 @@ change_event = sa.Table(
     sa.Column("actor", sa.String(300), nullable=False),
     sa.Column("occurred_at", TS, nullable=False),
     sa.Column("txid", sa.BigInteger, nullable=True),
-    # Indexes per database (migration 0004): on PostgreSQL (entity, position) and the
-    # transactions' events waiting for their position; elsewhere (entity, id).
+    sa.Column("commit_id", sa.BigInteger, nullable=True),
+    sa.Column("seq", sa.Integer, nullable=True),
+    # Indexes per database (migrations 0004, 0006): on PostgreSQL (commit_id, seq);
+    # elsewhere (entity, id).
     sqlite_autoincrement=True,
 )
 
-# One row (id 1): the last position given on PostgreSQL, taken under its row lock at commit
-# (PostgreSQL also has dexgate_change_pending, one row per transaction with events to position,
-# created and used only by migration 0004's functions).
+# PostgreSQL only: a writing transaction's events, positioned at its commit (migration 0006).
+# Its events are those with its id and a ``seq`` after ``first_seq``; at commit it is given
+# the positions ``base`` + 1 ... ``last_position`` (NULL until then, and never seen so).
+change_commit = sa.Table(
+    "dexgate_change_commit",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("first_seq", sa.Integer, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=True),
+    sa.Column("base", sa.BigInteger, nullable=True),
+    sa.Column("last_position", sa.BigInteger, nullable=True),
+)
+
+# One row (id 1): the last position given on PostgreSQL, taken under its row lock at commit.
 change_counter = sa.Table(
     "dexgate_change_counter",
     metadata,

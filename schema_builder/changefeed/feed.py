@@ -4,9 +4,10 @@ The position of an event orders it, and a reader must never serve a position whi
 one may still be committed: a cursor moved past it would skip that event for good. How each
 database keeps that promise (docs/change-feed.md, "Ordering"):
 
-- PostgreSQL: positions are given at commit (``dexgate_change_position``, migration 0004)
-  under a row lock held until the commit is visible, so positions are commit order and every
-  snapshot that sees a position sees every lower one. Plain reads are safe.
+- PostgreSQL: positions are given at commit, a range per transaction
+  (``dexgate_change_commit_position``, migration 0006; positions.py), under a row lock held
+  until the commit is visible, so positions are commit order and every snapshot that sees a
+  position sees every lower one. Plain reads are safe.
 - SQLite: one write transaction at a time, so the event ids (``AUTOINCREMENT``, never reused)
   are commit order. Plain reads are safe.
 - MariaDB: the ids (``AUTO_INCREMENT``) are given at insert, not at commit. Changes of one row
@@ -34,8 +35,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema_builder.catalog import Entity, Field
+from schema_builder.changefeed.positions import positions
 from schema_builder.errors import ChangeFeedOffError, CursorPrunedError
-from schema_builder.tables import change_event, change_pruned
+from schema_builder.tables import change_commit, change_event, change_pruned
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -48,11 +50,6 @@ class Page:
 
     events: list[dict[str, Any]]
     cursor: int
-
-
-def position_of(dialect: str) -> sa.ColumnElement[Any]:
-    """The column that orders events: ``position`` on PostgreSQL, the id elsewhere."""
-    return change_event.c.position if dialect == "postgresql" else change_event.c.id
 
 
 class ChangeFeed:
@@ -89,11 +86,12 @@ class ChangeFeed:
     async def _committed(
         self, connection: AsyncConnection, alias: str, after: int, limit: int
     ) -> list[sa.Row[Any]]:
-        position = position_of(connection.dialect.name)
+        ordered = positions(connection.dialect.name)
         query = (
-            sa.select(change_event, position.label("at"))
-            .where(change_event.c.entity == alias, position > after)
-            .order_by(position)
+            sa.select(change_event, ordered.at.label("at"))
+            .select_from(ordered.source)
+            .where(change_event.c.entity == alias, ordered.after(after))
+            .order_by(*ordered.order)
             .limit(limit)
         )
         return list((await connection.execute(query)).all())
@@ -218,9 +216,12 @@ def _plain(value: Any) -> Any:
 async def newest_position(connection: AsyncConnection, alias: str) -> int:
     """The highest position of the entity's events now (0 when there is none): where a
     reader that wants only what changes from now on starts."""
-    position = position_of(connection.dialect.name)
-    value = await connection.scalar(
-        sa.select(sa.func.max(position)).where(change_event.c.entity == alias)
-    )
+    if connection.dialect.name == "postgresql":
+        # The newest position of any entity: none of this one's events comes after it yet.
+        value = await connection.scalar(sa.select(sa.func.max(change_commit.c.last_position)))
+    else:
+        value = await connection.scalar(
+            sa.select(sa.func.max(change_event.c.id)).where(change_event.c.entity == alias)
+        )
     pruned = await _pruned_through(connection, alias)
     return max(int(value or 0), pruned)

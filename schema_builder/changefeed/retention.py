@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.transactions import write_transaction
-from schema_builder.changefeed.feed import position_of
-from schema_builder.tables import change_event, change_pruned
+from schema_builder.changefeed.positions import positions
+from schema_builder.tables import change_commit, change_event, change_pruned
 
 BATCH = 1000
 # Batches in one round at most, so that one round stays short however much is due.
@@ -30,7 +30,7 @@ logger = logging.getLogger("dexgate.changefeed")
 
 async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BATCH) -> int:
     """Remove at most ``batch`` events that occurred before ``older_than``; how many."""
-    position = position_of(engine.dialect.name)
+    ordered = positions(engine.dialect.name)
     # The oldest events by id (events are recorded in about the order they occur), those of
     # them that are due: no index on the time, and a round that finds nothing due reads one
     # batch and writes nothing.
@@ -41,9 +41,11 @@ async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BA
                     change_event.c.id,
                     change_event.c.entity,
                     change_event.c.occurred_at,
-                    position.label("at"),
+                    change_event.c.commit_id,
+                    ordered.at.label("at"),
                 )
-                .where(position.is_not(None))
+                .select_from(ordered.source)
+                .where(ordered.given)
                 .order_by(change_event.c.id)
                 .limit(batch)
             )
@@ -58,6 +60,15 @@ async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BA
         await connection.execute(
             sa.delete(change_event).where(change_event.c.id.in_([row.id for row in rows]))
         )
+        if engine.dialect.name == "postgresql":
+            # The commit rows left without events.
+            commits = {int(row.commit_id) for row in rows}
+            await connection.execute(
+                sa.delete(change_commit).where(
+                    change_commit.c.id.in_(commits),
+                    ~sa.exists().where(change_event.c.commit_id == change_commit.c.id),
+                )
+            )
         for entity, at in highest.items():
             updated = await connection.execute(
                 sa.update(change_pruned)

@@ -23,6 +23,7 @@ from graphql import (
 
 from schema_builder.errors import DexgateError, InvalidAggregateError
 from schema_builder.graphql.errors import to_graphql_error
+from schema_builder.graphql.measures import FUNCTION_FIELDS, measures_selected
 from schema_builder.graphql.selection import (
     GraphQLContext,
     Selection,
@@ -33,7 +34,6 @@ from schema_builder.operations.aggregates.operation import Aggregates
 from schema_builder.operations.aggregates.plan import (
     AggregatePlan,
     AggregateSortKey,
-    Function,
     HavingCondition,
     Measure,
 )
@@ -43,36 +43,6 @@ if TYPE_CHECKING:
 
 # The aggregate field's extension holding its entity's alias and group keys.
 AGGREGATE_KEYS = "dexgate_aggregate"
-# The GraphQL field of each function with a field, and the function it stands for.
-FUNCTION_FIELDS: dict[str, Function] = {
-    "countDistinct": "countDistinct",
-    "sum": "sum",
-    "avg": "avg",
-    "min": "min",
-    "max": "max",
-}
-
-
-def _measures_selected(
-    selection: Selection, object_type: GraphQLObjectType, nodes: Sequence[Any]
-) -> list[Measure]:
-    """The functions selected directly under ``nodes`` (``count``, ``sum { price }``…)."""
-    found: list[Measure] = []
-    for sub in selection.selected(object_type, nodes).values():
-        name = sub[0].name.value
-        if name == "count":
-            found.append(Measure("count"))
-            continue
-        function = FUNCTION_FIELDS.get(name)
-        if function is None:
-            continue
-        inner = get_named_type(object_type.fields[name].type)
-        assert isinstance(inner, GraphQLObjectType)
-        for fields in selection.selected(inner, sub).values():
-            field = fields[0].name.value
-            if field != "__typename":
-                found.append(Measure(function, field))
-    return found
 
 
 def _having(value: Mapping[str, Any] | None) -> tuple[HavingCondition, ...]:
@@ -150,7 +120,7 @@ def plan_aggregate(
     alias, keys = field.extensions[AGGREGATE_KEYS]
     aggregate_type = get_named_type(field.type)
     assert isinstance(aggregate_type, GraphQLObjectType)
-    totals = _measures_selected(selection, aggregate_type, nodes)
+    totals = measures_selected(selection, aggregate_type, nodes)
     grouped: list[Measure] = []
     groups_selected = False
     for sub in selection.selected(aggregate_type, nodes).values():
@@ -158,7 +128,7 @@ def plan_aggregate(
             groups_selected = True
             group_type = get_named_type(aggregate_type.fields["groups"].type)
             assert isinstance(group_type, GraphQLObjectType)
-            grouped.extend(_measures_selected(selection, group_type, sub))
+            grouped.extend(measures_selected(selection, group_type, sub))
     measures = tuple(dict.fromkeys([*totals, *grouped])) or (Measure("count"),)
     group_keys = tuple(dict.fromkeys(args.get("groupBy") or ()))
     offset, page = page_bounds(context, args.get("limit"), args.get("offset"))

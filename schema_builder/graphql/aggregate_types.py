@@ -32,6 +32,7 @@ per function and field would be ten times as many names to build.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from graphql import (
     GraphQLArgument,
@@ -47,12 +48,14 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
 )
 
 from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.graphql.aggregate import AGGREGATE_KEYS, RESOLVE
+from schema_builder.graphql.measures import RELATED_AGGREGATE
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
 from schema_builder.graphql.selection import ENTITY_QUERY
@@ -79,6 +82,11 @@ AggregateFunctionType = GraphQLEnumType(
     },
     description="An aggregate function, to sort groups by.",
 )
+
+
+def _related_value(parent: Mapping[str, Any], info: GraphQLResolveInfo, **_args: Any) -> Any:
+    """A row's aggregate, read with the row under the field's response key."""
+    return parent.get(str(info.path.key))
 
 
 def _sum_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
@@ -192,6 +200,10 @@ class AggregateTypes:
         # Fields of the same type are one object, shared by every type that has one.
         self._fields: dict[GraphQLOutputType, GraphQLField] = {}
         self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
+        # Per entity: its measure fields (shared by its root and related aggregate types) and
+        # the field of a row's aggregate of it (shared by every hasMany relationship to it).
+        self._measures: dict[str, dict[str, GraphQLField]] = {}
+        self._related: dict[str, GraphQLField] = {}
 
     def _field(self, kind: GraphQLOutputType) -> GraphQLField:
         existing = self._fields.get(kind)
@@ -209,7 +221,7 @@ class AggregateTypes:
         names = self.names[entity.alias]
         scalars = self.scalars(entity)
         keys = GroupKeys(self.catalog, entity, self.scalars)
-        measures = self._measure_fields(entity, names, scalars)
+        measures = self._measures_of(entity)
         group_fields = dict(measures)
         if keys.keys:
             key_type = GraphQLObjectType(
@@ -254,6 +266,38 @@ class AggregateTypes:
             description=f"Counts, sums, averages, minimums and maximums of `{entity.alias}`, "
             "over the filtered rows and per group.",
         )
+
+    def _measures_of(self, entity: Entity) -> dict[str, GraphQLField]:
+        existing = self._measures.get(entity.alias)
+        if existing is None:
+            names = self.names[entity.alias]
+            existing = self._measure_fields(entity, names, self.scalars(entity))
+            self._measures[entity.alias] = existing
+        return existing
+
+    def related_field(self, entity: Entity) -> GraphQLField:
+        """The field of a row's aggregate of its related rows of ``entity`` (a hasMany
+        relationship's ``<name>Aggregate``): the whole set's measures, no groups. One field
+        and one type per related entity, whichever relationships lead to it."""
+        existing = self._related.get(entity.alias)
+        if existing is not None:
+            return existing
+        names = self.names[entity.alias]
+        related_type = GraphQLObjectType(
+            names.related_aggregate,
+            self._measures_of(entity),
+            description=f"Aggregates of a row's related `{entity.alias}`.",
+        )
+        created = GraphQLField(
+            GraphQLNonNull(related_type),
+            args={"filter": GraphQLArgument(self.filter_type(entity))},
+            resolve=_related_value,
+            extensions={RELATED_AGGREGATE: entity.alias},
+            description=f"Counts, sums, averages, minimums and maximums of the row's related "
+            f"`{entity.alias}` that pass the filter (a count of 0 and null values without any).",
+        )
+        self._related[entity.alias] = created
+        return created
 
     def _measure_fields(
         self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]

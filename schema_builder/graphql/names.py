@@ -18,6 +18,8 @@ For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
 | | ``…AggregateGroup``, ``…GroupKey``, ``…GroupBy``, ``…AggregateSort``, ``…Having``, |
 | | ``…Counts``, ``…Sums``, ``…Averages``, ``…Values`` and a ``…Having`` input of each of |
 | | the last three |
+| a row's aggregate of a hasMany relationship ``stocks`` | ``stocksAggregate`` (the |
+| | relationship's name and ``Aggregate``) with ``ProductStockRelatedAggregate`` |
 
 Object fields and filter keys are the fields' visible names (the same as over REST);
 relationship fields are the relationship names. Generated names follow GraphQL's conventions:
@@ -65,6 +67,12 @@ def upper_snake(name: str) -> str:
     return _CASE_BOUNDARY.sub("_", name).upper()
 
 
+def related_aggregate_field(relation: str) -> str:
+    """The field of a row's aggregate of its hasMany relationship ``relation``, named as the
+    root aggregate fields are: ``stocks`` gives ``stocksAggregate``."""
+    return f"{relation}Aggregate"
+
+
 def sort_value(field: str, descending: bool) -> str:
     """The sort enum value ordering by ``field``: ``PRICE_ASC``, ``IS_ACTIVE_DESC``."""
     return f"{upper_snake(field)}_{'DESC' if descending else 'ASC'}"
@@ -100,6 +108,7 @@ class EntityNames:
     sums_having: str
     averages_having: str
     values_having: str
+    related_aggregate: str
 
     def all_type_names(self) -> tuple[str, ...]:
         return (
@@ -124,6 +133,7 @@ class EntityNames:
             self.sums_having,
             self.averages_having,
             self.values_having,
+            self.related_aggregate,
         )
 
     def all_field_names(self) -> tuple[str, ...]:
@@ -180,6 +190,7 @@ def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
         sums_having=f"{base}SumsHaving",
         averages_having=f"{base}AveragesHaving",
         values_having=f"{base}ValuesHaving",
+        related_aggregate=f"{base}RelatedAggregate",
     )
 
 

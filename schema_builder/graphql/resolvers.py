@@ -32,6 +32,7 @@ from schema_builder.operations import delete as delete_op
 from schema_builder.operations import write
 from schema_builder.operations.access import require_read
 from schema_builder.operations.ir import (
+    AggregateOut,
     Condition,
     DeleteRequest,
     FieldOut,
@@ -40,7 +41,7 @@ from schema_builder.operations.ir import (
     WriteMode,
     WriteRequest,
 )
-from schema_builder.operations.reads.plan import GetPlan, ListPlan, includes_of
+from schema_builder.operations.reads.plan import GetPlan, ListPlan, shape_reads
 
 Resolver = Callable[..., Awaitable[Any]]
 
@@ -60,10 +61,17 @@ def _rows_shape(
     """The shape graphql-core reads objects of: every field under its name (its default
     resolver reads fields by name), each selected relationship under its response key."""
     planned = walk.shape(entity, object_type, nodes)
-    entries: list[FieldOut | RelationOut] = [FieldOut(f.name, f.name) for f in entity.fields]
+    entries: list[FieldOut | RelationOut | AggregateOut] = [
+        FieldOut(f.name, f.name) for f in entity.fields
+    ]
     catalog = walk.context.catalog
     selected = walk.selection.selected(object_type, nodes)
     for entry in planned:
+        if isinstance(entry, AggregateOut):
+            nested = selected[entry.key]
+            entries.append(
+                walk.related_aggregate(entity, object_type, entry.key, nested, by_name=True)
+            )
         if isinstance(entry, RelationOut):
             relation = entity.relations[entry.include.name]
             target_type = get_named_type(object_type.fields[entry.include.name].type)
@@ -169,10 +177,10 @@ def _written_shape(info: GraphQLResolveInfo, context: GraphQLContext, alias: str
     walk = _walk(info, context)
     item_type, items = _items_nodes(walk, result_type, info.field_nodes)
     shape = _rows_shape(walk, entity, item_type, items)
-    includes = includes_of(shape)
-    if not includes:
+    reads = shape_reads(shape)
+    if not reads:
         return None
-    require_read(context.access, context.catalog, entity, includes)
+    require_read(context.access, context.catalog, entity, reads)
     return shape
 
 

@@ -52,7 +52,12 @@ from graphql import (
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
 from schema_builder.graphql.aggregate_types import AggregateTypes
-from schema_builder.graphql.names import EntityNames, entity_names, sort_value
+from schema_builder.graphql.names import (
+    EntityNames,
+    entity_names,
+    related_aggregate_field,
+    sort_value,
+)
 from schema_builder.graphql.resolvers import (
     delete_resolver,
     get_resolver,
@@ -245,6 +250,11 @@ class SchemaBuilder:
             )
         for relation in entity.relations.values():
             result[relation.name] = self._relation_field(relation.target, relation.many)
+        for relation in entity.relations.values():
+            name = related_aggregate_field(relation.name)
+            if relation.many and name not in result:  # a field or relationship keeps its name
+                target = self.catalog.entities[relation.target]
+                result[name] = self._aggregates.related_field(target)
         return result
 
     def _relation_field(self, alias: str, many: bool) -> GraphQLField:

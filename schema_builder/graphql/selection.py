@@ -32,8 +32,10 @@ from graphql.execution.values import get_argument_values
 from auth.permissions import Permissions
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import InvalidArgumentError, PageLimitExceededError
+from schema_builder.graphql.measures import RELATED_AGGREGATE, aggregate_out
 from schema_builder.operations.aggregates.operation import Aggregator
 from schema_builder.operations.ir import (
+    AggregateOut,
     AllOf,
     AnyOf,
     Condition,
@@ -204,12 +206,14 @@ class Walk:
     ) -> Shape:
         """The selection on ``object_type`` (an entity's type) as the shape of its objects."""
         catalog = self.context.catalog
-        entries: list[FieldOut | ConstantOut | RelationOut] = []
+        entries: list[FieldOut | ConstantOut | RelationOut | AggregateOut] = []
         for key, sub in self.selection.selected(object_type, nodes).items():
             name = sub[0].name.value
             relation = entity.relations.get(name)
             if name == "__typename":
                 entries.append(ConstantOut(key, f'"{object_type.name}"'))
+            elif relation is None and name not in entity.by_name:
+                entries.append(self.related_aggregate(entity, object_type, key, sub))
             elif relation is not None:
                 target_type = get_named_type(object_type.fields[name].type)
                 assert isinstance(target_type, GraphQLObjectType)
@@ -234,6 +238,27 @@ class Walk:
                 # else: validation refused any other name.
                 entries.append(FieldOut(key, entity.by_name[name].name))
         return tuple(entries)
+
+    def related_aggregate(
+        self,
+        entity: Entity,
+        object_type: GraphQLObjectType,
+        key: str,
+        nodes: Sequence[FieldNode],
+        *,
+        by_name: bool = False,
+    ) -> AggregateOut:
+        """A row's ``<relationship>Aggregate`` field (the only other fields the generated
+        types hold): the whole set of its related rows that pass its filter."""
+        name = nodes[0].name.value
+        field = object_type.fields[name]
+        assert RELATED_AGGREGATE in (field.extensions or {})
+        relation = name.removesuffix("Aggregate")
+        aggregate_type = get_named_type(field.type)
+        assert isinstance(aggregate_type, GraphQLObjectType)
+        args = arguments(self.selection, object_type, nodes[0])
+        include = Include(relation, key=key, conditions=filter_from_input(args.get("filter")))
+        return aggregate_out(self.selection, aggregate_type, key, nodes, include, by_name=by_name)
 
     def list_plan(
         self,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from schema_builder.errors import DexgateError
+
+if TYPE_CHECKING:
+    from schema_builder.operations.aggregates.plan import Measure
 
 WriteMode = Literal["create", "update", "upsert"]
 
@@ -106,7 +109,25 @@ class RelationOut:
     omit_empty: bool
 
 
-Shape = tuple[FieldOut | ConstantOut | RelationOut, ...]
+# What an aggregate object holds, in order: under each key the index of a measure, a constant
+# (JSON text) or an object of its own (``sum { quantity }``).
+AggregateShape = tuple[tuple[str, Union[int, str, "AggregateShape"]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateOut:
+    """The ``measures`` of the related rows of one row through the hasMany relationship of
+    ``include`` (its name and ``conditions``; the rest is unused), over the whole set of
+    them, written as ``output`` says under ``key``: a count of 0 and NULL sums where there
+    is none."""
+
+    key: str
+    include: Include
+    measures: tuple[Measure, ...]
+    output: AggregateShape
+
+
+Shape = tuple[FieldOut | ConstantOut | RelationOut | AggregateOut, ...]
 """What an object of a response holds, in order."""
 
 

@@ -58,7 +58,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog
-from schema_builder.changefeed.feed import ChangeFeed, position_of
+from schema_builder.changefeed.feed import ChangeFeed
+from schema_builder.changefeed.positions import positions
 from schema_builder.errors import ChangeFeedOffError, CursorPrunedError
 from schema_builder.registry import CatalogRegistry
 from schema_builder.tables import (
@@ -262,8 +263,18 @@ class DeliveryWorker:
         with those entities: one query, so that a round with nothing new costs little and
         writes nothing."""
         c, e, p = webhook_cursor, change_event, change_pruned
-        position = position_of(self.engine.dialect.name)
-        later = sa.select(e.c.id).where(e.c.entity == c.c.entity, position > c.c.position).exists()
+        ordered = positions(self.engine.dialect.name)
+        later = (
+            sa.select(e.c.id)
+            .select_from(ordered.source)
+            .where(
+                e.c.entity == c.c.entity,
+                ordered.given,
+                ordered.walk > c.c.position,
+                ordered.at > c.c.position,
+            )
+            .exists()
+        )
         pruned = (
             sa.select(p.c.entity)
             .where(p.c.entity == c.c.entity, p.c.position > c.c.position)

@@ -65,3 +65,35 @@ async def test_the_guide_s_graphql_example_runs_on_the_demo(client: httpx.AsyncC
     sums = [float(g["sum"]["price"]) for g in groups]
     assert sums == sorted(sums, reverse=True)
     assert answer["count"] >= sum(g["count"] for g in groups)
+
+
+def _related_example(text: str) -> str:
+    blocks = re.findall(r"```graphql\n(.*?)```", text, re.S)
+    related = [block for block in blocks if "stocksAggregate" in block]
+    assert len(related) == 1
+    return str(related[0])
+
+
+async def test_the_related_aggregate_examples_answer_each_product_s_stocks(
+    client: httpx.AsyncClient,
+) -> None:
+    listed = await client.post(
+        "/graphql",
+        json={"query": "{ products(limit: 10) { items { sku stocks { quantity warehouse } } } }"},
+    )
+    stocks = {item["sku"]: item["stocks"] for item in listed.json()["data"]["products"]["items"]}
+    for text in (SECTION, GUIDE):
+        response = await client.post("/graphql", json={"query": _related_example(text)})
+        body = response.json()
+        assert "errors" not in body, body
+        items = body["data"]["products"]["items"]
+        assert [item["sku"] for item in items] == list(stocks)
+        for item in items:
+            quantities = [stock["quantity"] for stock in stocks[item["sku"]]]
+            aggregate = item["stocksAggregate"]
+            assert aggregate["count"] == len(quantities)
+            assert aggregate["sum"] == {"quantity": sum(quantities)}
+            assert aggregate["avg"] == {"quantity": sum(quantities) / len(quantities)}
+            if "warehouse1" in item:
+                in_one = [s for s in stocks[item["sku"]] if s["warehouse"] == "Warehouse1"]
+                assert item["warehouse1"] == {"count": len(in_one)}

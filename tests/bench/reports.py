@@ -67,6 +67,7 @@ def make_report(*, peers: bool = True) -> Report:
             "spryker graphql C": load(5000, p99=11.0),
         },
         write=WriteResult(10, 1000, 0.8, 12_500.0, 80.0),
+        write_feed=WriteResult(10, 1000, 1.0, 10_000.0, 100.0),
         config_change=ConfigChangeResult([40.0, 60.0], [45.0, 1200.0], [900.0, 950.0]),
     )
     two = DexgateRun(workers=2, http={"rest A": load(1900)})
@@ -94,6 +95,7 @@ def make_report(*, peers: bool = True) -> Report:
                 "graphql C": load(2500),
             },
             write=WriteResult(10, 1000, 0.9, 11_000.0, 90.0),
+            write_feed=Failure("write G (feed on): HTTP 500"),
             read_only=mixed(0.0, 800.0),
             mixed=mixed(0.2, 360.0),
         ),
@@ -116,6 +118,7 @@ def make_report(*, peers: bool = True) -> Report:
                 "spryker rest A": load(2000),
             },
             write=WriteResult(10, 1000, 0.5, 20_000.0, 50.0),
+            write_feed=WriteResult(10, 1000, 1.0, 10_000.0, 100.0),
             config_change=ConfigChangeResult([300.0, 400.0], [310.0, 420.0], [900.0, 950.0]),
             csv_import=ImportResult(100_000, 1000, 25_000.0, 5.0, 20_000.0),
         ),

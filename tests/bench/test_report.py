@@ -213,6 +213,10 @@ def test_mariadb_writes_import_and_configuration_change() -> None:
         "20,000 rows/s (10 x 1,000, 50 ms per request)",
         "12,500 rows/s (10 x 1,000, 80 ms per request)",
     ]
+    assert row(section, "G: D with the change feed on")[1:] == [
+        "10,000 rows/s (0.50x D with it off)",
+        "10,000 rows/s (0.80x D with it off)",
+    ]
     assert row(section, "CSV import")[1] == (
         "25,000 rows/s (100,000 rows; the whole command 20,000 rows/s in 5.0 s)"
     )
@@ -264,3 +268,14 @@ def test_without_f_its_table_says_so() -> None:
     outcome = make_report()
     outcome.aggregates = []
     assert "## F: grouped totals\n\nNot measured." in report.markdown(outcome, evaluate(outcome))
+
+
+def test_g_write_overhead_is_shown_beside_d_on_sqlite_and_postgresql() -> None:
+    text = rendered()
+    sqlite = text.split("## SQLite: writes, and reads while others write")[1]
+    assert row(sqlite, "G on SQLite")[1] == "failed"
+    writes = text.split("## Writes and configuration")[1]
+    assert row(writes, "G: D with the change feed on")[1:] == [
+        "-",  # not measured at 2 workers
+        "10,000 rows/s (0.80x D with it off)",
+    ]

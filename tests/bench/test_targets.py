@@ -261,3 +261,21 @@ def test_without_f_its_targets_are_not_judged() -> None:
     outcome.aggregates = []
     verdicts = [v for v in evaluate(outcome) if v.target.startswith("F")]
     assert verdicts == [Verdict("F: every target", "not measured", "n/a")]
+
+
+def test_g_write_overhead_is_judged_against_d_of_the_same_server_per_database() -> None:
+    verdicts = verdicts_by_target()
+    postgresql = verdicts["G, PostgreSQL: D with the change feed on ≥ 0.8x D with it off"]
+    assert (postgresql.measured, postgresql.status) == ("0.80x (10,000 / 12,500)", "pass")
+    mariadb = verdicts["G, MariaDB: D with the change feed on ≥ 0.8x D with it off"]
+    assert (mariadb.measured, mariadb.status) == ("0.50x (10,000 / 20,000)", "fail")
+    sqlite = verdicts["G, SQLite: D with the change feed on ≥ 0.8x D with it off"]
+    assert (sqlite.measured, sqlite.status) == ("failed", "n/a")
+
+
+def test_without_a_sqlite_or_mariadb_run_only_postgresql_g_is_judged() -> None:
+    outcome = make_report()
+    outcome.sqlite = None
+    outcome.mariadb = None
+    verdicts = [v.target for v in evaluate(outcome) if v.target.startswith("G, ")]
+    assert verdicts == ["G, PostgreSQL: D with the change feed on ≥ 0.8x D with it off"]

@@ -47,3 +47,60 @@ async def test_a_transaction_committed_late_is_not_skipped(
     assert sorted(names) == ["Fast", "Slow"]
     positions = [e["position"] for e in first["data"] + rest["data"]]
     assert positions == sorted(positions)
+
+
+async def _feed_on(gateway: Gateway) -> None:
+    stored = {c.alias: c for c in await gateway.registry.configurations()}
+    await gateway.registry.apply([dataclasses.replace(stored["products"], change_feed=True)])
+
+
+async def _names(client: httpx.AsyncClient) -> list[tuple[int, str]]:
+    answer = await client.get(FEED)
+    assert answer.status_code == 200, answer.text
+    return [(e["position"], e["new"]["name"]) for e in answer.json()["data"]]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_events_of_a_rolled_back_savepoint_go_and_the_others_keep_their_order(
+    client: httpx.AsyncClient, gateway: Gateway, outside: AsyncEngine
+) -> None:
+    await _feed_on(gateway)
+    async with outside.begin() as connection:
+        await connection.execute(sa.text("UPDATE product SET name = 'One' WHERE id_product = 1"))
+        savepoint = await connection.begin_nested()
+        await connection.execute(sa.text("UPDATE product SET name = 'Two' WHERE id_product = 2"))
+        await savepoint.rollback()
+        await connection.execute(sa.text("UPDATE product SET name = 'Three' WHERE id_product = 3"))
+        kept = await connection.begin_nested()
+        await connection.execute(sa.text("UPDATE product SET name = 'Four' WHERE id_product = 4"))
+        await kept.commit()
+    events = await _names(client)
+    assert [name for _, name in events] == ["One", "Three", "Four"]
+    positions = [position for position, _ in events]
+    # One transaction's events take consecutive positions.
+    assert positions == list(range(positions[0], positions[0] + 3))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_events_after_constraints_were_checked_early_are_positioned_too(
+    client: httpx.AsyncClient, gateway: Gateway, outside: AsyncEngine
+) -> None:
+    """SET CONSTRAINTS ALL IMMEDIATE runs the positioning trigger before the commit (from
+    then on the transaction holds the counter, as at its commit); the events recorded after it
+    are positioned at the commit, after the earlier ones."""
+    await _feed_on(gateway)
+    async with outside.begin() as connection:
+        await connection.execute(sa.text("UPDATE product SET name = 'Early' WHERE id_product = 1"))
+        await connection.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
+        await connection.execute(sa.text("UPDATE product SET name = 'Late' WHERE id_product = 2"))
+        await connection.execute(sa.text("UPDATE product SET name = 'Later' WHERE id_product = 3"))
+    events = await _names(client)
+    assert [name for _, name in events] == ["Early", "Late", "Later"]
+    positions = [position for position, _ in events]
+    assert positions == sorted(set(positions))
+    # No event is left without a position.
+    async with outside.connect() as connection:
+        waiting = await connection.scalar(
+            sa.text("SELECT count(*) FROM dexgate_change_commit WHERE last_position IS NULL")
+        )
+    assert waiting == 0

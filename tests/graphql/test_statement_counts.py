@@ -136,3 +136,22 @@ async def test_general_executor_reads_with_the_same_statements(
     # Its objects hold every field (graphql-core reads fields by name): the price, a decimal,
     # is written by Python on SQLite, so the rows are read a statement per level there.
     assert len(entity_statements(statements)) == 1
+
+
+async def test_related_aggregates_at_two_levels_keep_one_statement(
+    client: httpx.AsyncClient, statements: StatementLog, backend: str
+) -> None:
+    statements.start()
+    result = await data(
+        client,
+        "{ categories(limit: 50) { items { name productsAggregate { count } products(limit: 50)"
+        " { sku stocksAggregate { count sum { quantity } avg { quantity } } } } } }",
+    )
+    categories = result["categories"]["items"]
+    assert sum(cat["productsAggregate"]["count"] for cat in categories) == PRODUCTS_IN_DEMO
+    assert all(
+        product["stocksAggregate"]["count"] == 2
+        for cat in categories
+        for product in cat["products"]
+    )
+    assert len(entity_statements(statements)) == 1

@@ -1,10 +1,11 @@
-"""Real ``dexgate serve`` processes on one PostgreSQL database.
+"""Real ``dexgate serve`` processes on one PostgreSQL or MariaDB database.
 
 Each server runs the console script in a process group of its own, on a free port, with its
 output in a file; it counts as started when ``/health/ready`` answers. Teardown always ends the
 group: SIGTERM, then SIGKILL if it has not exited within a few seconds. Every wait is bounded.
-These tests need PostgreSQL (several processes writing one SQLite file: tests/concurrency):
-without it they are skipped, or fail under ``DEXGATE_REQUIRE_POSTGRES=1``.
+Each test runs on PostgreSQL and on MariaDB (several processes writing one SQLite file:
+tests/concurrency); without a server they are skipped, or fail under
+``DEXGATE_REQUIRE_POSTGRES=1`` / ``DEXGATE_REQUIRE_MARIADB=1``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
 
-@pytest.fixture
-def backend() -> str:
-    """Several processes share a database only on PostgreSQL."""
-    return "postgresql"
+@pytest.fixture(params=["postgresql", "mariadb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Several processes share a database on PostgreSQL and MariaDB (several processes on one
+    SQLite file: tests/concurrency)."""
+    name: str = request.param
+    return name
 
 
 def free_port() -> int:
@@ -90,6 +93,16 @@ class Server:
 
 
 StartServer = Callable[..., Awaitable[Server]]
+
+
+@pytest.fixture
+def propagation(backend: str) -> dict[str, str]:
+    """The settings under which a configuration change made through one process reaches the
+    others: on PostgreSQL the notification (LISTEN/NOTIFY), the periodic version check slowed
+    down so that it is not what is measured; on MariaDB, which has no notifications, the
+    periodic check, at half a second (docs/compatibility.md: within the check interval)."""
+    interval = "60" if backend == "postgresql" else "0.5"
+    return {"DEXGATE_CATALOG_CHECK_INTERVAL": interval}
 
 
 def server_environment(database_url: str, **settings: str) -> dict[str, str]:
@@ -169,16 +182,37 @@ async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def wait_for_statement(
-    database: AsyncEngine, database_name: str, pattern: str, within: float = 30.0
-) -> str:
-    """Wait until a backend of another connection runs (or, in an open transaction, last ran)
-    a statement matching the SQL LIKE ``pattern``; return its state."""
-    query = sa.text(
+# What another connection to the test's database runs: PostgreSQL's statistics show a
+# statement while it runs and, in an open transaction, after it; MariaDB's process list shows
+# it while it runs (the bulk writes watched here run for a while).
+RUNNING = {
+    "postgresql": (
         "SELECT state FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid() "
         "AND xact_start IS NOT NULL AND query LIKE :pattern "
         "AND state IN ('active', 'idle in transaction')"
-    )
+    ),
+    "mysql": (
+        "SELECT COALESCE(STATE, COMMAND) FROM information_schema.PROCESSLIST WHERE DB = :name "
+        "AND ID <> CONNECTION_ID() AND INFO LIKE :pattern"
+    ),
+}
+CONNECTED = {
+    "postgresql": (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+    ),
+    "mysql": (
+        "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = :name "
+        "AND ID <> CONNECTION_ID()"
+    ),
+}
+
+
+async def wait_for_statement(
+    database: AsyncEngine, database_name: str, pattern: str, within: float = 30.0
+) -> str:
+    """Wait until a backend of another connection runs (or, on PostgreSQL, in an open
+    transaction, last ran) a statement matching the SQL LIKE ``pattern``; return its state."""
+    query = sa.text(RUNNING[database.dialect.name])
     deadline = time.monotonic() + within
     async with database.connect() as connection:
         while time.monotonic() < deadline:
@@ -197,9 +231,7 @@ async def wait_until_disconnected(
 ) -> None:
     """Wait until no other connection to the database remains (the killed server's backends
     have noticed and rolled back)."""
-    query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-    )
+    query = sa.text(CONNECTED[database.dialect.name])
     deadline = time.monotonic() + within
     async with database.connect() as connection:
         while time.monotonic() < deadline:

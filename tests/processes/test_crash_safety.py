@@ -1,8 +1,9 @@
 """A server killed in the middle of a bulk write leaves no partial rows; one asked to stop
 (SIGTERM) finishes the request in flight first.
 
-The kill is timed by watching ``pg_stat_activity`` for the write's INSERT statements, so it
-lands while the transaction is open, not before or after it.
+The kill is timed by watching the database for the write's INSERT statements (PostgreSQL's
+``pg_stat_activity``, MariaDB's process list), so it lands while the transaction is open, not
+before or after it.
 """
 
 from __future__ import annotations

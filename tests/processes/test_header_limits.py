@@ -3,6 +3,7 @@
 A client that sends headers past ``DEXGATE_MAX_HEADER_SIZE`` bytes (or more than
 ``DEXGATE_MAX_HEADERS`` of them) gets 431 ``DX135`` before it has finished sending, and the
 connection is closed; many such clients at once leave the server's memory where it was.
+The head is refused before any database is asked: these run on PostgreSQL alone.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes.conftest import Server, StartServer
 
 CHUNK = b"a" * 65536
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgresql"
 
 
 def resident_kib(pid: int) -> int:

@@ -1,6 +1,6 @@
-"""Two servers started separately on one PostgreSQL database serve as one: a configuration
-change made through either is served by the other within a second; keys and tokens obtained
-through one work on the other; with Redis, rate limits and login throttling are shared."""
+"""Two servers started separately on one PostgreSQL or MariaDB database serve as one: a
+configuration change made through either is served by the other within a second; keys and tokens
+obtained through one work on the other; with Redis, rate limits and login throttling are shared."""
 
 from __future__ import annotations
 
@@ -40,11 +40,9 @@ async def seconds_until(web: httpx.AsyncClient, path: str, status: int, within: 
 
 
 async def test_a_configuration_change_through_one_server_is_served_by_the_other_within_a_second(
-    start_server: StartServer, admin_key: str
+    start_server: StartServer, admin_key: str, propagation: dict[str, str]
 ) -> None:
-    # The periodic version check is slowed down, so that what is measured is the notification
-    # (LISTEN/NOTIFY) and not the fallback.
-    first, second = await start_pair(start_server, DEXGATE_CATALOG_CHECK_INTERVAL="60")
+    first, second = await start_pair(start_server, **propagation)
     async with client(first, admin_key) as one, client(second, admin_key) as other:
         assert (await other.get(COUNTRIES)).status_code == 200
         changed = await one.post("/admin/entities/countries/deactivate")

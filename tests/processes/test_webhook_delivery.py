@@ -1,6 +1,6 @@
-"""Webhook delivery by real ``dexgate serve`` processes on one PostgreSQL database: two of them
-deliver at once without sending an event twice at the same time or losing one, and a process
-killed mid-delivery loses nothing: what it had claimed arrives once its lease runs out."""
+"""Webhook delivery by real ``dexgate serve`` processes on one PostgreSQL or MariaDB database:
+two of them deliver at once without sending an event twice at the same time or losing one, and a
+process killed mid-delivery loses nothing: what it had claimed arrives once its lease runs out."""
 
 from __future__ import annotations
 

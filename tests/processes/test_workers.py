@@ -69,9 +69,9 @@ async def until_both_worked(server: Server, key: str, workers: list[int], path: 
 
 
 async def test_two_workers_both_serve_and_both_take_a_configuration_change(
-    start_server: StartServer, admin_key: str
+    start_server: StartServer, admin_key: str, propagation: dict[str, str]
 ) -> None:
-    server = await start_server("--workers", "2", DEXGATE_CATALOG_CHECK_INTERVAL="60")
+    server = await start_server("--workers", "2", **propagation)
     workers = workers_of(server)
     assert len(workers) == 2, server.output()
 

@@ -109,8 +109,10 @@ async def test_delivered_deliveries_past_the_retention_go_with_their_attempts(
 async def test_the_serving_process_prunes_delivered_deliveries(
     settings: Settings, engine: AsyncEngine, admin_key: str, receiver: Receiver
 ) -> None:
+    # A retention long enough for the round below to take the events into deliveries on a
+    # busy machine (the events go after it too), short enough for the test.
     app = create_app(
-        settings_with(settings, event_retention=0.5, event_prune_interval=0.1), engine=engine
+        settings_with(settings, event_retention=5.0, event_prune_interval=0.1), engine=engine
     )
     async with LifespanManager(app):
         gateway: Gateway = app.state.gateway

@@ -29,8 +29,16 @@ from sqlalchemy.engine import Dialect
 
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.operations.filters import compile_conditions
-from schema_builder.operations.ir import ConstantOut, FieldOut, Include, Shape
-from schema_builder.operations.reads.plan import ListPlan, Plan, depth, includes_of, shapes_of
+from schema_builder.operations.ir import AggregateOut, ConstantOut, FieldOut, Include, Shape
+from schema_builder.operations.reads.plan import (
+    ListPlan,
+    Plan,
+    aggregates_in,
+    depth,
+    includes_of,
+    shapes_of,
+)
+from schema_builder.operations.reads.related_aggregates import Finisher, check_aggregates
 from schema_builder.operations.reads.sql.dialect import JsonDialect
 from schema_builder.operations.reads.sql.postgresql import constant_is_safe
 from schema_builder.operations.reads.sql.statement import DIALECTS, get_statement, list_statement
@@ -76,11 +84,13 @@ class RowStatement:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A plan ready to execute: its entity and how it runs."""
+    """A plan ready to execute: its entity and how it runs; for a JSON statement whose
+    shapes hold relationships' aggregates, what writes them (``finish``)."""
 
     entity: Entity
     runs: JsonStatement | RowStatement
     nested_limit: int | None  # rows the response may nest, when bounded
+    finish: Finisher | None = None
 
 
 # SQLAlchemy names the dialect of mariadb+asyncmy:// URLs "mariadb", of mysql+asyncmy:// "mysql".
@@ -113,12 +123,38 @@ def writable(entity: Entity, shape: Shape, catalog: Catalog, writer: JsonDialect
         elif isinstance(entry, ConstantOut):
             if not constant_is_safe(entry.json):
                 return False
+        elif isinstance(entry, AggregateOut):
+            if not _aggregate_writable(entity, entry, catalog, writer):
+                return False
         else:
             if entry.omit_empty and position == 0:
                 return False
             relation = entity.relations[entry.include.name]
             if not writable(catalog.entities[relation.target], entry.shape, catalog, writer):
                 return False
+    return True
+
+
+def _aggregate_writable(
+    entity: Entity, entry: AggregateOut, catalog: Catalog, writer: JsonDialect
+) -> bool:
+    """Whether the database writes each measure's values exactly: sums and averages of
+    integer and decimal fields over exact columns (their text), minimums and maximums of a
+    field it writes."""
+    relation = entity.relations.get(entry.include.name)
+    if relation is None or not relation.many:
+        return False
+    target = catalog.entities[relation.target]
+    for measure in entry.measures:
+        if measure.field is None:
+            continue
+        field = target.by_name.get(measure.field)
+        if field is None or writer.renderer(field) is None:
+            return False
+        if measure.function in ("sum", "avg") and (
+            field.type not in ("integer", "decimal") or isinstance(field.column.type, sa.Float)
+        ):
+            return False  # a double's sum: its text need not be the one Python writes
     return True
 
 
@@ -137,11 +173,16 @@ def compile_plan(
     )
     nested_limit = plan.max_rows if any(depth(shape) for shape in shapes) else None
     runs: JsonStatement | RowStatement
+    finish = None
     if use_json and writer is not None:
         runs = _json(catalog, entity, plan, dialect, writer)
+        if any(aggregates_in(shape) for shape in shapes):
+            finish = Finisher(catalog, entity, dialect.name)
     else:
         runs = _rows(entity, plan, shapes)
-    return Compiled(entity, runs, nested_limit)
+        for shape in shapes:
+            check_aggregates(catalog, entity, shape, dialect.name)
+    return Compiled(entity, runs, nested_limit, finish)
 
 
 def _json(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import RelationNotFoundError
 from schema_builder.operations.ir import (
+    AggregateOut,
     ConstantOut,
     FieldOut,
     Filter,
@@ -116,8 +117,30 @@ def shapes_of(plan: Plan) -> tuple[Shape, ...]:
 
 
 def reads_of(plan: Plan) -> tuple[Include, ...]:
-    """Every relationship the plan reads, for the permission checks."""
-    return tuple(include for shape in shapes_of(plan) for include in includes_of(shape))
+    """Every relationship the plan reads, for the permission checks: its includes, and the
+    relationships its aggregates read (``stocksAggregate``: ``stocks``)."""
+    return tuple(include for shape in shapes_of(plan) for include in shape_reads(shape))
+
+
+def shape_reads(shape: Shape) -> tuple[Include, ...]:
+    """The relationships a shape reads, nested, its aggregates' included (the rows of a
+    relationship an aggregate reads are read, as those of an include are)."""
+    out: list[Include] = []
+    for entry in shape:
+        if isinstance(entry, RelationOut):
+            out.append(Include(entry.include.name, shape_reads(entry.shape), key=entry.key))
+        elif isinstance(entry, AggregateOut):
+            out.append(Include(entry.include.name, key=entry.key))
+    return tuple(out)
+
+
+def aggregates_in(shape: Shape) -> bool:
+    """Whether the shape, at any depth, holds a relationship's aggregate."""
+    return any(
+        isinstance(entry, AggregateOut)
+        or (isinstance(entry, RelationOut) and aggregates_in(entry.shape))
+        for entry in shape
+    )
 
 
 def depth(shape: Shape) -> int:

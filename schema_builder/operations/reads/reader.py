@@ -150,14 +150,15 @@ class Reader:
             arrays = runs.arrays
             if runs.per_row:
                 rows = await self.fetch(runs, runs.parameters(runs.values), every=True)
-                return _joined(rows, arrays, compiled.nested_limit, plan.count)
+                page = _joined(rows, arrays, compiled.nested_limit, plan.count)
+                return _finished(compiled, plan, page)
             row = await self.fetch(runs, runs.parameters(runs.values))
             if compiled.nested_limit is not None and int(row[arrays]) > compiled.nested_limit:
                 raise too_many_rows(compiled.nested_limit)
             texts = tuple(row[:arrays])
             if None in texts:  # cut by the database (see ResponseTooLargeError)
                 raise ResponseTooLargeError()
-            return Page(texts, int(row[-1]) if plan.count else None)
+            return _finished(compiled, plan, Page(texts, int(row[-1]) if plan.count else None))
         async with translating(), self.engine.connect() as connection:
             arrays_, total = await row_json.list_page(
                 connection, catalog, compiled.entity, runs, compiled.nested_limit
@@ -184,6 +185,8 @@ class Reader:
             text: str | None = row[0]
             if text is None:  # cut by the database (see ResponseTooLargeError)
                 raise ResponseTooLargeError()
+            if compiled.finish is not None:
+                return compiled.finish.finish(text, plan.shape)
             return text
         assert isinstance(runs, RowStatement)
         async with translating(), self.engine.connect() as connection:
@@ -227,6 +230,16 @@ def _joined(
         "[" + ",".join([row[position] for row in items]) + "]" for position in range(arrays)
     )
     return Page(joined, int(rows[0][-1]) if counted else None)
+
+
+def _finished(compiled: Compiled, plan: ListPlan, page: Page) -> Page:
+    """The page with its relationships' aggregates written (see ``Compiled.finish``)."""
+    finish = compiled.finish
+    if finish is None:
+        return page
+    pairs = zip(page.arrays, plan.shapes, strict=True)
+    arrays = tuple(finish.finish(text, shape) for text, shape in pairs)
+    return Page(arrays, page.total)
 
 
 def _too_deep() -> DexgateError:

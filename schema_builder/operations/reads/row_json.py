@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import EntityNotFoundError
 from schema_builder.json_output import dumps, loads_constant
-from schema_builder.operations.ir import ConstantOut, FieldOut, Shape
+from schema_builder.operations.ir import AggregateOut, ConstantOut, FieldOut, Shape
 from schema_builder.operations.reads.compile import RowStatement
+from schema_builder.operations.reads.related_aggregates import attach_aggregates
 from schema_builder.operations.rows import check_row_count, select_columns, shape_rows
 
 Row = dict[str, Any]
@@ -42,6 +43,7 @@ async def list_page(
     for shape, includes in zip(runs.shapes, runs.includes, strict=True):
         shaped = await shape_rows(connection, catalog, entity, rows, includes)
         check_row_count(shaped, includes, nested_limit)
+        await attach_aggregates(connection, catalog, entity, shape, shaped)
         arrays.append(dumps([write(catalog, entity, shape, row) for row in shaped]))
     return tuple(arrays), total
 
@@ -62,6 +64,7 @@ async def get_object(
         raise EntityNotFoundError(entity.alias)
     shaped = await shape_rows(connection, catalog, entity, rows, includes)
     check_row_count(shaped, includes, nested_limit)
+    await attach_aggregates(connection, catalog, entity, runs.shapes[0], shaped)
     return dumps(write(catalog, entity, runs.shapes[0], shaped[0]))
 
 
@@ -74,6 +77,8 @@ def write(catalog: Catalog, entity: Entity, shape: Shape, row: Row) -> Row:
             out[entry.key] = row[entry.field]
         elif isinstance(entry, ConstantOut):
             out[entry.key] = loads_constant(entry.json)
+        elif isinstance(entry, AggregateOut):
+            out[entry.key] = row[entry.key]  # written by ``attach_aggregates``
         else:
             relation = entity.relations[entry.include.name]
             target = catalog.entities[relation.target]

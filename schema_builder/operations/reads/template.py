@@ -14,6 +14,7 @@ from schema_builder.catalog import Catalog, Entity
 from schema_builder.errors import UnknownSortFieldError
 from schema_builder.operations.filters import compile_conditions
 from schema_builder.operations.ir import (
+    AggregateOut,
     AllOf,
     AnyOf,
     Condition,
@@ -25,6 +26,7 @@ from schema_builder.operations.ir import (
 )
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, depth
 from schema_builder.operations.reads.sql.statement import (
+    AggregateTemplate,
     GetTemplate,
     ListTemplate,
     RelationTemplate,
@@ -79,6 +81,13 @@ class Planner:
     def shape(self, entity: Entity, shape: Shape) -> ShapeTemplate:
         entries: list[Any] = []
         for entry in shape:
+            if isinstance(entry, AggregateOut):
+                target = self.catalog.entities[entity.relations[entry.include.name].target]
+                where = self.filters(target, entry.include.conditions)
+                entries.append(
+                    AggregateTemplate(entry.key, entry.include.name, where, entry.measures)
+                )
+                continue
             if not isinstance(entry, RelationOut):
                 entries.append(entry)
                 continue

@@ -41,6 +41,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schema_builder.catalog import Catalog, Entity, Field
+from schema_builder.operations.aggregates.measures import MeasureSql, measure_sql
+from schema_builder.operations.aggregates.paths import Paths
+from schema_builder.operations.aggregates.plan import Measure
 from schema_builder.operations.filters import OPERATORS
 from schema_builder.operations.ir import (
     AllOf,
@@ -52,6 +55,7 @@ from schema_builder.operations.ir import (
     SortKey,
 )
 from schema_builder.operations.like import like
+from schema_builder.operations.reads.related_aggregates import WRITTEN_AS_FIELD
 from schema_builder.operations.reads.sql.dialect import POSTGRESQL, JsonDialect
 from schema_builder.operations.reads.sql.mariadb import MARIADB
 from schema_builder.operations.reads.sql.postgresql import (
@@ -92,7 +96,18 @@ class RelationTemplate:
     omit_empty: bool
 
 
-ShapeTemplate = tuple[FieldOut | ConstantOut | RelationTemplate, ...]
+@dataclass(frozen=True, slots=True)
+class AggregateTemplate:
+    """An :class:`~schema_builder.operations.ir.AggregateOut` with its filter's values as
+    slots: the ``measures`` of the related rows of ``name`` that pass ``where``."""
+
+    key: str
+    name: str
+    where: tuple[Filter, ...]
+    measures: tuple[Measure, ...]
+
+
+ShapeTemplate = tuple[FieldOut | ConstantOut | RelationTemplate | AggregateTemplate, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +200,7 @@ class _Builder:
                     if field is None:
                         raise UnsupportedShapeError(entry.field)
                     name = field.column_name
-                elif isinstance(entry, RelationTemplate):
+                elif isinstance(entry, RelationTemplate | AggregateTemplate):
                     name = entity.relations[entry.name].local
                 else:
                     continue
@@ -219,6 +234,10 @@ class _Builder:
                 parts.append(render(rows.c[labels[field.column_name]]))
             elif isinstance(entry, ConstantOut):
                 pending += lead + name + entry.json
+            elif isinstance(entry, AggregateTemplate):
+                pending += lead + name
+                flush()
+                parts.append(self.aggregate(entity, entry, rows, labels))
             else:
                 relation = entity.relations[entry.name]
                 found: Text
@@ -407,6 +426,62 @@ class _Builder:
             .scalar_subquery()
         )
         return json, count
+
+    def aggregate(
+        self,
+        entity: Entity,
+        entry: AggregateTemplate,
+        parent: sa.FromClause,
+        parent_labels: dict[str, str],
+    ) -> Text:
+        """A row's aggregate of its related rows, one scalar subquery correlated to the row
+        (no LATERAL: the same on every database): the values the measures select, as a JSON
+        array (counts as numbers, sums as strings, minimums and maximums as the field's
+        JSON), which the reader turns into the aggregate's object
+        (:mod:`schema_builder.operations.reads.related_aggregates`). Over no rows: a count of
+        0 and NULLs, as the aggregate functions answer an empty set."""
+        relation = entity.relations[entry.name]
+        target = self.catalog.entities[relation.target]
+        table = target.table.alias(self._name("t"))
+        adapter = ClauseAdapter(table)
+        paths = Paths(self.catalog, target)
+        parts: list[Text] = []
+        for measure in entry.measures:
+            found = measure_sql(paths, measure, self.dialect.name)
+            for position, selected in enumerate(found.selected()):
+                column = adapter.traverse(selected)
+                parts.append(constant("," if parts else "["))
+                parts.append(self._measured(found, position, column))
+        parts.append(constant("]"))
+        where = [
+            table.c[relation.remote] == parent.c[parent_labels[relation.local]],
+            *(
+                adapter.traverse(clause)
+                for clause in where_clause(target, entry.where, self.dialect)
+            ),
+        ]
+        return (
+            sa.select(self.dialect.concat(parts))
+            .select_from(table)
+            .where(*where)
+            .correlate(parent)
+            .scalar_subquery()
+        )
+
+    def _measured(self, measure: MeasureSql, position: int, column: sa.ColumnElement[Any]) -> Text:
+        """One selected value of a measure as JSON text: a count as a number, a minimum or
+        maximum as its field writes it, any other value (a sum) as the string of its text."""
+        function = measure.measure.function
+        if function in ("count", "countDistinct") or position == 1:  # an average's count
+            return sa.cast(column, sa.String())
+        if function in WRITTEN_AS_FIELD:
+            assert measure.field is not None
+            render = self.dialect.renderer(measure.field)
+            if render is None:
+                raise UnsupportedShapeError(f"field {measure.field.name}")
+            return sa.func.coalesce(render(column), constant("null"), type_=sa.Text)
+        quoted = self.dialect.concat([constant('"'), sa.cast(column, sa.String()), constant('"')])
+        return sa.func.coalesce(quoted, constant("null"), type_=sa.Text)
 
     def related(
         self,
