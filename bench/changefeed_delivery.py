@@ -10,8 +10,11 @@ that notes the arrival time, the event id and the row's new name of every POST a
 204), and measures:
 
 - **throughput**: ``--events`` rows are changed by plain SQL (batches of 1,000 rows, one
-  transaction each) while no dexgate process runs; then one ``dexgate serve`` starts and the
-  bench waits until every event has arrived. Events per second counts from the first arrival
+  transaction each) while no dexgate process runs; then (PostgreSQL: after an ``ANALYZE``, as
+  autovacuum would have run on a database that grew by 20,000 events less suddenly: with the
+  statistics of the empty tables, the feed's read planned a scan of every event of the
+  entity, and delivery ran at about half the rate) one ``dexgate serve`` starts and the bench
+  waits until every event has arrived. Events per second counts from the first arrival
   to the last (the process's start-up is not delivery).
 - **latency**: with that process running, a writer commits ``--rate`` row changes per second
   (a small batch every 20 ms) for ``--seconds``; each change writes a name of its own, and the
@@ -268,6 +271,10 @@ async def _steady(url: str, rows: int, rate: float, seconds: float) -> dict[str,
     return committed
 
 
+def _analyze(postgres: Postgres) -> None:
+    postgres.psql("ANALYZE", DATABASE)
+
+
 def _percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
@@ -293,6 +300,7 @@ def measure(
     work: Path,
     notes: list[str],
     progress: Callable[[str], None],
+    analyze: Callable[[], None] | None = None,
 ) -> DeliveryResult:
     """Throughput, then latency, on the database at ``url`` (its table made already)."""
     environ = environ_without(
@@ -309,6 +317,8 @@ def measure(
         )
         progress(f"G delivery, {label}: {settings.events} rows changed by SQL, no server")
         asyncio.run(_change_all(url, settings.events))
+        if analyze is not None:
+            analyze()
         port = server.free_port()
         log = work / f"serve-g-{label}.log"
         with server.running(server.serve_command(port, 1), port, environ, log, api_key):
@@ -367,10 +377,15 @@ def run(
     rows: list[DeliveryResult] = []
     notes: list[str] = []
 
-    def attempt(label: str, prepare: Callable[[], str], drop: Callable[[], None]) -> None:
+    def attempt(
+        label: str,
+        prepare: Callable[[], str],
+        drop: Callable[[], None],
+        analyze: Callable[[], None] | None = None,
+    ) -> None:
         try:
             url = prepare()
-            rows.append(measure(label, url, settings, work, notes, progress))
+            rows.append(measure(label, url, settings, work, notes, progress, analyze))
         except (BenchError, OSError, httpx.HTTPError, sa.exc.SQLAlchemyError) as exc:
             notes.append(f"G delivery on {label} failed: {exc}")
         finally:
@@ -381,7 +396,12 @@ def run(
         return postgres.dexgate_url(DATABASE)
 
     if with_postgres:
-        attempt("postgresql", on_postgres, lambda: postgres.drop_database(DATABASE))
+        attempt(
+            "postgresql",
+            on_postgres,
+            lambda: postgres.drop_database(DATABASE),
+            lambda: _analyze(postgres),
+        )
     if mariadb:
         maria = MariaDB.from_url(mariadb)
 

@@ -262,38 +262,39 @@ class DeliveryWorker:
 
     async def _news(self, catalog: Catalog) -> dict[int, list[str]]:
         """The active webhooks with an event (or a pruning) after one of their cursors, each
-        with those entities: one query, so that a round with nothing new costs little and
-        writes nothing."""
+        with those entities: the cursors in one query, then one ``EXISTS`` per cursor with
+        its position as a value (so that every database plans it as the feed's own read, from
+        the position's index: correlated with the cursor table, PostgreSQL read every event
+        of the entity), so that a round with nothing new costs little and writes nothing."""
         c, e, p = webhook_cursor, change_event, change_pruned
         ordered = positions(self.engine.dialect.name)
-        later = (
-            sa.select(e.c.id)
-            .select_from(ordered.source)
-            .where(
-                e.c.entity == c.c.entity,
-                ordered.given,
-                ordered.walk > c.c.position,
-                ordered.at > c.c.position,
-            )
-            .exists()
-        )
-        pruned = (
-            sa.select(p.c.entity)
-            .where(p.c.entity == c.c.entity, p.c.position > c.c.position)
-            .exists()
-        )
-        query = (
-            sa.select(c.c.webhook_id, c.c.entity)
-            .join(webhook, webhook.c.id == c.c.webhook_id)
-            .where(webhook.c.active, sa.or_(later, pruned))
-        )
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
         news: dict[int, list[str]] = {}
-        for row in rows:
-            entity = catalog.entities.get(row.entity)
-            if entity is not None and entity.configuration.change_feed:
-                news.setdefault(int(row.webhook_id), []).append(row.entity)
+        async with self.engine.connect() as connection:
+            cursors = (
+                await connection.execute(
+                    sa.select(c.c.webhook_id, c.c.entity, c.c.position)
+                    .join(webhook, webhook.c.id == c.c.webhook_id)
+                    .where(webhook.c.active)
+                )
+            ).all()
+            for cursor in cursors:
+                entity = catalog.entities.get(cursor.entity)
+                if entity is None or not entity.configuration.change_feed:
+                    continue
+                after = int(cursor.position)
+                later = (
+                    sa.select(e.c.id)
+                    .select_from(ordered.source)
+                    .where(e.c.entity == cursor.entity, ordered.given, ordered.after(after))
+                    .exists()
+                )
+                pruned = (
+                    sa.select(p.c.entity)
+                    .where(p.c.entity == cursor.entity, p.c.position > after)
+                    .exists()
+                )
+                if await connection.scalar(sa.select(sa.or_(later, pruned))):
+                    news.setdefault(int(cursor.webhook_id), []).append(cursor.entity)
         return news
 
     async def fan_out(self, catalog: Catalog) -> int:
