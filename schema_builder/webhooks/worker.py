@@ -2,7 +2,7 @@
 
 One round of :meth:`DeliveryWorker.round`:
 
-1. **Fan-out.** One query finds the active webhooks with an event after one of their
+1. **Fan-out.** A few reads find the active webhooks with an event after one of their
    cursors. For each of them and each of its entities, the events after the webhook's cursor
    (read as the pull API reads them: never past a position that may still commit; up to
    :attr:`DeliveryOptions.fan_out` a round) become deliveries, one per event whose operation
@@ -36,8 +36,8 @@ The serving process runs rounds continuously, pipelined: while one claimed batch
 sent and recorded (up to :attr:`DeliveryOptions.pipeline` at once), the next is fanned out
 and claimed — the claim's order check counts the batches in flight as pending, so a row's
 later change still waits for the earlier one's acknowledgement. With nothing to claim it
-looks for new events every :attr:`DeliveryOptions.poll` seconds (one query), and for due
-retries at least every :attr:`DeliveryOptions.idle` seconds.
+looks for new events every :attr:`DeliveryOptions.poll` seconds (a read per cursor), and for
+due retries at least every :attr:`DeliveryOptions.idle` seconds.
 """
 
 from __future__ import annotations
