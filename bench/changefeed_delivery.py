@@ -50,7 +50,7 @@ from bench.postgres import Postgres
 from bench.process import BenchError, environ_without
 
 DATABASE = "dexgate_bench_g"
-TABLE = "feed_product"
+TABLE = "feed_product"  # written out in the SQL below
 ALIAS = "feed-products"
 BATCH = 1000
 TICK = 0.02
@@ -194,10 +194,10 @@ def _postgres_table(postgres: Postgres, rows: int) -> None:
 def _mariadb_table(mariadb: MariaDB, rows: int) -> None:
     mariadb.create_database(DATABASE)
     mariadb.sql(
-        f"CREATE TABLE {TABLE} (id int AUTO_INCREMENT PRIMARY KEY, sku varchar(64) UNIQUE "  # noqa: S608
-        "NOT "
-        "NULL, name varchar(255) NOT NULL, price decimal(12,2) NOT NULL, is_active boolean NOT "
-        "NULL DEFAULT true, created_at timestamp(6) DEFAULT current_timestamp(6));"
+        "CREATE TABLE feed_product "  # noqa: S608
+        "(id int AUTO_INCREMENT PRIMARY KEY, sku varchar(64) UNIQUE NOT NULL, "
+        "name varchar(255) NOT NULL, price decimal(12,2) NOT NULL, is_active boolean NOT NULL "
+        "DEFAULT true, created_at timestamp(6) DEFAULT current_timestamp(6));"
         f"INSERT INTO {TABLE} (sku, name, price) SELECT concat('SKU-', seq), "
         f"concat('Product ', seq), (seq % 1000) + 0.99 FROM seq_1_to_{rows};",
         DATABASE,
@@ -207,9 +207,9 @@ def _mariadb_table(mariadb: MariaDB, rows: int) -> None:
 def _sqlite_table(path: Path, rows: int) -> None:
     with sqlite3.connect(path) as connection:
         connection.executescript(
-            f"CREATE TABLE {TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT UNIQUE "  # noqa: S608
-            "NOT "
-            "NULL, name TEXT NOT NULL, price NUMERIC(12,2) NOT NULL, is_active BOOLEAN NOT NULL "
+            "CREATE TABLE feed_product "  # noqa: S608
+            "(id INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT UNIQUE NOT NULL, name TEXT NOT NULL, "
+            "price NUMERIC(12,2) NOT NULL, is_active BOOLEAN NOT NULL "
             "DEFAULT 1, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);"
             f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) "
             f"INSERT INTO {TABLE} (sku, name, price) SELECT 'SKU-' || i, 'Product ' || i, "
@@ -233,7 +233,7 @@ async def _change_all(url: str, rows: int) -> None:
         for start in range(1, rows + 1, BATCH):
             async with engine.begin() as connection:
                 await connection.execute(
-                    sa.text(f"UPDATE {TABLE} SET name = :name WHERE id BETWEEN :a AND :b"),  # noqa: S608 - fixed names
+                    sa.text("UPDATE feed_product SET name = :name WHERE id BETWEEN :a AND :b"),
                     {"name": "Bulk change", "a": start, "b": min(rows, start + BATCH - 1)},
                 )
     finally:
@@ -246,7 +246,7 @@ async def _steady(url: str, rows: int, rate: float, seconds: float) -> dict[str,
     engine = _engine(url)
     committed: dict[str, float] = {}
     per_tick = max(1, round(rate * TICK))
-    statement = sa.text(f"UPDATE {TABLE} SET name = :name WHERE id = :id")  # noqa: S608 - fixed names
+    statement = sa.text("UPDATE feed_product SET name = :name WHERE id = :id")
     sequence = 0
     try:
         started = time.monotonic()
