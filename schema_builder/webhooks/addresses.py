@@ -4,7 +4,9 @@ By default a URL is refused when its host is, or resolves to, a loopback, privat
 (the cloud metadata service, 169.254.169.254, among them), shared, reserved, multicast or
 unspecified address, IPv4 or IPv6 (IPv4-mapped IPv6 addresses as their IPv4 address). It is
 checked when the webhook is created and again before every attempt, with a fresh resolution
-(a name that resolved to a public address at creation may not any more).
+(a name that resolved to a public address at creation may not any more). The delivery
+worker keeps a host's checked address for a few seconds (:class:`AddressCache`,
+``DeliveryOptions.address_ttl``): a change of the name's addresses is seen within that time.
 ``DEXGATE_WEBHOOK_ALLOW_PRIVATE=true`` allows every address (tests, internal networks).
 """
 
@@ -13,9 +15,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 MAX_URL = 2000
+# hosts an AddressCache keeps at most (it starts again empty past that)
+MAX_HOSTS = 1000
 
 
 class AddressRefusedError(Exception):
@@ -61,3 +67,51 @@ async def check(url: str, *, allow_private: bool) -> str | None:
             "allows them)."
         )
     return str(sorted(addresses)[0])
+
+
+class AddressCache:
+    """:func:`check` remembered per host for ``ttl`` seconds: the delivery worker checks the
+    address before every attempt, and a resolution per attempt (a DNS query, thousands a
+    second under load) is what this saves. A name that starts resolving to a refused address
+    is refused at most ``ttl`` seconds later; refusals are not remembered (each attempt
+    resolves again). Attempts at once to a host not yet known share one resolution."""
+
+    def __init__(
+        self,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        resolve: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._resolve = resolve or _checked
+        self._kept: dict[str, tuple[float, str]] = {}
+        self._resolving: dict[str, asyncio.Future[str | None]] = {}
+
+    async def check(self, url: str, *, allow_private: bool) -> str | None:
+        """As :func:`check`, from the cache when the host was checked less than ``ttl``
+        seconds ago."""
+        host = check_form(url)
+        if allow_private:
+            return None
+        kept = self._kept.get(host)
+        if kept is not None and kept[0] > self._clock():
+            return kept[1]
+        resolving = self._resolving.get(host)
+        if resolving is not None:
+            return await asyncio.shield(resolving)
+        resolving = asyncio.ensure_future(self._resolve(url))
+        self._resolving[host] = resolving
+        try:
+            address = await asyncio.shield(resolving)
+        finally:
+            self._resolving.pop(host, None)
+        if address is not None and self.ttl > 0:
+            if len(self._kept) >= MAX_HOSTS:
+                self._kept.clear()
+            self._kept[host] = (self._clock() + self.ttl, address)
+        return address
+
+
+async def _checked(url: str) -> str | None:
+    return await check(url, allow_private=False)

@@ -1,19 +1,24 @@
 """One attempt: the event POSTed to the webhook's URL, and what came back.
 
-This module owns httpx. When the address was checked (:mod:`schema_builder.webhooks.addresses`)
-the request goes to that address, with the URL's host as ``Host`` and as the TLS server name
-(SNI and certificate check), so that the name is not resolved a second time.
+It is sent with :class:`schema_builder.webhooks.client.WebhookClient` (why not httpx: that
+module). When the address was checked (:mod:`schema_builder.webhooks.addresses`) the request
+goes to that address, with the URL's host as ``Host`` and as the TLS server name (SNI and
+certificate check), so that the name is not resolved a second time. Redirects are not
+followed (a 3xx is an answer like any other: retried).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import httpx
+import h11
+
+from schema_builder.webhooks.client import Origin, WebhookClient
 
 RESPONSE_HEAD = 500
 
@@ -35,13 +40,6 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _pinned(url: str, address: str) -> str:
-    parts = urlsplit(url)
-    host = f"[{address}]" if ":" in address else address
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-
-
 def retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
     if not value:
@@ -59,42 +57,35 @@ def retry_after(value: str | None, now: datetime) -> float | None:
 
 
 async def post(
-    client: httpx.AsyncClient,
+    client: WebhookClient,
     url: str,
     address: str | None,
     headers: dict[str, str],
     body: bytes,
-    timeout: float,  # noqa: ASYNC109 - httpx's own timeout, which tells a timeout from an error
+    timeout: float,  # noqa: ASYNC109 - the whole attempt's deadline, told apart from errors
 ) -> Outcome:
     """POST ``body`` to ``url`` (at ``address`` when given); never raises for the network."""
-    host = urlsplit(url).hostname or ""
-    target = url if address is None else _pinned(url, address)
-    sent = dict(headers)
-    extensions: dict[str, object] = {}
-    if address is not None:
-        port = urlsplit(url).port
-        sent["Host"] = host if port is None else f"{host}:{port}"
-        extensions["sni_hostname"] = host
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    origin = Origin(parts.scheme, address or host, port, host)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = [("host", host if parts.port is None else f"{host}:{parts.port}")]
+    sent += [(name, value) for name, value in headers.items() if name.lower() != "host"]
     started = time.monotonic()
     try:
-        response = await client.post(
-            target,
-            content=body,
-            headers=sent,
-            timeout=timeout,
-            extensions=extensions,
-            follow_redirects=False,
-        )
-    except httpx.TimeoutException:
+        async with asyncio.timeout(timeout):
+            answer = await client.post(origin, target, sent, body)
+    except TimeoutError:
         return Outcome(None, _ms(started), error=f"no answer within {timeout:g} s")
-    except httpx.HTTPError as exc:
+    except (OSError, h11.ProtocolError) as exc:
         return Outcome(None, _ms(started), error=f"{type(exc).__name__}: {exc}"[:300])
-    text = response.text[:RESPONSE_HEAD]
+    text = answer.body.decode("utf-8", errors="replace")[:RESPONSE_HEAD]
     return Outcome(
-        response.status_code,
+        answer.status,
         _ms(started),
         response=text,
-        retry_after=retry_after(response.headers.get("retry-after"), datetime.now(UTC)),
+        retry_after=retry_after(answer.headers.get("retry-after"), datetime.now(UTC)),
     )
 
 

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from app.webhooks import delivery_worker
 from schema_builder.changefeed.feed import newest_position
 from schema_builder.tables import webhook, webhook_attempt, webhook_delivery
 from schema_builder.webhooks import store
-from schema_builder.webhooks.worker import DeliveryWorker
+from schema_builder.webhooks.worker import DeliveryOptions, DeliveryWorker
 from tests.conftest import settings_with
 from tests.webhooks.receiver import Answer, Receiver, running_receiver
 
@@ -257,7 +258,7 @@ async def test_the_serving_process_delivers_by_itself(
             await connection.execute(
                 sa.text("UPDATE product SET name = 'Served' WHERE id_product = 3")
             )
-        for _ in range(300):  # its rounds run every 0.2 s when idle: well within 60 s
+        for _ in range(300):  # it looks every 50 ms when idle: well within 60 s
             if receiver.received:
                 break
             await asyncio.sleep(0.2)
@@ -274,3 +275,106 @@ async def test_deleting_a_webhook_removes_its_deliveries(
         for table in (webhook, webhook_delivery):
             count = await connection.scalar(sa.select(sa.func.count()).select_from(table))
             assert count == 0
+
+
+async def change_by_sql(engine: AsyncEngine, count: int, rows: int) -> None:
+    """``count`` changes, one transaction each, to rows 1 to ``rows`` in turn."""
+    for i in range(count):
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("UPDATE product SET name = :name WHERE id_product = :id"),
+                {"name": f"Change {i}", "id": 1 + i % rows},
+            )
+
+
+def in_order_per_row(events: list[dict[str, Any]], count: int, rows: int) -> None:
+    for product in range(1, rows + 1):
+        names = [e["new"]["name"] for e in events if e["identifier"] == product]
+        assert names == [f"Change {i}" for i in range(count) if 1 + i % rows == product]
+
+
+async def test_a_big_batch_takes_one_change_per_row_a_round_in_commit_order(
+    worker: DeliveryWorker, receiver: Receiver, outside: AsyncEngine
+) -> None:
+    assert worker.options.batch >= 30
+    await change_by_sql(outside, 30, rows=3)
+    first = await worker.round()
+    assert (first.fanned_out, first.sent) == (30, 3)
+    sent = [(await worker.round()).sent for _ in range(10)]
+    assert sent == [3] * 9 + [0]
+    in_order_per_row(receiver.verified(), 30, rows=3)
+
+
+async def test_the_running_worker_pipelines_batches_and_keeps_the_order_per_row(
+    worker: DeliveryWorker, receiver: Receiver, outside: AsyncEngine, engine: AsyncEngine
+) -> None:
+    receiver.delay = 0.01
+    worker.start()
+    await change_by_sql(outside, 60, rows=6)
+    for _ in range(300):  # every delivery recorded as delivered
+        found = await statuses(engine)
+        if len(found) == 60 and {s[1] for s in found} == {"delivered"}:
+            break
+        await asyncio.sleep(0.1)
+    await worker.stop()
+    assert [s[1:] for s in await statuses(engine)] == [("delivered", 1)] * 60
+    events = receiver.verified()
+    assert len(events) == len({e["id"] for e in events}) == 60
+    assert receiver.overlaps == []
+    in_order_per_row(events, 60, rows=6)
+
+
+async def test_an_attempt_not_started_within_its_window_is_released_unsent(
+    client: httpx.AsyncClient,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    engine: AsyncEngine,
+) -> None:
+    late = DeliveryWorker(
+        engine,
+        worker.registry,
+        worker.box,
+        DeliveryOptions(allow_private=True, timeout=1.0, start_within=-1.0),
+    )
+    await rename(client, 1, "Released")
+    try:
+        report = await late.round()
+    finally:
+        await late.stop()
+    assert (report.sent, report.released) == (0, 1)
+    assert receiver.received == []
+    async with engine.connect() as connection:
+        row = (await connection.execute(sa.select(webhook_delivery))).one()
+        tried = await connection.scalar(sa.select(sa.func.count()).select_from(webhook_attempt))
+    assert (row.status, row.attempts, row.claimed_until, tried) == ("pending", 0, None, 0)
+    assert (await worker.round()).acknowledged == 1  # free for the next round at once
+
+
+async def test_after_a_410_the_attempts_not_started_yet_are_released(
+    client: httpx.AsyncClient,
+    worker: DeliveryWorker,
+    receiver: Receiver,
+    engine: AsyncEngine,
+) -> None:
+    one_at_a_time = DeliveryWorker(
+        engine,
+        worker.registry,
+        worker.box,
+        DeliveryOptions(allow_private=True, timeout=1.0, concurrency=1),
+    )
+    receiver.answers = [Answer(410)]
+    for product in (1, 2, 3):
+        await rename(client, product, f"Product {product}")
+    try:
+        report = await one_at_a_time.round()
+    finally:
+        await one_at_a_time.stop()
+    assert (report.sent, report.released) == (1, 2)
+    assert len(receiver.received) == 1
+    [hook] = await store.webhooks(engine)
+    assert not hook.active
+    assert [s[1:] for s in await statuses(engine)] == [
+        ("pending", 1),
+        ("pending", 0),
+        ("pending", 0),
+    ]
