@@ -105,13 +105,15 @@ change_event = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# PostgreSQL only: a writing transaction's events, positioned at its commit (migration 0006).
-# Its events are those with its id and a ``seq`` after ``first_seq``; at commit it is given
-# the positions ``base`` + 1 ... ``last_position`` (NULL until then, and never seen so).
+# PostgreSQL only: a writing transaction's events of one entity, positioned at its commit
+# (migration 0006). Its events are those with its id; at commit it is given the positions
+# ``base`` + 1 ... ``last_position`` (NULL until then, and never seen so), an event's being
+# ``base`` + ``seq`` - ``first_seq``; ``last_position`` is its last event's.
 change_commit = sa.Table(
     "dexgate_change_commit",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(255), nullable=False),
     sa.Column("first_seq", sa.Integer, nullable=False),
     sa.Column("last_seq", sa.Integer, nullable=True),
     sa.Column("base", sa.BigInteger, nullable=True),

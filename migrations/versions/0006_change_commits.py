@@ -37,20 +37,23 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# The transaction's open commit row (one is opened by the first event, and again by the first
-# event after SET CONSTRAINTS ... IMMEDIATE gave the earlier ones their positions).
+# The transaction's open commit row for an entity (opened by the entity's first event in the
+# transaction, and again by its first event after SET CONSTRAINTS ... IMMEDIATE gave the
+# earlier ones their positions); the setting's name carries a digest of the alias.
 OPEN = """
-CREATE OR REPLACE FUNCTION dexgate_change_open(seq0 integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION dexgate_change_open(seq0 integer, alias text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    opened text := current_setting('dexgate.commit', true);
+    setting text := 'dexgate.commit_' || md5(alias);
+    opened text := current_setting(setting, true);
     commit_id bigint;
 BEGIN
     IF opened IS NOT NULL AND opened <> '' THEN
         RETURN opened::bigint;
     END IF;
-    INSERT INTO dexgate_change_commit (first_seq) VALUES (seq0) RETURNING id INTO commit_id;
-    PERFORM set_config('dexgate.commit', commit_id::text, true);
+    INSERT INTO dexgate_change_commit (entity, first_seq) VALUES (alias, seq0)
+        RETURNING id INTO commit_id;
+    PERFORM set_config(setting, commit_id::text, true);
     RETURN commit_id;
 END
 $$
@@ -86,7 +89,7 @@ BEGIN
         TG_ARGV[0], 'update', jsonb_build_array(new_source -> TG_ARGV[1])::text,
         old_row::text, new_row::text,
         coalesce(nullif(current_setting('dexgate.actor', true), ''), 'database'),
-        clock_timestamp(), dexgate_change_open(seq0), seq0 + 1
+        clock_timestamp(), dexgate_change_open(seq0, TG_ARGV[0]), seq0 + 1
     );
     RETURN NULL;
 END
@@ -132,7 +135,7 @@ BEGIN
         CASE TG_OP WHEN 'INSERT' THEN '(' || row_json || ')::text' ELSE 'NULL' END
     ) USING TG_ARGV[0], CASE TG_OP WHEN 'INSERT' THEN 'create' ELSE 'delete' END,
         coalesce(nullif(current_setting('dexgate.actor', true), ''), 'database'),
-        dexgate_change_open(seq0), seq0;
+        dexgate_change_open(seq0, TG_ARGV[0]), seq0;
     RETURN NULL;
 END
 $$
@@ -140,17 +143,23 @@ $$
 
 # Fired at commit (deferred), once per commit row: gives its events their positions, a range
 # taken from the counter under its row lock, which is held until the commit is visible: the
-# next transaction's range is taken only after it, so positions are commit order.
+# next transaction's range is taken only after it, so positions are commit order. The range
+# runs up to the row's last event (the ordinals of other entities' events in between are
+# holes), so ``last_position`` is the position of the entity's last event.
 POSITION = """
 CREATE OR REPLACE FUNCTION dexgate_change_commit_position() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    last integer := coalesce(nullif(current_setting('dexgate.seq', true), '')::integer, 0);
+    last integer;
     recorded integer;
     given bigint;
 BEGIN
     -- Events recorded after this (SET CONSTRAINTS ... IMMEDIATE ran it early) open another.
-    PERFORM set_config('dexgate.commit', '', true);
+    PERFORM set_config('dexgate.commit_' || md5(NEW.entity), '', true);
+    -- The row's last event; under IMMEDIATE, run as the row is opened, the event about to be
+    -- recorded, whose ordinal is counted already.
+    SELECT max(seq) INTO last FROM dexgate_change_event WHERE commit_id = NEW.id;
+    last := coalesce(last, nullif(current_setting('dexgate.seq', true), '')::integer, 0);
     recorded := last - NEW.first_seq;
     IF recorded <= 0 THEN
         DELETE FROM dexgate_change_commit WHERE id = NEW.id;
@@ -186,6 +195,7 @@ def upgrade() -> None:
     op.create_table(
         "dexgate_change_commit",
         sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+        sa.Column("entity", sa.String(255), nullable=False),
         sa.Column("first_seq", sa.Integer, nullable=False),
         sa.Column("last_seq", sa.Integer, nullable=True),
         sa.Column("base", sa.BigInteger, nullable=True),
@@ -193,17 +203,17 @@ def upgrade() -> None:
     )
     if not postgresql:
         return
-    # Readers walk the commit rows in position order, then each one's events.
+    # A reader walks an entity's commit rows in position order, then each one's events.
     op.create_index(
-        "ix_dexgate_change_commit_last_position",
+        "ix_dexgate_change_commit_entity_position",
         "dexgate_change_commit",
-        ["last_position"],
+        ["entity", "last_position"],
         postgresql_where=sa.text("last_position IS NOT NULL"),
     )
     # The events positioned already: one commit row each, with the event's id as its id.
     op.execute(
-        "INSERT INTO dexgate_change_commit (id, first_seq, last_seq, base, last_position) "
-        "SELECT id, 0, 1, position - 1, position FROM dexgate_change_event "
+        "INSERT INTO dexgate_change_commit (id, entity, first_seq, last_seq, base, last_position) "
+        "SELECT id, entity, 0, 1, position - 1, position FROM dexgate_change_event "
         "WHERE position IS NOT NULL"
     )
     op.execute("UPDATE dexgate_change_event SET commit_id = id, seq = 1 WHERE position IS NOT NULL")
@@ -238,7 +248,7 @@ def downgrade() -> None:
         )
         op.execute("DROP TRIGGER dexgate_change_commit_position ON dexgate_change_commit")
         op.execute("DROP FUNCTION IF EXISTS dexgate_change_commit_position() CASCADE")
-        op.execute("DROP FUNCTION IF EXISTS dexgate_change_open(integer) CASCADE")
+        op.execute("DROP FUNCTION IF EXISTS dexgate_change_open(integer, text) CASCADE")
         for statement in (old.MARK, old.CAPTURE, old.CAPTURE_ROWS, old.POSITION):
             op.execute(statement)
         op.execute(old.POSITION_TRIGGER)

@@ -4,7 +4,7 @@ The position of an event orders it, and a reader must never serve a position whi
 one may still be committed: a cursor moved past it would skip that event for good. How each
 database keeps that promise (docs/change-feed.md, "Ordering"):
 
-- PostgreSQL: positions are given at commit, a range per transaction
+- PostgreSQL: positions are given at commit, a range per transaction and entity
   (``dexgate_change_commit_position``, migration 0006; positions.py), under a row lock held
   until the commit is visible, so positions are commit order and every snapshot that sees a
   position sees every lower one. Plain reads are safe.
@@ -35,9 +35,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema_builder.catalog import Entity, Field
-from schema_builder.changefeed.positions import positions
+from schema_builder.changefeed import positions
 from schema_builder.errors import ChangeFeedOffError, CursorPrunedError
-from schema_builder.tables import change_commit, change_event, change_pruned
+from schema_builder.tables import change_event, change_pruned
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -86,14 +86,7 @@ class ChangeFeed:
     async def _committed(
         self, connection: AsyncConnection, alias: str, after: int, limit: int
     ) -> list[sa.Row[Any]]:
-        ordered = positions(connection.dialect.name)
-        query = (
-            sa.select(change_event, ordered.at.label("at"))
-            .select_from(ordered.source)
-            .where(change_event.c.entity == alias, ordered.after(after))
-            .order_by(*ordered.order)
-            .limit(limit)
-        )
+        query = positions.page(connection.dialect.name, alias, after, limit)
         return list((await connection.execute(query)).all())
 
     async def _settled(self, alias: str, after: int, rows: list[sa.Row[Any]]) -> list[sa.Row[Any]]:
@@ -216,12 +209,6 @@ def _plain(value: Any) -> Any:
 async def newest_position(connection: AsyncConnection, alias: str) -> int:
     """The highest position of the entity's events now (0 when there is none): where a
     reader that wants only what changes from now on starts."""
-    if connection.dialect.name == "postgresql":
-        # The newest position of any entity: none of this one's events comes after it yet.
-        value = await connection.scalar(sa.select(sa.func.max(change_commit.c.last_position)))
-    else:
-        value = await connection.scalar(
-            sa.select(sa.func.max(change_event.c.id)).where(change_event.c.entity == alias)
-        )
+    value = await connection.scalar(positions.newest(connection.dialect.name, alias))
     pruned = await _pruned_through(connection, alias)
     return max(int(value or 0), pruned)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.transactions import write_transaction
-from schema_builder.changefeed.positions import positions
+from schema_builder.changefeed import positions
 from schema_builder.tables import change_commit, change_event, change_pruned
 
 BATCH = 1000
@@ -30,26 +30,11 @@ logger = logging.getLogger("dexgate.changefeed")
 
 async def prune_batch(engine: AsyncEngine, older_than: datetime, batch: int = BATCH) -> int:
     """Remove at most ``batch`` events that occurred before ``older_than``; how many."""
-    ordered = positions(engine.dialect.name)
     # The oldest events by id (events are recorded in about the order they occur), those of
     # them that are due: no index on the time, and a round that finds nothing due reads one
     # batch and writes nothing.
     async with engine.connect() as connection:
-        oldest = (
-            await connection.execute(
-                sa.select(
-                    change_event.c.id,
-                    change_event.c.entity,
-                    change_event.c.occurred_at,
-                    change_event.c.commit_id,
-                    ordered.at.label("at"),
-                )
-                .select_from(ordered.source)
-                .where(ordered.given)
-                .order_by(change_event.c.id)
-                .limit(batch)
-            )
-        ).all()
+        oldest = (await connection.execute(positions.oldest(engine.dialect.name, batch))).all()
     rows = [row for row in oldest if _aware(row.occurred_at) < older_than]
     if not rows:
         return 0

@@ -58,12 +58,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.transactions import write_transaction
 from schema_builder.catalog import Catalog
+from schema_builder.changefeed import positions
 from schema_builder.changefeed.feed import ChangeFeed
-from schema_builder.changefeed.positions import positions
 from schema_builder.errors import ChangeFeedOffError, CursorPrunedError
 from schema_builder.registry import CatalogRegistry
 from schema_builder.tables import (
-    change_event,
     change_pruned,
     webhook,
     webhook_attempt,
@@ -266,8 +265,7 @@ class DeliveryWorker:
         its position as a value (so that every database plans it as the feed's own read, from
         the position's index: correlated with the cursor table, PostgreSQL read every event
         of the entity), so that a round with nothing new costs little and writes nothing."""
-        c, e, p = webhook_cursor, change_event, change_pruned
-        ordered = positions(self.engine.dialect.name)
+        c, p = webhook_cursor, change_pruned
         news: dict[int, list[str]] = {}
         async with self.engine.connect() as connection:
             cursors = (
@@ -282,12 +280,7 @@ class DeliveryWorker:
                 if entity is None or not entity.configuration.change_feed:
                     continue
                 after = int(cursor.position)
-                later = (
-                    sa.select(e.c.id)
-                    .select_from(ordered.source)
-                    .where(e.c.entity == cursor.entity, ordered.given, ordered.after(after))
-                    .exists()
-                )
+                later = positions.later(self.engine.dialect.name, cursor.entity, after)
                 pruned = (
                     sa.select(p.c.entity)
                     .where(p.c.entity == cursor.entity, p.c.position > after)

@@ -104,3 +104,41 @@ async def test_events_after_constraints_were_checked_early_are_positioned_too(
             sa.text("SELECT count(*) FROM dexgate_change_commit WHERE last_position IS NULL")
         )
     assert waiting == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_one_transaction_of_two_entities_gives_each_feed_its_own_events_in_order(
+    client: httpx.AsyncClient, gateway: Gateway, outside: AsyncEngine
+) -> None:
+    """A commit row per transaction and entity: each feed reads its own entity's events, in
+    the order written, and no two events share a position."""
+    stored = {c.alias: c for c in await gateway.registry.configurations()}
+    await gateway.registry.apply(
+        [
+            dataclasses.replace(stored["products"], change_feed=True),
+            dataclasses.replace(stored["categories"], change_feed=True),
+        ]
+    )
+    async with outside.begin() as connection:
+        for statement in (
+            "UPDATE product SET name = 'P1' WHERE id_product = 1",
+            "UPDATE category SET name = 'C1' WHERE id_category = 1",
+            "UPDATE product SET name = 'P2' WHERE id_product = 2",
+            "UPDATE category SET name = 'C2' WHERE id_category = 2",
+            "UPDATE product SET name = 'P3' WHERE id_product = 3",
+        ):
+            await connection.execute(sa.text(statement))
+    products = await _names(client)
+    answer = await client.get("/change-feed/categories")
+    assert answer.status_code == 200, answer.text
+    categories = [(e["position"], e["new"]["name"]) for e in answer.json()["data"]]
+    assert [name for _, name in products] == ["P1", "P2", "P3"]
+    assert [name for _, name in categories] == ["C1", "C2"]
+    positions = [position for position, _ in products + categories]
+    assert len(set(positions)) == 5
+    assert [p for p, _ in products] == sorted(p for p, _ in products)
+    assert [p for p, _ in categories] == sorted(p for p, _ in categories)
+    # A cursor at a feed's last event has nothing after it.
+    last = products[-1][0]
+    after = await client.get(f"{FEED}?after={last}")
+    assert after.json()["data"] == []
