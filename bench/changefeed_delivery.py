@@ -48,6 +48,7 @@ from bench.dataset import dexgate, register
 from bench.mariadb import MariaDB
 from bench.postgres import Postgres
 from bench.process import BenchError, environ_without
+from bench.results import DeliveryResult
 
 DATABASE = "dexgate_bench_g"
 TABLE = "feed_product"  # written out in the SQL below
@@ -55,19 +56,6 @@ ALIAS = "feed-products"
 BATCH = 1000
 TICK = 0.02
 RECEIVER_APP = "bench.changefeed_delivery:receiver_app"
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    """One database: events delivered in the throughput run and their rate; the latency run's
-    p50 and p99 (milliseconds) at ``rate`` events per second written."""
-
-    database: str
-    events: int
-    events_per_second: float
-    p50_ms: float
-    p99_ms: float
-    rate: float
 
 
 # --- the receiver --------------------------------------------------------------------------

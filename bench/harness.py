@@ -42,6 +42,7 @@ from types import FrameType
 from bench import (
     aggregates,
     changefeed_capture,
+    changefeed_delivery,
     chart,
     config_change,
     cpu,
@@ -144,6 +145,8 @@ def execute(options: Options) -> Report:
                 postgres.drop_database(options.database)
         if options.runs("aggregates"):
             _aggregates(options, postgres, work, outcome)
+        if options.runs("changefeed"):
+            _delivery(options, postgres, work, outcome)
         if options.runs("schema"):
             progress("E: schema build, 500 entities x 20 fields, in memory")
             outcome.schema_build = _schema_build(options)
@@ -550,6 +553,19 @@ def _aggregates(options: Options, postgres: Postgres, work: Path, outcome: Repor
                 outcome.notes.append(failed.error)
 
 
+def _delivery(options: Options, postgres: Postgres, work: Path, outcome: Report) -> None:
+    """G, delivery: webhook throughput and latency on every database measured, each on a
+    database of its own."""
+    mariadb = options.mariadb if options.runs("mariadb") else None
+    g_work = work / "g"
+    g_work.mkdir()
+    results, notes = changefeed_delivery.run(
+        postgres, mariadb, options.runs("sqlite"), g_work, progress
+    )
+    outcome.deliveries.extend(results)
+    outcome.notes.extend(notes)
+
+
 def _schema_build(options: Options) -> SchemaBuildResult | Failure:
     try:
         from bench import schema_build
@@ -609,6 +625,8 @@ def _failures(run: DexgateRun) -> list[tuple[str, Failure]]:
         found.append(("reads with updates", run.mixed))
     if isinstance(run.csv_import, Failure):
         found.append(("CSV import", run.csv_import))
+    if isinstance(run.write_feed, Failure):
+        found.append(("G with the change feed", run.write_feed))
     return found
 
 
@@ -620,7 +638,11 @@ def _failed(outcome: Report) -> bool:
     ]
     return (
         any(_failures(run) for run in runs)
-        or any(n.startswith(("dexgate, ", "F could not run")) for n in outcome.notes)
+        or any(
+            n.startswith(("dexgate, ", "F could not run"))
+            or (n.startswith("G delivery on ") and " failed: " in n)
+            for n in outcome.notes
+        )
         or isinstance(outcome.schema_build, Failure)
         or any(
             isinstance(r.rest, Failure) or isinstance(r.graphql, Failure)

@@ -21,6 +21,7 @@ from bench.results import (
     DATABASE_LABELS,
     AggregateResult,
     ConfigChangeResult,
+    DeliveryResult,
     DexgateRun,
     Failure,
     FeedWriteResult,
@@ -66,6 +67,7 @@ def markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
         _statements_table(report),
         _other_table(report),
         aggregates_table(report.aggregates),
+        delivery_table(report.deliveries),
         _raw_table(report),
         _targets_table(verdicts, report),
     ]
@@ -220,6 +222,31 @@ def _mariadb_table(report: Report) -> str:
         'request over MariaDB\'s. "its SQL" is the statements dexgate sent on MariaDB for the '
         "request, sent again by a driver loop as dexgate's read pool sends them (asyncmy, "
         "prepared) at the same concurrency (requests/s)."
+    )
+    return title + "\n\n" + _table(header, rows)
+
+
+def delivery_table(results: Sequence[DeliveryResult]) -> str:
+    """Scenario G, delivery: webhook throughput from one process, and latency at a steady rate."""
+    if not results:
+        return "## G: webhook delivery\n\nNot measured."
+    header = ["database", "backlog delivered", "events/s", "written/s", "p50 ms", "p99 ms"]
+    rows = [
+        [
+            DATABASE_LABELS.get(r.database, r.database),
+            f"{r.events:,}",
+            f"{r.events_per_second:,.0f}",
+            f"{r.rate:,.0f}",
+            f"{r.p50_ms:,.0f}",
+            f"{r.p99_ms:,.0f}",
+        ]
+        for r in results
+    ]
+    title = (
+        "## G: webhook delivery\n\n"
+        "One `dexgate serve` process delivering a backlog of changes to a local receiver "
+        "(events/s, first arrival to last), then the latency from commit to arrival while a "
+        "writer commits changes at a steady rate (bench/changefeed_delivery.py)."
     )
     return title + "\n\n" + _table(header, rows)
 

@@ -94,6 +94,19 @@ class FeedWriteResult:
 
 
 @dataclass(frozen=True)
+class DeliveryResult:
+    """Scenario G, delivery, on one database: events delivered in the throughput run and their
+    rate; the latency run's p50 and p99 (milliseconds) at ``rate`` events per second written."""
+
+    database: str
+    events: int
+    events_per_second: float
+    p50_ms: float
+    p99_ms: float
+    rate: float
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """``dexgate import`` of a CSV file: the rate the command reports (the import itself) and
     the whole command's, its start included (``csv_import.py``)."""
@@ -257,6 +270,7 @@ class Report:
     mariadb: DexgateRun | None = None
     mariadb_raw: list[RawRun] = field(default_factory=list)
     aggregates: list[AggregateResult] = field(default_factory=list)
+    deliveries: list[DeliveryResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property

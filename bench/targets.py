@@ -86,6 +86,10 @@ MIN_MARIADB_VS_POSTGRESQL = 0.75
 MIN_AGGREGATE_VS_RAW = 0.5
 # Issue 17: D with the change feed on, against D with it off (same run, same server).
 MIN_FEED_WRITE_VS_D = 0.8
+# Issue 17: webhook delivery from one process, and latency from commit at 500 events/s.
+MIN_DELIVERY_PER_SECOND = 2_000
+MAX_DELIVERY_P50_MS = 100
+MAX_DELIVERY_P99_MS = 1_000
 # The SQLite scenarios and the peer each is compared with (datasette's JSON has no B).
 SQLITE_PEERS = {
     ("rest", "A"): DATASETTE,
@@ -246,6 +250,41 @@ def evaluate(report: Report) -> list[Verdict]:
     verdicts.extend(mariadb_verdicts(report))
     verdicts.extend(aggregate_verdicts(report))
     verdicts.extend(feed_write_verdicts(report))
+    verdicts.extend(delivery_verdicts(report))
+    return verdicts
+
+
+def delivery_verdicts(report: Report) -> list[Verdict]:
+    """Issue 17's delivery targets on every database measured."""
+    if not report.deliveries:
+        return [Verdict("G, delivery: every target", "not measured", "n/a")]
+    verdicts = []
+    for row in report.deliveries:
+        label = DATABASE_LABELS.get(row.database, row.database)
+        at = f"at {row.rate:,.0f} events/s"
+        verdicts += [
+            judge_bound(
+                f"G, {label}: delivery ≥ {MIN_DELIVERY_PER_SECOND:,} events/s from one process",
+                row.events_per_second,
+                MIN_DELIVERY_PER_SECOND,
+                "events/s",
+                at_least=True,
+            ),
+            judge_bound(
+                f"G, {label}: commit to receiver p50 ≤ {MAX_DELIVERY_P50_MS} ms ({at})",
+                row.p50_ms,
+                MAX_DELIVERY_P50_MS,
+                "ms",
+                at_least=False,
+            ),
+            judge_bound(
+                f"G, {label}: commit to receiver p99 ≤ {MAX_DELIVERY_P99_MS:,} ms ({at})",
+                row.p99_ms,
+                MAX_DELIVERY_P99_MS,
+                "ms",
+                at_least=False,
+            ),
+        ]
     return verdicts
 
 

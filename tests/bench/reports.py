@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.results import (
     AggregateResult,
     ConfigChangeResult,
+    DeliveryResult,
     DexgateRun,
     Failure,
     FeedWriteResult,
@@ -140,6 +141,10 @@ def make_report(*, peers: bool = True) -> Report:
             AggregateResult(
                 "sqlite", "entities.json", 350, 0.0, load(90), Failure("F on sqlite: boom")
             ),
+        ],
+        deliveries=[
+            DeliveryResult("postgresql", 20_000, 2_400.0, 46.0, 89.0, 500.0),
+            DeliveryResult("mariadb", 20_000, 1_736.0, 120.0, 1_100.0, 500.0),
         ],
         notes=["dexgate, 1 worker, graphql B: HTTP 500"],
     )

@@ -279,3 +279,16 @@ def test_g_write_overhead_is_shown_beside_d_on_sqlite_and_postgresql() -> None:
         "-",  # not measured at 2 workers
         "10,000 rows/s on, 12,500 off: 0.80x (3 rounds of 10 batches each)",
     ]
+
+
+def test_g_delivery_table_gives_throughput_and_latency_per_database() -> None:
+    section = rendered().split("## G: webhook delivery")[1]
+    assert row(section, "PostgreSQL") == ["PostgreSQL", "20,000", "2,400", "500", "46", "89"]
+    assert row(section, "MariaDB")[2] == "1,736"
+
+
+def test_without_g_delivery_its_table_says_so() -> None:
+    outcome = make_report()
+    outcome.deliveries = []
+    text = report.markdown(outcome, evaluate(outcome))
+    assert "## G: webhook delivery\n\nNot measured." in text

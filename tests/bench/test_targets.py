@@ -277,5 +277,26 @@ def test_without_a_sqlite_or_mariadb_run_only_postgresql_g_is_judged() -> None:
     outcome = make_report()
     outcome.sqlite = None
     outcome.mariadb = None
-    verdicts = [v.target for v in evaluate(outcome) if v.target.startswith("G, ")]
+    verdicts = [v.target for v in evaluate(outcome) if "change feed on" in v.target]
     assert verdicts == ["G, PostgreSQL: D with the change feed on ≥ 0.8x it off"]
+
+
+def test_g_delivery_is_judged_on_throughput_and_latency_per_database() -> None:
+    verdicts = verdicts_by_target()
+    rate = "G, PostgreSQL: delivery ≥ 2,000 events/s from one process"
+    assert (verdicts[rate].measured, verdicts[rate].status) == ("2,400 events/s", "pass")
+    assert verdicts["G, MariaDB: delivery ≥ 2,000 events/s from one process"].status == "fail"
+    p50 = "G, MariaDB: commit to receiver p50 ≤ 100 ms (at 500 events/s)"
+    assert (verdicts[p50].measured, verdicts[p50].status) == ("120 ms", "fail")
+    p99 = "G, PostgreSQL: commit to receiver p99 ≤ 1,000 ms (at 500 events/s)"
+    assert verdicts[p99].status == "pass"
+    assert verdicts["G, MariaDB: commit to receiver p99 ≤ 1,000 ms (at 500 events/s)"].status == (
+        "fail"
+    )
+
+
+def test_without_g_delivery_its_targets_are_not_judged() -> None:
+    outcome = make_report()
+    outcome.deliveries = []
+    verdicts = [v for v in evaluate(outcome) if v.target.startswith("G, delivery")]
+    assert verdicts == [Verdict("G, delivery: every target", "not measured", "n/a")]
