@@ -368,10 +368,11 @@ def run(
                     work,
                 )
             )
+        if mariadb:
+            # MariaDB's copy is read from the PostgreSQL database: before it is dropped.
+            rows.extend(_on_mariadb(mariadb, postgres, questions, settings, work, notes, progress))
     finally:
         postgres.drop_database(DATABASE)
-    if mariadb:
-        rows.extend(_on_mariadb(mariadb, postgres, questions, settings, work, notes, progress))
     return rows, notes
 
 
