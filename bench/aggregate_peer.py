@@ -218,9 +218,10 @@ def _integer(value: object) -> int:
 
 
 @contextmanager
-def running(installed: Installed, database_url: str, log: Path) -> Iterator[str]:
+def running(installed: Installed, database_url: str, log: Path) -> Iterator[server.Served]:
     """PostGraphile on a free loopback port over ``database_url``'s schema ``f_peer``: its
-    base URL once it answers a query; stopped by its process id on leaving, also on errors."""
+    base URL and process id once it answers a query; stopped by its process id on leaving,
+    also on errors."""
     # The configuration imports the packages: Node resolves them from the file's directory.
     config = installed.directory / f"f-{os.getpid()}.config.mjs"
     config.write_text(CONFIG)
@@ -241,7 +242,7 @@ def running(installed: Installed, database_url: str, log: Path) -> Iterator[str]
     base_url = f"http://{server.HOST}:{port}"
     try:
         _wait_ready(process, base_url, log)
-        yield base_url
+        yield server.Served(base_url, process.pid)
     finally:
         _stop(process)
         config.unlink(missing_ok=True)

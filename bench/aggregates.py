@@ -230,9 +230,9 @@ def _measure(
     raw_rate: float,
     settings: LoadSettings,
     work: Path,
-    peer: str | Failure | None = None,
+    peer: server.Served | Failure | None = None,
 ) -> AggregateResult:
-    """dexgate's REST and GraphQL; with ``peer`` (its base URL, or why it is not there),
+    """dexgate's REST and GraphQL; with ``peer`` (the server, or why it is not there),
     then the peer, once dexgate's server is stopped."""
     port = server.free_port()
     log = work / f"serve-f-{database}-{asked.configuration}.log"
@@ -256,9 +256,11 @@ def _measure(
 
 
 def _measure_peer(
-    base_url: str, asked: Question, answer: list[dict[str, Any]], settings: LoadSettings
+    peer: server.Served, asked: Question, answer: list[dict[str, Any]], settings: LoadSettings
 ) -> LoadResult | Failure:
-    """PostGraphile with pg-aggregates: its answer checked against dexgate's, then wrk."""
+    """PostGraphile with pg-aggregates: its answer checked against dexgate's, then wrk (and
+    its CPU time per request)."""
+    base_url = peer.base_url
     stock = asked.tables[0]
     body = json.dumps({"query": aggregate_peer.query(stock)})
     try:
@@ -276,7 +278,8 @@ def _measure_peer(
                 f"than dexgate ({len(theirs)} against {len(ours)}; first {theirs[:1]} "
                 f"against {ours[:1]})"
             )
-        return drive(HttpRequest(base_url + "/graphql", body, "POST"), None, settings)
+        request = HttpRequest(base_url + "/graphql", body, "POST")
+        return drive(request, None, settings, cpu.meter(peer.pid))
     except (BenchError, ValueError, KeyError, OSError, httpx.HTTPError) as exc:
         return Failure(f"F, PostgreSQL, {asked.label}: {aggregate_peer.LABEL}: {exc}")
 
@@ -288,8 +291,8 @@ def _start_peer(
     root: Path | None,
     work: Path,
     progress: Callable[[str], None],
-) -> str | Failure:
-    """The peer's base URL, started on F's database (and stopped when ``stack`` closes); or
+) -> server.Served | Failure:
+    """The peer, started on F's database (and stopped when ``stack`` closes); or
     why it cannot be measured (not installable, not starting)."""
     if root is None:
         return Failure(f"{aggregate_peer.LABEL} not measured (left out)")
@@ -380,7 +383,7 @@ def _on_postgresql(
     postgres: Postgres,
     built: dataset.Dataset,
     questions: list[Question],
-    peer: str | Failure,
+    peer: server.Served | Failure,
     settings: LoadSettings,
     work: Path,
     notes: list[str],
