@@ -17,18 +17,25 @@ the same concurrency: pgbench on PostgreSQL, the same number of threads running 
 sqlite3 on SQLite, a driver loop on dexgate's own read connections on MariaDB. Target (issue
 16): dexgate at least half the raw rate. dexgate and wrk share the machine's two cores with the
 database, as in every scenario of ``make bench``.
+
+On PostgreSQL, the same question is also asked of PostGraphile 5 with ``@graphile/pg-aggregates``
+(``bench/aggregate_peer.py``: installed with npm under /tmp when npm and the registry allow it,
+started for F and stopped after it), checked to answer the same groups, and measured with the
+same wrk settings. Target (issue 16): dexgate at least twice its rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sqlite3
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +47,14 @@ from starlette.datastructures import QueryParams
 from app.database import create_engine
 from app.rest.aggregate_query import aggregate_plan
 from app.settings import Settings
-from bench import cpu, dataset, mariadb_raw, raw, server
+from bench import aggregate_peer, cpu, dataset, mariadb_raw, raw, server
 from bench.configurations import CONFIGURATIONS, DEXGATE, Configuration
 from bench.load import HttpRequest, LoadSettings, drive
 from bench.mariadb import MariaDB
 from bench.postgres import Postgres
 from bench.process import BenchError
 from bench.report import aggregates_table
-from bench.results import AggregateResult, Failure, PgbenchResult
+from bench.results import AggregateResult, Failure, LoadResult, PgbenchResult
 from schema_builder.operations.aggregates.compile import compile_aggregate
 from schema_builder.operations.reads.sql import sqlite_functions
 from schema_builder.registry import CatalogRegistry
@@ -65,6 +72,11 @@ class Question:
     entry: dict[str, Any]
     rest: str
     graphql: str
+    # The answer's group keys (as written in groupBy[]) and the visible names of quantity and
+    # product_id; the stock and product tables (the peer's view joins them).
+    keys: tuple[str, str]
+    measures: tuple[str, str]
+    tables: tuple[str, str]
 
 
 def _visible(entry: dict[str, Any], column: str) -> str:
@@ -122,7 +134,17 @@ def question(configuration: Configuration) -> Question:
         f"{{ groups {{ key {{ {key_category} {key_month} }} sum {{ {quantity} }} "
         f"countDistinct {{ {product_id} }} }} }} }}"
     )
-    return Question(configuration.key, configuration.label, alias, entry, rest, graphql)
+    return Question(
+        configuration.key,
+        configuration.label,
+        alias,
+        entry,
+        rest,
+        graphql,
+        (f"product.{category}", f"month(product.{created})"),
+        (quantity, product_id),
+        (stocks["tableName"], products["tableName"]),
+    )
 
 
 def _upper(name: str) -> str:
@@ -182,7 +204,7 @@ def sqlite_rate(path: str, sql: str, settings: LoadSettings) -> float:
     return done / elapsed
 
 
-def _check(base_url: str, api_key: str, asked: Question) -> int:
+def _check(base_url: str, api_key: str, asked: Question) -> list[dict[str, Any]]:
     """The groups of the REST answer (and that GraphQL answers the same groups)."""
     headers = {"X-Api-Key": api_key}
     rest = httpx.get(base_url + asked.rest, headers=headers, timeout=60)
@@ -196,7 +218,8 @@ def _check(base_url: str, api_key: str, asked: Question) -> int:
     (field,) = answer["data"].values()
     if len(field["groups"]) != len(groups):
         raise RuntimeError("GraphQL F answered other groups than REST")
-    return len(groups)
+    found: list[dict[str, Any]] = groups
+    return found
 
 
 def _measure(
@@ -207,21 +230,81 @@ def _measure(
     raw_rate: float,
     settings: LoadSettings,
     work: Path,
+    peer: server.Served | Failure | None = None,
 ) -> AggregateResult:
+    """dexgate's REST and GraphQL; with ``peer`` (the server, or why it is not there),
+    then the peer, once dexgate's server is stopped."""
     port = server.free_port()
     log = work / f"serve-f-{database}-{asked.configuration}.log"
     try:
         command = server.serve_command(port, 1)
         with server.running_server(command, port, environ, log, api_key) as served:
             base, meter = served.base_url, cpu.meter(served.pid)
-            groups = _check(base, api_key, asked)
+            answer = _check(base, api_key, asked)
             rest = drive(HttpRequest(base + asked.rest), api_key, settings, meter)
             body = json.dumps({"query": asked.graphql})
             graphql = drive(HttpRequest(base + "/graphql", body, "POST"), api_key, settings, meter)
     except (BenchError, RuntimeError, OSError, httpx.HTTPError) as exc:
         failed = Failure(f"F on {database}, {asked.label}: {exc}")
         return AggregateResult(database, asked.label, 0, raw_rate, failed, failed)
-    return AggregateResult(database, asked.label, groups, raw_rate, rest, graphql)
+    measured = AggregateResult(database, asked.label, len(answer), raw_rate, rest, graphql)
+    if peer is None:
+        return measured
+    if isinstance(peer, Failure):
+        return dataclasses.replace(measured, peer=peer)
+    return dataclasses.replace(measured, peer=_measure_peer(peer, asked, answer, settings))
+
+
+def _measure_peer(
+    peer: server.Served, asked: Question, answer: list[dict[str, Any]], settings: LoadSettings
+) -> LoadResult | Failure:
+    """PostGraphile with pg-aggregates: its answer checked against dexgate's, then wrk (and
+    its CPU time per request)."""
+    base_url = peer.base_url
+    stock = asked.tables[0]
+    body = json.dumps({"query": aggregate_peer.query(stock)})
+    try:
+        response = httpx.post(
+            base_url + "/graphql",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=60,
+        )
+        theirs = aggregate_peer.peer_groups(response.json())
+        ours = aggregate_peer.dexgate_groups(answer, asked.keys, asked.measures)
+        if theirs != ours:
+            return Failure(
+                f"F, PostgreSQL, {asked.label}: {aggregate_peer.LABEL} answered other groups "
+                f"than dexgate ({len(theirs)} against {len(ours)}; first {theirs[:1]} "
+                f"against {ours[:1]})"
+            )
+        request = HttpRequest(base_url + "/graphql", body, "POST")
+        return drive(request, None, settings, cpu.meter(peer.pid))
+    except (BenchError, ValueError, KeyError, OSError, httpx.HTTPError) as exc:
+        return Failure(f"F, PostgreSQL, {asked.label}: {aggregate_peer.LABEL}: {exc}")
+
+
+def _start_peer(
+    stack: ExitStack,
+    postgres: Postgres,
+    questions: list[Question],
+    root: Path | None,
+    work: Path,
+    progress: Callable[[str], None],
+) -> server.Served | Failure:
+    """The peer, started on F's database (and stopped when ``stack`` closes); or
+    why it cannot be measured (not installable, not starting)."""
+    if root is None:
+        return Failure(f"{aggregate_peer.LABEL} not measured (left out)")
+    progress(f"F: installing (once) and starting {aggregate_peer.LABEL}")
+    try:
+        installed = aggregate_peer.install(root)
+        postgres.psql(aggregate_peer.views_sql([q.tables for q in questions]), DATABASE)
+        url = postgres.dexgate_url(DATABASE).replace("postgresql+asyncpg://", "postgres://")
+        log = work / "pg-aggregates.log"
+        return stack.enter_context(aggregate_peer.running(installed, url, log))
+    except (BenchError, OSError) as exc:
+        return Failure(f"{aggregate_peer.LABEL} not measured: {exc}")
 
 
 def _entries(
@@ -245,8 +328,10 @@ def run(
     settings: LoadSettings,
     work: Path,
     progress: Callable[[str], None] = print,
+    peer_root: Path | None = aggregate_peer.ROOT,
 ) -> tuple[list[AggregateResult], list[str]]:
-    """F on PostgreSQL (both configurations), on a SQLite copy (entities.json) and, with a
+    """F on PostgreSQL (both configurations, and PostGraphile with pg-aggregates installed
+    under ``peer_root``; None leaves it out), on a SQLite copy (entities.json) and, with a
     ``mariadb`` URL, on MariaDB (both): the results, and notes on what failed."""
     questions = [question(c) for c in CONFIGURATIONS]
     rows: list[AggregateResult] = []
@@ -257,18 +342,14 @@ def run(
         extra = work / "f.json"
         extra.write_text(_entries(questions, CONFIGURATIONS))
         dataset.dexgate(built.environ, "entities", "apply", str(extra))
-        for asked in questions:
-            sql = asyncio.run(compiled_sql(postgres.dexgate_url(DATABASE), asked.alias, asked.rest))
-            script = work / f"f-{asked.configuration}.sql"
-            script.write_text(sql + ";\n")
-            progress(f"F, PostgreSQL, {asked.configuration}: pgbench, then REST and GraphQL")
-            replayed = raw.pgbench(postgres, DATABASE, script, settings)
-            rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
-            if isinstance(replayed, Failure):
-                notes.append(f"F, PostgreSQL, {asked.configuration}: pgbench: {replayed.error}")
-            rows.append(
-                _measure("postgresql", built.environ, built.api_key, asked, rate, settings, work)
+        with ExitStack() as stack:
+            peer = _start_peer(stack, postgres, questions, peer_root, work, progress)
+            rows.extend(
+                _on_postgresql(postgres, built, questions, peer, settings, work, notes, progress)
             )
+        for row in rows:
+            if isinstance(row.peer, Failure) and row.peer.error not in notes:
+                notes.append(row.peer.error)
         if sqlite:
             built_sqlite = dataset.build_sqlite(postgres, DATABASE, work)
             sqlite_entries = work / "f-sqlite.json"
@@ -290,11 +371,39 @@ def run(
                     work,
                 )
             )
+        if mariadb:
+            # MariaDB's copy is read from the PostgreSQL database: before it is dropped.
+            rows.extend(_on_mariadb(mariadb, postgres, questions, settings, work, notes, progress))
     finally:
         postgres.drop_database(DATABASE)
-    if mariadb:
-        rows.extend(_on_mariadb(mariadb, postgres, questions, settings, work, notes, progress))
     return rows, notes
+
+
+def _on_postgresql(
+    postgres: Postgres,
+    built: dataset.Dataset,
+    questions: list[Question],
+    peer: server.Served | Failure,
+    settings: LoadSettings,
+    work: Path,
+    notes: list[str],
+    progress: Callable[[str], None],
+) -> list[AggregateResult]:
+    """F on PostgreSQL, both configurations: pgbench on dexgate's SQL, dexgate, the peer."""
+    rows = []
+    for asked in questions:
+        sql = asyncio.run(compiled_sql(postgres.dexgate_url(DATABASE), asked.alias, asked.rest))
+        script = work / f"f-{asked.configuration}.sql"
+        script.write_text(sql + ";\n")
+        progress(f"F, PostgreSQL, {asked.configuration}: pgbench, REST, GraphQL and the peer")
+        replayed = raw.pgbench(postgres, DATABASE, script, settings)
+        rate = replayed.tps if isinstance(replayed, PgbenchResult) else 0.0
+        if isinstance(replayed, Failure):
+            notes.append(f"F, PostgreSQL, {asked.configuration}: pgbench: {replayed.error}")
+        rows.append(
+            _measure("postgresql", built.environ, built.api_key, asked, rate, settings, work, peer)
+        )
+    return rows
 
 
 def main() -> None:
@@ -306,11 +415,23 @@ def main() -> None:
         default="mysql://root@127.0.0.1:3306",
         help="the MariaDB server for F there (an empty value skips it)",
     )
+    parser.add_argument(
+        "--no-pg-aggregates",
+        action="store_true",
+        help="leave out PostGraphile with @graphile/pg-aggregates (installed with npm otherwise)",
+    )
     options = parser.parse_args()
     settings = LoadSettings(duration=options.seconds, warmup=min(3.0, options.seconds / 3))
     postgres = Postgres.from_url(options.postgres)
     with tempfile.TemporaryDirectory(prefix="dexgate-bench-f-") as directory:
-        rows, notes = run(postgres, options.mariadb or None, True, settings, Path(directory))
+        rows, notes = run(
+            postgres,
+            options.mariadb or None,
+            True,
+            settings,
+            Path(directory),
+            peer_root=None if options.no_pg_aggregates else aggregate_peer.ROOT,
+        )
     print(aggregates_table(rows))
     for note in notes:
         print(f"- {note}")

@@ -145,7 +145,9 @@ class MixedResult:
 class AggregateResult:
     """Scenario F on one database and configuration: the grouped totals over REST and GraphQL
     next to the raw rate of the statement dexgate compiles for them (``bench/aggregates.py``).
-    ``raw`` is 0 when the replay failed (the notes say why)."""
+    ``raw`` is 0 when the replay failed (the notes say why). ``peer``: PostGraphile 5 with
+    ``@graphile/pg-aggregates`` asked the same question (PostgreSQL only; a Failure says why it
+    was not measured, None where it is not asked)."""
 
     database: str
     configuration: str
@@ -153,6 +155,7 @@ class AggregateResult:
     raw: float
     rest: LoadResult | Failure
     graphql: LoadResult | Failure
+    peer: LoadResult | Failure | None = None
 
 
 @dataclass(frozen=True)

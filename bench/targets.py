@@ -54,6 +54,7 @@ from bench.results import (
     MARIADB,
     POSTGRESQL,
     SQLITE,
+    AggregateResult,
     ConfigChangeResult,
     Failure,
     FeedWriteResult,
@@ -84,6 +85,7 @@ MIN_MIXED_VS_READ_ONLY = 0.5
 # issue 15
 MIN_MARIADB_VS_POSTGRESQL = 0.75
 MIN_AGGREGATE_VS_RAW = 0.5
+MIN_AGGREGATE_VS_PG_AGGREGATES = 2.0
 # Issue 17: D with the change feed on, against D with it off (same run, same server).
 MIN_FEED_WRITE_VS_D = 0.8
 # Issue 17: webhook delivery from one process, and latency from commit at 500 events/s.
@@ -335,6 +337,34 @@ def aggregate_verdicts(report: Report) -> list[Verdict]:
                     "the raw rate of its SQL",
                 )
             )
+        if row.database == POSTGRESQL:
+            verdicts.extend(_against_pg_aggregates(label, row))
+    return verdicts
+
+
+def _against_pg_aggregates(label: str, row: AggregateResult) -> list[Verdict]:
+    """F on PostgreSQL against PostGraphile with pg-aggregates: n/a with the reason when the
+    peer was not measured."""
+    peer = row.peer
+    verdicts = []
+    for api, result in (("rest", row.rest), ("graphql", row.graphql)):
+        target = (
+            f"F, {label}: {API_LABELS[api]} ≥ {MIN_AGGREGATE_VS_PG_AGGREGATES:.0f}x "
+            "PostGraphile with pg-aggregates"
+        )
+        if isinstance(peer, LoadResult):
+            verdicts.append(
+                judge_ratio(
+                    target,
+                    result,
+                    peer.rps,
+                    MIN_AGGREGATE_VS_PG_AGGREGATES,
+                    "PostGraphile with pg-aggregates",
+                )
+            )
+        else:
+            reason = peer.error if isinstance(peer, Failure) else "not measured"
+            verdicts.append(Verdict(target, reason, "n/a"))
     return verdicts
 
 

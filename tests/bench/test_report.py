@@ -253,15 +253,25 @@ def test_f_table_puts_rest_and_graphql_next_to_the_raw_rate_of_its_sql() -> None
         "0.75x",  # 300 / 400
         "150 (8.0 / 20.0 ms)",
         "0.38x",  # 150 / 400
+        "140 (8.0 / 20.0 ms)",
+        "2.14x / 1.07x",  # 300 / 140, 150 / 140
     ]
-    # no raw rate (the replay failed) and a failed GraphQL measurement
+    # no raw rate (the replay failed), a failed GraphQL measurement, no peer on SQLite
     assert row(section, "SQLite, entities.json")[2:] == [
         "-",
         "90 (8.0 / 20.0 ms)",
         "-",
         "failed",
         "-",
+        "-",
+        "-",
     ]
+
+
+def test_f_table_shows_a_peer_that_could_not_be_measured_as_failed() -> None:
+    section = rendered().split("## F: grouped totals")[1]
+    assert row(section, "PostgreSQL, Spryker-style")[-2:] == ["failed", "-"]
+    assert "PostGraphile + pg-aggregates | ÷ it (REST / GraphQL)" in section
 
 
 def test_without_f_its_table_says_so() -> None:

@@ -256,6 +256,28 @@ def test_f_is_judged_against_half_the_raw_rate_of_its_sql_per_database() -> None
     assert verdicts["F, SQLite, entities.json: GraphQL ≥ 0.5x its SQL (raw)"].status == "n/a"
 
 
+def test_f_on_postgresql_is_judged_against_twice_postgraphile_with_pg_aggregates() -> None:
+    verdicts = verdicts_by_target()
+    target = "F, PostgreSQL, entities.json: {} ≥ 2x PostGraphile with pg-aggregates"
+    rest = verdicts[target.format("REST")]
+    assert (rest.measured, rest.status) == ("2.14x (300 / 140)", "pass")
+    graphql = verdicts[target.format("GraphQL")]
+    assert (graphql.measured, graphql.status) == ("1.07x (150 / 140)", "fail")
+
+
+def test_f_without_the_pg_aggregates_peer_says_why_and_is_not_judged() -> None:
+    verdicts = verdicts_by_target()
+    target = "F, PostgreSQL, Spryker-style: {} ≥ 2x PostGraphile with pg-aggregates"
+    for api in ("REST", "GraphQL"):
+        verdict = verdicts[target.format(api)]
+        assert verdict.status == "n/a"
+        assert verdict.measured == (
+            "PostGraphile 5 with @graphile/pg-aggregates not measured: no npm"
+        )
+    # asked on PostgreSQL only
+    assert not [t for t in verdicts if t.startswith("F, SQLite") and "pg-aggregates" in t]
+
+
 def test_without_f_its_targets_are_not_judged() -> None:
     outcome = make_report()
     outcome.aggregates = []
