@@ -24,26 +24,7 @@ from schema_builder.tables import webhook, webhook_attempt, webhook_delivery
 from schema_builder.webhooks import store
 from schema_builder.webhooks.worker import DeliveryOptions, DeliveryWorker
 from tests.conftest import settings_with
-from tests.webhooks.receiver import Answer, Receiver, running_receiver
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """The app does not deliver by itself here: each test runs the rounds it needs."""
-    return Settings(
-        database_url=database_url,
-        secret_key="test",
-        catalog_check_interval=0,
-        webhook_delivery=False,
-        webhook_allow_private=True,
-        webhook_timeout=1.0,
-    )
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as running:
-        yield running
+from tests.webhooks.receiver import Answer, Receiver
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,25 +21,7 @@ from schema_builder.webhooks import store
 from schema_builder.webhooks.retention import prune_delivered
 from schema_builder.webhooks.worker import DeliveryWorker
 from tests.conftest import settings_with
-from tests.webhooks.receiver import Answer, Receiver, running_receiver
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        secret_key="test",
-        catalog_check_interval=0,
-        webhook_delivery=False,
-        webhook_allow_private=True,
-        webhook_timeout=1.0,
-    )
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as running:
-        yield running
+from tests.webhooks.receiver import Answer, Receiver
 
 
 async def rows(engine: AsyncEngine) -> tuple[list[tuple[int, str]], int]:
