@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -244,7 +243,7 @@ def running(installed: Installed, database_url: str, log: Path) -> Iterator[serv
         _wait_ready(process, base_url, log)
         yield server.Served(base_url, process.pid)
     finally:
-        _stop(process)
+        server.stop(process)
         config.unlink(missing_ok=True)
 
 
@@ -262,16 +261,3 @@ def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> N
                 client.close()
             time.sleep(0.2)
     raise BenchError(f"{LABEL} did not answer within {READY_TIMEOUT:.0f} s (see {log})")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL to the session it was started in (only processes we started)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)

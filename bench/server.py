@@ -114,7 +114,7 @@ def running_server(
         _wait_ready(process, base_url, api_key, log, ready_path)
         yield Served(base_url, process.pid)
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _wait_ready(
@@ -138,17 +138,17 @@ def _wait_ready(
     raise BenchError(f"the server was not ready within 90 s:\n{_tail(log)}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL; then SIGKILL to the session it was started in."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
     # Workers left behind by a supervisor that did not stop cleanly: the group is the session
-    # the server was started in, so it holds only processes the harness started.
+    # the process was started in, so it holds only processes the harness started.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
 
