@@ -19,8 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from cachetools import TTLCache
+
 MAX_URL = 2000
-# hosts an AddressCache keeps at most (it starts again empty past that)
+# hosts an AddressCache keeps at most (past that the least recently used goes)
 MAX_HOSTS = 1000
 
 
@@ -83,9 +85,9 @@ class AddressCache:
         resolve: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self.ttl = ttl
-        self._clock = clock
         self._resolve = resolve or _checked
-        self._kept: dict[str, tuple[float, str]] = {}
+        # ttl 0: nothing is kept
+        self._kept: TTLCache[str, str] = TTLCache(MAX_HOSTS, max(ttl, 1e-9), timer=clock)
         self._resolving: dict[str, asyncio.Future[str | None]] = {}
 
     async def check(self, url: str, *, allow_private: bool) -> str | None:
@@ -95,8 +97,8 @@ class AddressCache:
         if allow_private:
             return None
         kept = self._kept.get(host)
-        if kept is not None and kept[0] > self._clock():
-            return kept[1]
+        if kept is not None:
+            return kept
         resolving = self._resolving.get(host)
         if resolving is not None:
             return await asyncio.shield(resolving)
@@ -107,9 +109,7 @@ class AddressCache:
         finally:
             self._resolving.pop(host, None)
         if address is not None and self.ttl > 0:
-            if len(self._kept) >= MAX_HOSTS:
-                self._kept.clear()
-            self._kept[host] = (self._clock() + self.ttl, address)
+            self._kept[host] = address
         return address
 
 

@@ -213,9 +213,15 @@ class DeliveryWorker:
         while time.monotonic() < until:
             await asyncio.sleep(self.options.poll)
             try:
-                if await self._news(await self.registry.current()):
-                    return
+                news = await self._news(await self.registry.current())
             except Exception:  # the round that follows says what failed
+                return
+            if news is None:
+                # No active webhook: nothing to look for until the next round, rather than
+                # a query every ``poll`` seconds in every serving process.
+                await asyncio.sleep(max(0.0, until - time.monotonic()))
+                return
+            if news:
                 return
 
     async def _deliver_logged(self, claimed: list[Any]) -> None:
@@ -259,12 +265,13 @@ class DeliveryWorker:
             gate = self._gates[webhook_id] = asyncio.Semaphore(self.options.concurrency)
         return gate
 
-    async def _news(self, catalog: Catalog) -> dict[int, list[str]]:
+    async def _news(self, catalog: Catalog) -> dict[int, list[str]] | None:
         """The active webhooks with an event (or a pruning) after one of their cursors, each
-        with those entities: the cursors in one query, then one ``EXISTS`` per cursor with
-        its position as a value (so that every database plans it as the feed's own read, from
-        the position's index: correlated with the cursor table, PostgreSQL read every event
-        of the entity), so that a round with nothing new costs little and writes nothing."""
+        with those entities (None when no webhook is active): the cursors in one query, then
+        one ``EXISTS`` per cursor with its position as a value (so that every database plans
+        it as the feed's own read, from the position's index: correlated with the cursor
+        table, PostgreSQL read every event of the entity), so that a round with nothing new
+        costs little and writes nothing."""
         c, p = webhook_cursor, change_pruned
         news: dict[int, list[str]] = {}
         async with self.engine.connect() as connection:
@@ -275,6 +282,8 @@ class DeliveryWorker:
                     .where(webhook.c.active)
                 )
             ).all()
+            if not cursors:
+                return None
             for cursor in cursors:
                 entity = catalog.entities.get(cursor.entity)
                 if entity is None or not entity.configuration.change_feed:
