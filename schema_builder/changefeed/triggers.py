@@ -23,7 +23,7 @@ is at least once) rather than not at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schema_builder.definition import EntityConfiguration
 
 PREFIX = "dexgate_cf_"
+# Field / value pairs in one call of SQLite's JSON functions (at most 127 arguments).
+SQLITE_PAIRS = 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,19 @@ def triggers_for(config: EntityConfiguration, dialect: Dialect) -> list[Trigger]
     mariadb = dialect.name in ("mysql", "mariadb")
 
     def row(side: str) -> str:
-        pairs = ", ".join(f"{_literal(v)}, {side}.{quote(c)}" for c, v in fields)
-        return f"JSON_OBJECT({pairs})" if mariadb else f"json_object({pairs})"
+        if mariadb:
+            return "JSON_OBJECT(" + ", ".join(_pairs(fields, side, quote)) + ")"
+        # SQLite's functions take at most 127 arguments: the first fields in json_object,
+        # the others added in order by json_insert, 63 at a time.
+        head, rest = fields[:SQLITE_PAIRS], fields[SQLITE_PAIRS:]
+        built = "json_object(" + ", ".join(_pairs(head, side, quote)) + ")"
+        for start in range(0, len(rest), SQLITE_PAIRS):
+            added = [
+                (column, "$." + _json_key(visible))
+                for column, visible in rest[start : start + SQLITE_PAIRS]
+            ]
+            built = f"json_insert({built}, " + ", ".join(_pairs(added, side, quote)) + ")"
+        return built
 
     if mariadb:
         actor = "COALESCE(@dexgate_actor, 'database')"
@@ -124,6 +137,17 @@ def triggers_for(config: EntityConfiguration, dialect: Dialect) -> list[Trigger]
             head.replace("{event}", "DELETE") + f" BEGIN {deletes}; END",
         ]
     return [_named(config.table_name, statement) for statement in statements]
+
+
+def _pairs(fields: Sequence[tuple[str, str]], side: str, quote: Callable[[str], str]) -> list[str]:
+    """``'name', NEW.column`` for each (column, name) pair."""
+    return [f"{_literal(name)}, {side}.{quote(column)}" for column, name in fields]
+
+
+def _json_key(name: str) -> str:
+    """``name`` as a key of a SQLite JSON path: visible names are GraphQL names (letters,
+    digits, underscores), quoted all the same."""
+    return '"' + name + '"'
 
 
 def _named(table: str, template: str) -> Trigger:

@@ -493,3 +493,26 @@ async def test_triggers_are_replaced_when_the_fields_change(
     [event] = await feed(client)
     assert event["new"]["title"] == "Renamed"
     assert "name" not in event["new"]
+
+
+async def test_a_table_with_more_fields_than_one_json_call_takes_is_captured_whole(
+    client: httpx.AsyncClient, gateway: Gateway, engine: AsyncEngine, outside: AsyncEngine
+) -> None:
+    """Long argument lists are split: PostgreSQL builds an inserted or deleted row with calls
+    of at most 40 fields and joins their objects, SQLite's functions take at most 127
+    arguments (json_object, then json_insert). 85 fields: every field and value is kept."""
+    tables = sa.MetaData()
+    columns = [sa.Column(f"c{n}", sa.Integer, nullable=True) for n in range(1, 85)]
+    wide = sa.Table("wide", tables, sa.Column("id", sa.Integer, primary_key=True), *columns)
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.create_all)
+    config = await gateway.registry.prefill("wide", "wides")
+    await gateway.registry.add(dataclasses.replace(config, is_active=True, change_feed=True))
+    row = {"id": 7, **{f"c{n}": n * 10 for n in range(1, 85)}}
+    async with outside.begin() as connection:
+        await connection.execute(sa.insert(wide).values(row))
+        await connection.execute(sa.delete(wide).where(wide.c.id == 7))
+    created, deleted = await feed(client, path="/change-feed/wides")
+    assert (created["operation"], created["old"], created["new"]) == ("create", None, row)
+    assert (deleted["operation"], deleted["old"], deleted["new"]) == ("delete", row, None)
+    assert list(created["new"]) == list(row)  # the entity's field order
