@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import h11
-
-from schema_builder.webhooks.client import Origin, WebhookClient
+from schema_builder.webhooks.client import Origin, ProtocolError, WebhookClient
 
 RESPONSE_HEAD = 500
 
@@ -78,7 +76,7 @@ async def post(
             answer = await client.post(origin, target, sent, body)
     except TimeoutError:
         return Outcome(None, _ms(started), error=f"no answer within {timeout:g} s")
-    except (OSError, h11.ProtocolError) as exc:
+    except (OSError, ProtocolError) as exc:
         return Outcome(None, _ms(started), error=f"{type(exc).__name__}: {exc}"[:300])
     text = answer.body.decode("utf-8", errors="replace")[:RESPONSE_HEAD]
     return Outcome(
