@@ -57,11 +57,13 @@ READ_STATEMENTS = 128
 
 
 def _escape_datetime(value: datetime, mapping: Any = None) -> str:
-    """A ``datetime`` as MariaDB literal text, an aware one first converted to UTC."""
+    """A ``datetime`` as MariaDB literal text, an aware one first converted to UTC: the text
+    asyncmy's ``escape_datetime`` writes (microseconds only when there are some), by
+    ``isoformat`` (a webhook delivery worker writes thousands a second; asyncmy's
+    ``str.format`` of seven attributes took 6 % of its time)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    text: str = converters.escape_datetime(value, mapping)
-    return text
+    return f"'{value.isoformat(' ')}'"
 
 
 def _conversions() -> dict[Any, Any]:

@@ -41,6 +41,9 @@ from schema_builder.tables import change_event, change_pruned
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+# Captured rows are read with their numbers as Decimals (a decimal's digits as written);
+# one decoder for all (json.loads with parse_float builds a new one per call).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +142,7 @@ def _event(entity: Entity, row: sa.Row[Any]) -> dict[str, Any]:
 
 
 def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text, parse_float=Decimal)
+    return None if text is None else _DECODER.decode(text)
 
 
 def _shown(entity: Entity, text: str | None) -> dict[str, Any] | None:

@@ -101,6 +101,23 @@ async def test_aware_datetimes_are_written_in_utc_and_text_keeps_every_character
     assert berlin.astimezone(UTC).replace(tzinfo=None) == row[0]
 
 
+async def test_naive_datetimes_are_written_as_they_are(engine: AsyncEngine) -> None:
+    values = [
+        datetime(2026, 1, 2, 3, 4, 5),
+        datetime(2026, 1, 2, 3, 4, 5, 6),
+        datetime(1000, 1, 1),
+        datetime(9999, 12, 31, 23, 59, 59, 999999),
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("CREATE TABLE naive (n INT, at DATETIME(6))"))
+        await connection.execute(
+            sa.text("INSERT INTO naive VALUES (:n, :at)"),
+            [{"n": n, "at": at} for n, at in enumerate(values)],
+        )
+        read = (await connection.execute(sa.text("SELECT at FROM naive ORDER BY n"))).scalars()
+        assert list(read) == values
+
+
 def test_an_unknown_driver_names_the_mariadb_url_form() -> None:
     with pytest.raises(SettingsError, match=r"mysql\+asyncmy://USER:PASSWORD@HOST:3306"):
         create_engine(Settings(database_url="mysql+nosuchdriver://root@127.0.0.1/test"))
