@@ -9,6 +9,7 @@ fail when ``DEXGATE_REQUIRE_MARIADB`` is set (CI), and are skipped otherwise."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -24,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from auth.permissions import FULL_ACCESS
 from schema_builder.catalog import Catalog, build_catalog
 from schema_builder.definition import parse_entries
-from schema_builder.errors import ResponseTooLargeError
-from schema_builder.operations.ir import Condition, FieldOut, Include, SortKey
+from schema_builder.errors import ResponseTooLargeError, TooManyRowsError
+from schema_builder.operations.ir import Condition, FieldOut, Include, RelationOut, SortKey
 from schema_builder.operations.reads.compile import JsonStatement, compile_plan
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, rest_shape
 from schema_builder.operations.reads.reader import Reader
@@ -41,6 +42,7 @@ TEXTS = [
     "literal \\u001F and \\u00e9",
     "\u2028 \u2029 \u00e9",
     "trailing  ",
+    'an object in text: {"a": {"b": "{\\"c\\": 1}"}}',
 ]
 MOMENTS = [
     dt.datetime(2024, 2, 29, 13, 45, 30, 123456),
@@ -236,6 +238,56 @@ async def test_relationships_are_written_as_the_rows_are(engine: AsyncEngine) ->
     for identifier in range(1, ROWS + 1):
         expected = await rows.get(catalog, one, identifier, FULL_ACCESS)
         assert await json.get(catalog, one, identifier, FULL_ACCESS) == expected
+
+
+async def test_the_row_bound_counts_each_row_and_related_row_as_the_rows_do(
+    engine: AsyncEngine,
+) -> None:
+    """MariaDB's statement does not count the rows it nests: the reader counts the objects of
+    its text (strings that hold object text included). At the bound the answer is given, one
+    row below it is refused, as the row path counts."""
+    catalog = await _catalog(engine)
+    includes = (Include("children"), Include("parent"))
+    kept = {"id", "parent_id", "s_varchar", "s_text"}
+
+    def written(shape: Any) -> Any:  # the fields the statement writes, at every level
+        return tuple(
+            dataclasses.replace(e, shape=written(e.shape)) if isinstance(e, RelationOut) else e
+            for e in shape
+            if not isinstance(e, FieldOut) or e.field in kept
+        )
+
+    entity = catalog.entities["combos"]
+    shape = written(rest_shape(catalog, entity, includes))
+    json, rows = Reader(engine), Reader(engine, json=False)
+    async with engine.connect() as connection:
+        counted = await connection.execute(
+            sa.text(
+                "SELECT p.id, count(c.id), p.parent_id IS NOT NULL FROM combo p "
+                "LEFT JOIN combo c ON c.parent_id = p.id GROUP BY p.id"
+            )
+        )
+        found = [(int(row[0]), int(row[1]), int(row[2])) for row in counted.all()]
+    children = {key: many for key, many, _one in found}
+    parents = {key: one for key, _many, one in found}
+    page = sorted(children)[:12]
+    nested = sum(1 + children[key] + parents[key] for key in page)
+    for reader in (json, rows):
+        plan = ListPlan("combos", (shape,), limit=12, max_rows=nested)
+        if reader is json:
+            compiled = compile_plan(catalog, entity, plan, engine.dialect)
+            assert isinstance(compiled.runs, JsonStatement)
+            assert compiled.runs.counts_in_text
+        await reader.list(catalog, plan, FULL_ACCESS)
+        with pytest.raises(TooManyRowsError):
+            await reader.list(
+                catalog, ListPlan("combos", (shape,), limit=12, max_rows=nested - 1), FULL_ACCESS
+            )
+        key = max(children, key=lambda k: children[k])
+        one = 1 + children[key] + parents[key]
+        await reader.get(catalog, GetPlan("combos", shape, max_rows=one), key, FULL_ACCESS)
+        with pytest.raises(TooManyRowsError):
+            await reader.get(catalog, GetPlan("combos", shape, max_rows=one - 1), key, FULL_ACCESS)
 
 
 async def test_a_page_over_a_megabyte_is_written_whole(engine: AsyncEngine) -> None:

@@ -19,6 +19,7 @@ Both answer the same text for the same rows.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ class JsonStatement:
     arrays: int
     # a list answered one row per page row, for the reader to join (``JsonDialect.per_row``)
     per_row: bool = False
+    # the nested row count is not in the rows: the reader counts the answer's objects
+    # (``JsonDialect.counts_in_text``)
+    counts_in_text: bool = False
 
     def parameters(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
@@ -191,12 +195,26 @@ def _json(
     planner = Planner(catalog)
     statement: sa.Select[Any]
     per_row = False
+    shapes = shapes_of(plan)
+    # One shape without aggregates: each of its rows, at every level, is one object of the
+    # answer, and the answer has no other object (see ``objects_in``).
+    in_text = (
+        writer.counts_in_text
+        and len(shapes) == 1
+        and not any(aggregates_in(shape) for shape in shapes)
+    )
     if isinstance(plan, ListPlan):
-        statement = list_statement(catalog, planner.list(entity, plan), writer)
+        template = planner.list(entity, plan)
+        if in_text:
+            template = dataclasses.replace(template, nested_count=False)
+        statement = list_statement(catalog, template, writer)
         arrays = len(plan.shapes)
         per_row = writer.per_row and arrays > 0
     else:
-        statement = get_statement(catalog, planner.get(entity, plan), writer)
+        one = planner.get(entity, plan)
+        if in_text:
+            one = dataclasses.replace(one, nested_count=False)
+        statement = get_statement(catalog, one, writer)
         arrays = 1
     compiled = statement.compile(dialect=dialect)
     names = list(compiled.positiontup or ())
@@ -213,7 +231,17 @@ def _json(
         else:
             slots.append(len(values))
             values.append(compiled.binds[name].effective_value)
-    return JsonStatement(compiled.string, tuple(slots), processors, tuple(values), arrays, per_row)
+    return JsonStatement(
+        compiled.string, tuple(slots), processors, tuple(values), arrays, per_row, in_text
+    )
+
+
+def objects_in(text: str) -> int:
+    """How many objects the JSON ``text`` written by a statement of a ``counts_in_text``
+    dialect holds: each starts with ``{"`` (no object of a shape is empty), which a string
+    value cannot hold unescaped (its quote is written ``\\"``); such a dialect writes no other
+    JSON value (json fields take the row path) with objects in it."""
+    return text.count('{"')
 
 
 def _rows(entity: Entity, plan: Plan, shapes: tuple[Shape, ...]) -> RowStatement:

@@ -41,6 +41,7 @@ from schema_builder.operations.reads.compile import (
     JsonStatement,
     RowStatement,
     compile_plan,
+    objects_in,
 )
 from schema_builder.operations.reads.plan import GetPlan, ListPlan, Plan, reads_of
 from schema_builder.operations.rows import check_includes, too_many_rows
@@ -150,14 +151,15 @@ class Reader:
             arrays = runs.arrays
             if runs.per_row:
                 rows = await self.fetch(runs, runs.parameters(runs.values), every=True)
-                page = _joined(rows, arrays, compiled.nested_limit, plan.count)
+                page = _joined(rows, runs, compiled.nested_limit, plan.count)
                 return _finished(compiled, plan, page)
             row = await self.fetch(runs, runs.parameters(runs.values))
-            if compiled.nested_limit is not None and int(row[arrays]) > compiled.nested_limit:
-                raise too_many_rows(compiled.nested_limit)
             texts = tuple(row[:arrays])
             if None in texts:  # cut by the database (see ResponseTooLargeError)
                 raise ResponseTooLargeError()
+            limit = compiled.nested_limit
+            if limit is not None and _nested(runs, row, arrays) > limit:
+                raise too_many_rows(limit)
             return _finished(compiled, plan, Page(texts, int(row[-1]) if plan.count else None))
         async with translating(), self.engine.connect() as connection:
             arrays_, total = await row_json.list_page(
@@ -180,11 +182,12 @@ class Reader:
             row = await self.fetch(runs, runs.parameters((key, *runs.values[1:])))
             if row is None:
                 raise EntityNotFoundError(entity.alias)
-            if compiled.nested_limit is not None and int(row[1]) > compiled.nested_limit:
-                raise too_many_rows(compiled.nested_limit)
             text: str | None = row[0]
             if text is None:  # cut by the database (see ResponseTooLargeError)
                 raise ResponseTooLargeError()
+            limit = compiled.nested_limit
+            if limit is not None and _nested(runs, row, 1) > limit:
+                raise too_many_rows(limit)
             if compiled.finish is not None:
                 return compiled.finish.finish(text, plan.shape)
             return text
@@ -216,16 +219,28 @@ class Reader:
                 return result.all() if every else result.first()
 
 
+def _nested(statement: JsonStatement, row: Sequence[Any], counted: int) -> int:
+    """The rows of an answer's ``row``: counted by the statement (its column ``counted``),
+    or in its text."""
+    return objects_in(row[0]) if statement.counts_in_text else int(row[counted])
+
+
 def _joined(
-    rows: Sequence[Sequence[Any]], arrays: int, nested_limit: int | None, counted: bool
+    rows: Sequence[Sequence[Any]],
+    statement: JsonStatement,
+    nested_limit: int | None,
+    counted: bool,
 ) -> Page:
     """A ``per_row`` list's rows as its page: each shape's objects joined into an array, in
     the rows' order; none for an empty page, or, counted, one of NULLs but the total."""
+    arrays = statement.arrays
     items = rows if rows and rows[0][0] is not None else ()
-    if nested_limit is not None and sum(int(row[arrays]) for row in items) > nested_limit:
-        raise too_many_rows(nested_limit)
     if any(not row[position] for row in items for position in range(arrays)):
         raise ResponseTooLargeError()  # a row's related rows cut by the database (MariaDB: '')
+    if nested_limit is not None:
+        nested = sum(_nested(statement, row, arrays) for row in items)
+        if nested > nested_limit:
+            raise too_many_rows(nested_limit)
     joined = tuple(
         "[" + ",".join([row[position] for row in items]) + "]" for position in range(arrays)
     )

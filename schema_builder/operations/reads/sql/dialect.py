@@ -46,6 +46,9 @@ class JsonDialect:
     # without LATERAL: a relationship read whole (no window of its own) by scalar subqueries
     # of the parent row (see ``statement._Builder.scalar``) rather than for the whole page
     scalar_related = False
+    # REST's bound on the rows of a response counted by the reader in the response's text
+    # (see ``objects_in``) rather than by the statement
+    counts_in_text = False
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)

@@ -191,6 +191,11 @@ class MariaDbJson(JsonDialect):
     lateral = False
     per_row = True
     scalar_related = True
+    # Counted by the statement, a relationship's rows are a third correlated subquery per
+    # page row (beside its JSON's), which the text gives for nothing: measured on the bench
+    # data (100 products, their category and stocks), the statement without it runs 1.2 to
+    # 1.25 times as often.
+    counts_in_text = True
 
     def renderer(self, field: Field) -> Render | None:
         return renderer(field)
