@@ -31,7 +31,8 @@ joined by ``GROUP_CONCAT(... ORDER BY ...)``, an ordered aggregate: its result i
 statements must set that to its maximum (the engine's connections and the read pool's do:
 ``app.mariadb``). No LATERAL: related rows are read once for the whole page and grouped per
 parent key, except a relationship without a window of its own (no ``limit``/``offset``), read
-by correlated scalar subqueries of each parent row (its rows' JSON, their count), which
+by a correlated scalar subquery of each parent row (its rows' JSON; REST's bound on the
+rows of a response is counted by the reader in the text: ``counts_in_text``), which
 MariaDB runs by the related key's index and caches per key within the statement: measured on
 the bench data (100 products with their stocks), 1.6 times cheaper for the server than the
 page's related rows numbered, grouped and joined. Text is joined by ``CONCAT()``: ``||`` is
