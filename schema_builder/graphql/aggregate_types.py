@@ -55,6 +55,7 @@ from graphql import (
 
 from schema_builder.catalog import Catalog, Entity, Field
 from schema_builder.graphql.aggregate import AGGREGATE_KEYS, RESOLVE
+from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.measures import RELATED_AGGREGATE
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
@@ -190,11 +191,13 @@ class AggregateTypes:
         self,
         catalog: Catalog,
         names: Mapping[str, EntityNames],
+        maps: FieldMaps,
         filter_type: Callable[[Entity], GraphQLInputObjectType],
         scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
     ) -> None:
         self.catalog = catalog
         self.names = names
+        self.maps = maps
         self.filter_type = filter_type
         self.scalars = scalars
         # Fields of the same type are one object, shared by every type that has one.
@@ -224,14 +227,14 @@ class AggregateTypes:
         measures = self._measures_of(entity)
         group_fields = dict(measures)
         if keys.keys:
-            key_type = GraphQLObjectType(
+            key_type = self.maps.object_type(
                 names.group_key,
                 {name: self._field(kind) for name, (_key, kind) in keys.keys.items()},
                 description="The group's keys: the values it was grouped by.",
             )
             group_fields = {"key": GraphQLField(GraphQLNonNull(key_type)), **measures}
-        group_type = GraphQLObjectType(names.aggregate_group, group_fields)
-        aggregate_type = GraphQLObjectType(
+        group_type = self.maps.object_type(names.aggregate_group, group_fields)
+        aggregate_type = self.maps.object_type(
             names.aggregate,
             {
                 **measures,
@@ -283,7 +286,7 @@ class AggregateTypes:
         if existing is not None:
             return existing
         names = self.names[entity.alias]
-        related_type = GraphQLObjectType(
+        related_type = self.maps.object_type(
             names.related_aggregate,
             self._measures_of(entity),
             description=f"Aggregates of a row's related `{entity.alias}`.",
@@ -321,7 +324,7 @@ class AggregateTypes:
                     members[field.name] = self._field(kind)
             if not members:
                 continue
-            created = GraphQLObjectType(type_names[function], members)
+            created = self.maps.object_type(type_names[function], members)
             if function == "min":
                 shared = created
             fields[function] = GraphQLField(GraphQLNonNull(created))
@@ -353,18 +356,18 @@ class AggregateTypes:
                     members[field.name] = self._input_field(condition)
             if not members:
                 continue
-            created = GraphQLInputObjectType(type_names[function], members)
+            created = self.maps.input_type(type_names[function], members)
             if function == "min":
                 shared = created
             fields[function] = GraphQLInputField(created)
-        return GraphQLInputObjectType(
+        return self.maps.input_type(
             names.having,
             fields,
             description="Conditions on the groups' aggregates, all of which must hold.",
         )
 
     def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
-        return GraphQLInputObjectType(
+        return self.maps.input_type(
             names.aggregate_sort,
             {
                 "key": GraphQLInputField(group_by, description="A group key."),

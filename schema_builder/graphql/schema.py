@@ -52,6 +52,7 @@ from graphql import (
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
 from schema_builder.graphql.aggregate_types import AggregateTypes
+from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.names import (
     EntityNames,
     entity_names,
@@ -151,7 +152,10 @@ class SchemaBuilder:
         self._input_fields: dict[tuple[GraphQLScalarType, str | None], GraphQLInputField] = {}
         self._id_arguments: dict[tuple[GraphQLScalarType, bool], GraphQLArgument] = {}
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
-        self._aggregates = AggregateTypes(catalog, self.names, self._filter_type, self._scalars)
+        self._maps = FieldMaps()
+        self._aggregates = AggregateTypes(
+            catalog, self.names, self._maps, self._filter_type, self._scalars
+        )
 
     def build(self) -> GraphQLSchema:
         query: dict[str, GraphQLField] = {}
@@ -203,11 +207,10 @@ class SchemaBuilder:
             query["_empty"] = GraphQLField(
                 GraphQLString, description="No entity is active yet.", resolve=lambda *_: None
             )
-        schema = GraphQLSchema(
-            query=GraphQLObjectType("Query", query),
-            mutation=GraphQLObjectType("Mutation", mutation) if mutation else None,
-            types=[MutationErrorType],
-        )
+        query_type = self._maps.object_type("Query", query)
+        mutation_type = self._maps.object_type("Mutation", mutation) if mutation else None
+        self._maps.resolve()
+        schema = GraphQLSchema(query=query_type, mutation=mutation_type, types=[MutationErrorType])
         self._forget_memos()
         return schema
 
@@ -234,7 +237,7 @@ class SchemaBuilder:
         if existing is not None:
             return existing
         names = self.names[entity.alias]
-        created = GraphQLObjectType(
+        created = self._maps.object_type(
             names.type,
             functools.partial(self._object_fields, entity),
             description=f"An item of `{entity.alias}` ({entity.table_name}).",
@@ -282,7 +285,7 @@ class SchemaBuilder:
         return created
 
     def _list_type(self, entity: Entity) -> GraphQLObjectType:
-        return GraphQLObjectType(
+        return self._maps.object_type(
             self.names[entity.alias].list_result,
             {"items": GraphQLField(self._items_type(entity)), "totalCount": _TOTAL_COUNT},
         )
@@ -304,7 +307,7 @@ class SchemaBuilder:
         existing = self._filters.get(entity.alias)
         if existing is not None:
             return existing
-        created = GraphQLInputObjectType(
+        created = self._maps.input_type(
             self.names[entity.alias].filter, functools.partial(self._filter_fields, entity)
         )
         self._filters[entity.alias] = created
@@ -348,7 +351,7 @@ class SchemaBuilder:
             "update": names.update_input,
             "upsert": names.upsert_input,
         }[mode]
-        created = GraphQLInputObjectType(
+        created = self._maps.input_type(
             type_name, functools.partial(self._write_input_fields, entity, mode)
         )
         self._inputs[(entity.alias, mode)] = created
@@ -385,7 +388,7 @@ class SchemaBuilder:
         return created
 
     def _mutation_result(self, entity: Entity) -> GraphQLObjectType:
-        return GraphQLObjectType(
+        return self._maps.object_type(
             self.names[entity.alias].mutation_result,
             {
                 "items": GraphQLField(

@@ -1,0 +1,84 @@
+"""Object and input object types whose field maps are given whole, for one schema build.
+
+graphql-core computes a type's ``fields`` (a cached property) on first use: it resolves the
+thunk, checks that the map is a mapping of names to fields, and copies it into a new dict,
+calling ``assert_name`` on every key. A 500-entity schema has about 11,000 such types and
+150,000 fields; those checks and copies were 60-70 ms of each build (``bench/schema_build.py``
+on the 2-core development machine), spent re-checking the same few thousand names.
+
+The builder hands its maps here instead: a map given at creation, or the result of a thunk
+once :meth:`FieldMaps.resolve` runs it, becomes the type's ``fields`` as it is (the builder
+only ever puts ``GraphQLField`` and ``GraphQLInputField`` objects in them, which mypy checks).
+Each distinct field name is still checked with graphql-core's ``assert_name``, once per build;
+the types' own names are checked by their constructors, and ``validate_schema`` checks the
+whole schema afterwards as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from graphql import GraphQLField, GraphQLInputField, GraphQLInputObjectType, GraphQLObjectType
+from graphql.type import definition
+
+ObjectFields = dict[str, GraphQLField]
+InputFields = dict[str, GraphQLInputField]
+
+
+class FieldMaps:
+    """Creates a build's object and input types and sets their field maps."""
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._objects: list[tuple[GraphQLObjectType, Callable[[], ObjectFields]]] = []
+        self._inputs: list[tuple[GraphQLInputObjectType, Callable[[], InputFields]]] = []
+
+    def object_type(
+        self,
+        name: str,
+        fields: ObjectFields | Callable[[], ObjectFields],
+        description: str | None = None,
+    ) -> GraphQLObjectType:
+        """An object type; a callable ``fields`` runs in :meth:`resolve`."""
+        created = GraphQLObjectType(name, fields, description=description)
+        if callable(fields):
+            self._objects.append((created, fields))
+        else:
+            self._names.update(fields)
+            created.fields = fields
+        return created
+
+    def input_type(
+        self,
+        name: str,
+        fields: InputFields | Callable[[], InputFields],
+        description: str | None = None,
+    ) -> GraphQLInputObjectType:
+        """An input object type; a callable ``fields`` runs in :meth:`resolve`."""
+        created = GraphQLInputObjectType(name, fields, description=description)
+        if callable(fields):
+            self._inputs.append((created, fields))
+        else:
+            self._names.update(fields)
+            created.fields = fields
+        return created
+
+    def resolve(self) -> None:
+        """Run the pending thunks (which may create more types), then check every field name
+        (graphql-core's check, memoised by the application's runtime tuning)."""
+        while self._objects or self._inputs:
+            while self._objects:
+                object_type, object_thunk = self._objects.pop()
+                object_fields = object_thunk()
+                self._names.update(object_fields)
+                object_type.fields = object_fields
+            while self._inputs:
+                input_type, input_thunk = self._inputs.pop()
+                input_fields = input_thunk()
+                self._names.update(input_fields)
+                input_type.fields = input_fields
+        # The module's attribute, which the runtime tuning may have replaced by a memoised copy.
+        assert_name: Callable[[str], str] = getattr(definition, "assert_name")  # noqa: B009
+        for name in self._names:
+            assert_name(name)
+        self._names.clear()
