@@ -231,6 +231,7 @@ class SchemaBuilder:
         )
         for memo in memos:
             memo.clear()
+        self._aggregates.forget_memos()
 
     def object_type(self, entity: Entity) -> GraphQLObjectType:
         existing = self._objects.get(entity.alias)
