@@ -9,6 +9,8 @@ on the 2-core development machine), spent re-checking the same few thousand name
 The builder hands its maps here instead: a map given at creation, or the result of a thunk
 once :meth:`FieldMaps.resolve` runs it, becomes the type's ``fields`` as it is (the builder
 only ever puts ``GraphQLField`` and ``GraphQLInputField`` objects in them, which mypy checks).
+The type itself is created with an empty map, which nothing reads once ``fields`` is set, so
+that it keeps no thunk (nor the builder a thunk refers to) once the schema is built.
 Each distinct field name is still checked with graphql-core's ``assert_name``, once per build;
 the types' own names are checked by their constructors, and ``validate_schema`` checks the
 whole schema afterwards as before.
@@ -39,8 +41,12 @@ class FieldMaps:
         fields: ObjectFields | Callable[[], ObjectFields],
         description: str | None = None,
     ) -> GraphQLObjectType:
-        """An object type; a callable ``fields`` runs in :meth:`resolve`."""
-        created = GraphQLObjectType(name, fields, description=description)
+        """An object type; a callable ``fields`` runs in :meth:`resolve` (and is then
+        dropped: the type does not keep it, nor what it refers to)."""
+        created = GraphQLObjectType(name, {}, description=description)
+        # What graphql-core's cached property gives a type without interfaces; set here, it
+        # does not make Python create a dict for the type's attributes.
+        created.interfaces = ()
         if callable(fields):
             self._objects.append((created, fields))
         else:
@@ -54,8 +60,9 @@ class FieldMaps:
         fields: InputFields | Callable[[], InputFields],
         description: str | None = None,
     ) -> GraphQLInputObjectType:
-        """An input object type; a callable ``fields`` runs in :meth:`resolve`."""
-        created = GraphQLInputObjectType(name, fields, description=description)
+        """An input object type; a callable ``fields`` runs in :meth:`resolve` (and is
+        then dropped)."""
+        created = GraphQLInputObjectType(name, {}, description=description)
         if callable(fields):
             self._inputs.append((created, fields))
         else:
