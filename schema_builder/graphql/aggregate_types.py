@@ -218,6 +218,7 @@ class AggregateTypes:
         # Fields of the same type are one object, shared by every type that has one.
         self._fields: dict[GraphQLOutputType, GraphQLField] = {}
         self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
+        self._conditions: dict[GraphQLScalarType, GraphQLInputField | None] = {}
         # Per entity: its measure fields (shared by its root and related aggregate types) and
         # the field of a row's aggregate of it (shared by every hasMany relationship to it).
         self._measures: dict[str, dict[str, GraphQLField]] = {}
@@ -239,6 +240,7 @@ class AggregateTypes:
         memos: tuple[dict[Any, Any], ...] = (
             self._fields,
             self._input_fields,
+            self._conditions,
             self._measures,
             self._related,
             self._measured,
@@ -260,6 +262,15 @@ class AggregateTypes:
         if existing is None:
             existing = self._enum_names[name] = upper_snake(name)
         return existing
+
+    def _condition(self, kind: GraphQLScalarType) -> GraphQLInputField | None:
+        """The ``having`` input field of an aggregate of type ``kind``: its filter input."""
+        if kind in self._conditions:
+            return self._conditions[kind]
+        condition = FILTERS.get(kind.name)
+        created = None if condition is None else self._input_field(condition)
+        self._conditions[kind] = created
+        return created
 
     def _input_field(self, kind: GraphQLInputObjectType) -> GraphQLInputField:
         existing = self._input_fields.get(kind)
@@ -293,7 +304,7 @@ class AggregateTypes:
         )
         args: dict[str, GraphQLArgument] = {"filter": GraphQLArgument(self.filter_type(entity))}
         if keys.keys:
-            group_by = GraphQLEnumType(
+            group_by = self.maps.enum_type(
                 names.group_by,
                 {
                     self._upper_snake(name): self._group_value(key)
@@ -388,9 +399,9 @@ class AggregateTypes:
         )
         for function, type_name, kinds in functions:
             conditions = {
-                name: self._input_field(condition)
+                name: condition
                 for name, kind in kinds.items()
-                if (condition := FILTERS.get(kind.name)) is not None
+                if (condition := self._condition(kind)) is not None
             }
             if conditions:
                 fields[function] = GraphQLInputField(self.maps.input_type(type_name, conditions))

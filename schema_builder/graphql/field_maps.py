@@ -11,6 +11,11 @@ once :meth:`FieldMaps.resolve` runs it, becomes the type's ``fields`` as it is (
 only ever puts ``GraphQLField`` and ``GraphQLInputField`` objects in them, which mypy checks).
 The type itself is created with an empty map, which nothing reads once ``fields`` is set, so
 that it keeps no thunk (nor the builder a thunk refers to) once the schema is built.
+
+Enum types likewise: graphql-core copies an enum's values into a new dict, checking each name
+(``assert_enum_value_name``): 25 µs for an enum of 40 values, 1,000 such enums (sort and group
+keys) in a 500-entity schema. :meth:`FieldMaps.enum_type` sets the builder's map as the
+``values`` and checks each distinct value name once per build.
 Each distinct field name is still checked with graphql-core's ``assert_name``, once per build;
 the types' own names are checked by their constructors, and ``validate_schema`` checks the
 whole schema afterwards as before.
@@ -20,7 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graphql import GraphQLField, GraphQLInputField, GraphQLInputObjectType, GraphQLObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLEnumValue,
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+)
 from graphql.type import definition
 
 ObjectFields = dict[str, GraphQLField]
@@ -32,6 +44,7 @@ class FieldMaps:
 
     def __init__(self) -> None:
         self._names: set[str] = set()
+        self._value_names: set[str] = set()
         self._objects: list[tuple[GraphQLObjectType, Callable[[], ObjectFields]]] = []
         self._inputs: list[tuple[GraphQLInputObjectType, Callable[[], InputFields]]] = []
 
@@ -70,9 +83,19 @@ class FieldMaps:
             created.fields = fields
         return created
 
+    def enum_type(
+        self, name: str, values: dict[str, GraphQLEnumValue], description: str | None = None
+    ) -> GraphQLEnumType:
+        """An enum type whose values are ``values`` (checked in :meth:`resolve`)."""
+        created = GraphQLEnumType(name, {}, description=description)
+        self._value_names.update(values)
+        created.values = values
+        return created
+
     def resolve(self) -> None:
-        """Run the pending thunks (which may create more types), then check every field name
-        (graphql-core's check, memoised by the application's runtime tuning)."""
+        """Run the pending thunks (which may create more types), then check every field and
+        enum value name (graphql-core's checks, memoised by the application's runtime
+        tuning)."""
         while self._objects or self._inputs:
             while self._objects:
                 object_type, object_thunk = self._objects.pop()
@@ -89,3 +112,7 @@ class FieldMaps:
         for name in self._names:
             assert_name(name)
         self._names.clear()
+        assert_value_name: Callable[[str], str] = getattr(definition, "assert_enum_value_name")  # noqa: B009
+        for name in self._value_names:
+            assert_value_name(name)
+        self._value_names.clear()

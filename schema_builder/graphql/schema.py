@@ -147,6 +147,7 @@ class SchemaBuilder:
         self._list_arguments: dict[str, dict[str, GraphQLArgument]] = {}
         self._relation_fields: dict[tuple[str, bool], GraphQLField] = {}
         self._scalar_input_maps: dict[tuple[str, bool], dict[str, GraphQLInputField]] = {}
+        self._entity_inputs: dict[str, tuple[GraphQLInputField, ...]] = {}
         self._entity_scalars: dict[str, tuple[GraphQLScalarType, ...]] = {}
         self._output_fields: dict[tuple[GraphQLScalarType, bool, str | None], GraphQLField] = {}
         self._input_fields: dict[tuple[GraphQLScalarType, str | None], GraphQLInputField] = {}
@@ -223,6 +224,7 @@ class SchemaBuilder:
             self._list_arguments,
             self._relation_fields,
             self._scalar_input_maps,
+            self._entity_inputs,
             self._entity_scalars,
             self._output_fields,
             self._input_fields,
@@ -338,7 +340,7 @@ class SchemaBuilder:
                 values.update(self._sort_values_of(field.name))
         if not values:
             return None
-        created = GraphQLEnumType(self.names[entity.alias].sort, values)
+        created = self._maps.enum_type(self.names[entity.alias].sort, values)
         self._sorts[entity.alias] = created
         return created
 
@@ -375,18 +377,28 @@ class SchemaBuilder:
         existing = self._scalar_input_maps.get((entity.alias, creating))
         if existing is not None:
             return existing
-        created: dict[str, GraphQLInputField] = {}
-        for field, scalar in zip(entity.fields, self._scalars(entity), strict=True):
-            definition = field.definition
-            wanted = (
-                definition.is_creatable
+        identifier = entity.identifier
+        created = {
+            field.name: input_field
+            for field, input_field in zip(entity.fields, self._field_inputs(entity), strict=True)
+            if (
+                field.definition.is_creatable
                 if creating
-                else definition.is_editable or field is entity.identifier
+                else field.definition.is_editable or field is identifier
             )
-            if wanted:
-                created[field.name] = self._input_field(scalar, _description(field))
+        }
         self._scalar_input_maps[(entity.alias, creating)] = created
         return created
+
+    def _field_inputs(self, entity: Entity) -> tuple[GraphQLInputField, ...]:
+        """The input field of each of ``entity``'s fields, in order (for its write inputs)."""
+        existing = self._entity_inputs.get(entity.alias)
+        if existing is None:
+            existing = self._entity_inputs[entity.alias] = tuple(
+                self._input_field(scalar, _description(field))
+                for field, scalar in zip(entity.fields, self._scalars(entity), strict=True)
+            )
+        return existing
 
     def _mutation_result(self, entity: Entity) -> GraphQLObjectType:
         return self._maps.object_type(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from graphql import (
+    EnumValueNode,
     GraphQLArgument,
+    GraphQLEnumValue,
     GraphQLError,
     GraphQLField,
     GraphQLInputField,
@@ -61,4 +63,17 @@ def test_an_invalid_field_name_is_refused(given: bool) -> None:
     fields: InputFields = {"bad-name": GraphQLInputField(GraphQLInt)}
     maps.input_type("Broken", fields if given else lambda: fields)
     with pytest.raises(GraphQLError, match="Names must only contain"):
+        maps.resolve()
+
+
+def test_enum_values_become_the_values_and_their_names_are_checked() -> None:
+    maps = FieldMaps()
+    values = {"PRICE_ASC": GraphQLEnumValue(("price", False))}
+    sort = maps.enum_type("ThingSort", values)
+    maps.resolve()
+    assert sort.values is values
+    assert sort.parse_literal(EnumValueNode(value="PRICE_ASC")) == ("price", False)
+
+    maps.enum_type("Broken", {"true": GraphQLEnumValue(True)})
+    with pytest.raises(GraphQLError, match="Enum values cannot be named: true"):
         maps.resolve()
