@@ -207,13 +207,13 @@ class AggregateTypes:
         catalog: Catalog,
         names: Mapping[str, EntityNames],
         maps: FieldMaps,
-        filter_type: Callable[[Entity], GraphQLInputObjectType],
+        filter_argument: Callable[[Entity], GraphQLArgument],
         scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
     ) -> None:
         self.catalog = catalog
         self.names = names
         self.maps = maps
-        self.filter_type = filter_type
+        self.filter_argument = filter_argument
         self.scalars = scalars
         # Fields of the same type are one object, shared by every type that has one.
         self._fields: dict[GraphQLOutputType, GraphQLField] = {}
@@ -302,7 +302,7 @@ class AggregateTypes:
             },
             description=f"Aggregates of `{entity.alias}`.",
         )
-        args: dict[str, GraphQLArgument] = {"filter": GraphQLArgument(self.filter_type(entity))}
+        args: dict[str, GraphQLArgument] = {"filter": self.filter_argument(entity)}
         if keys.keys:
             group_by = self.maps.enum_type(
                 names.group_by,
@@ -318,9 +318,9 @@ class AggregateTypes:
         args["having"] = GraphQLArgument(self._having_type(names, self._measured_of(entity)))
         args["limit"] = _LIMIT
         args["offset"] = _OFFSET
-        return GraphQLField(
+        return self.maps.field(
             GraphQLNonNull(aggregate_type),
-            args=args,
+            args,
             resolve=RESOLVE,
             extensions={
                 ENTITY_QUERY: ("aggregate", entity.alias),
@@ -357,9 +357,9 @@ class AggregateTypes:
             self._measures_of(entity),
             description=f"Aggregates of a row's related `{entity.alias}`.",
         )
-        created = GraphQLField(
+        created = self.maps.field(
             GraphQLNonNull(related_type),
-            args={"filter": GraphQLArgument(self.filter_type(entity))},
+            {"filter": self.filter_argument(entity)},
             resolve=_related_value,
             extensions={RELATED_AGGREGATE: entity.alias},
             description=f"Counts, sums, averages, minimums and maximums of the row's related "

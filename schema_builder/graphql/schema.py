@@ -145,6 +145,7 @@ class SchemaBuilder:
         # entity that has the same scalar, description or field name.
         self._items: dict[str, GraphQLNonNull[GraphQLList[GraphQLNonNull[GraphQLObjectType]]]] = {}
         self._list_arguments: dict[str, dict[str, GraphQLArgument]] = {}
+        self._filter_arguments: dict[str, GraphQLArgument] = {}
         self._relation_fields: dict[tuple[str, bool], GraphQLField] = {}
         self._scalar_input_maps: dict[tuple[str, bool], dict[str, GraphQLInputField]] = {}
         self._entity_inputs: dict[str, tuple[GraphQLInputField, ...]] = {}
@@ -155,7 +156,7 @@ class SchemaBuilder:
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
         self._maps = FieldMaps()
         self._aggregates = AggregateTypes(
-            catalog, self.names, self._maps, self._filter_type, self._scalars
+            catalog, self.names, self._maps, self._filter_argument, self._scalars
         )
 
     def build(self) -> GraphQLSchema:
@@ -164,17 +165,17 @@ class SchemaBuilder:
         for alias in sorted(self.catalog.entities):
             entity = self.catalog.entities[alias]
             names = self.names[alias]
-            query[names.list_query] = GraphQLField(
+            query[names.list_query] = self._maps.field(
                 GraphQLNonNull(self._list_type(entity)),
-                args=self._list_args(entity),
+                self._list_args(entity),
                 resolve=list_resolver(alias),
                 extensions={"dexgate_query": ("list", alias)},
                 description=f"A page of `{alias}`, ordered by `sort` then by identifier.",
             )
             query[names.aggregate_query] = self._aggregates.root_field(entity)
-            query[names.get_query] = GraphQLField(
+            query[names.get_query] = self._maps.field(
                 self.object_type(entity),
-                args={"id": self._id_argument(entity, required=True)},
+                {"id": self._id_argument(entity, required=True)},
                 resolve=get_resolver(alias),
                 extensions={"dexgate_query": ("get", alias)},
                 description=f"One of `{alias}` by identifier, or null.",
@@ -189,17 +190,17 @@ class SchemaBuilder:
                 if mode == "create" and alias in self._nothing_to_create:
                     continue
                 items = GraphQLNonNull(GraphQLList(GraphQLNonNull(self._write_input(entity, mode))))
-                mutation[field_name] = GraphQLField(
+                mutation[field_name] = self._maps.field(
                     result,
-                    args={"items": GraphQLArgument(items), "transactional": _TRANSACTIONAL},
+                    {"items": GraphQLArgument(items), "transactional": _TRANSACTIONAL},
                     resolve=write_resolver(alias, mode),
                 )
             if entity.is_deletable:
-                mutation[names.delete] = GraphQLField(
+                mutation[names.delete] = self._maps.field(
                     _DELETE_RESULT,
-                    args={
+                    {
                         "id": self._id_argument(entity, required=False),
-                        "filter": self._list_args(entity)["filter"],
+                        "filter": self._filter_argument(entity),
                     },
                     resolve=delete_resolver(alias),
                     description="Delete by id or by filter (a filter is required for many).",
@@ -222,6 +223,7 @@ class SchemaBuilder:
         memos: tuple[dict[Any, Any], ...] = (
             self._items,
             self._list_arguments,
+            self._filter_arguments,
             self._relation_fields,
             self._scalar_input_maps,
             self._entity_inputs,
@@ -269,8 +271,8 @@ class SchemaBuilder:
             return existing
         target = self.catalog.entities[alias]
         if many:
-            created = GraphQLField(
-                self._items_type(target), args=self._list_args(target), resolve=_RELATION_MANY
+            created = self._maps.field(
+                self._items_type(target), self._list_args(target), resolve=_RELATION_MANY
             )
         else:
             created = GraphQLField(self.object_type(target), resolve=_RELATION_ONE)
@@ -297,7 +299,7 @@ class SchemaBuilder:
         existing = self._list_arguments.get(entity.alias)
         if existing is not None:
             return existing
-        created = {"filter": GraphQLArgument(self._filter_type(entity))}
+        created = {"filter": self._filter_argument(entity)}
         sort = self._sort_type(entity)
         if sort is not None:
             created["sort"] = GraphQLArgument(GraphQLList(GraphQLNonNull(sort)))
@@ -305,6 +307,14 @@ class SchemaBuilder:
         created["offset"] = _OFFSET
         self._list_arguments[entity.alias] = created
         return created
+
+    def _filter_argument(self, entity: Entity) -> GraphQLArgument:
+        """The ``filter`` argument of the fields that read ``entity``."""
+        existing = self._filter_arguments.get(entity.alias)
+        if existing is None:
+            existing = GraphQLArgument(self._filter_type(entity))
+            self._filter_arguments[entity.alias] = existing
+        return existing
 
     def _filter_type(self, entity: Entity) -> GraphQLInputObjectType:
         existing = self._filters.get(entity.alias)

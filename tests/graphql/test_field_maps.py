@@ -77,3 +77,15 @@ def test_enum_values_become_the_values_and_their_names_are_checked() -> None:
     maps.enum_type("Broken", {"true": GraphQLEnumValue(True)})
     with pytest.raises(GraphQLError, match="Enum values cannot be named: true"):
         maps.resolve()
+
+
+def test_a_fields_arguments_are_its_map_and_their_names_are_checked() -> None:
+    maps = FieldMaps()
+    args = {"limit": GraphQLArgument(GraphQLInt)}
+    field = maps.field(GraphQLString, args)
+    maps.resolve()
+    assert field.args is args
+
+    maps.field(GraphQLString, {"bad-name": GraphQLArgument(GraphQLInt)})
+    with pytest.raises(GraphQLError, match="Names must only contain"):
+        maps.resolve()
