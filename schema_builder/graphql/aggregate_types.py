@@ -81,6 +81,10 @@ AggregateFunctionType = GraphQLEnumType(
     description="An aggregate function, to sort groups by.",
 )
 
+# The entity-independent fields of every aggregate sort input.
+_SORT_AGGREGATE = GraphQLInputField(AggregateFunctionType, description="An aggregate (of `field`).")
+_SORT_DESCENDING = GraphQLInputField(GraphQLBoolean, default_value=False)
+
 
 def _related_value(parent: Mapping[str, Any], info: GraphQLResolveInfo, **_args: Any) -> Any:
     """A row's aggregate, read with the row under the field's response key."""
@@ -418,13 +422,11 @@ class AggregateTypes:
             names.aggregate_sort,
             {
                 "key": GraphQLInputField(group_by, description="A group key."),
-                "aggregate": GraphQLInputField(
-                    AggregateFunctionType, description="An aggregate (of `field`)."
-                ),
+                "aggregate": _SORT_AGGREGATE,
                 "field": GraphQLInputField(
                     group_by, description="The field of the aggregate (not for COUNT)."
                 ),
-                "descending": GraphQLInputField(GraphQLBoolean, default_value=False),
+                "descending": _SORT_DESCENDING,
             },
             description="One sort key: a group key, or an aggregate such as `{aggregate: SUM, "
             "field: PRICE}`; `descending` to reverse it.",
