@@ -175,32 +175,32 @@ class GroupKeys:
         snake: bool,
         shared: KeyTypes,
     ) -> None:
-        def key(
-            field: str, bucket: Bucket | None, kind: GraphQLScalarType
-        ) -> tuple[GroupKey, GraphQLScalarType]:
-            existing = shared.get((field, bucket, kind))
-            if existing is None:
-                existing = shared[(field, bucket, kind)] = (GroupKey(field, bucket), kind)
-            return existing
-
         keys = self.keys
         for field, scalar in zip(entity.fields, scalars, strict=True):
-            field_type = field.type
+            field_type = field.definition.type
             if field_type == "json":
                 continue
-            name = field.name
+            name = written = field.name
             if prefix:
                 name = f"{prefix}_{name}" if snake else joined_name(prefix, name)
+                written = path + written
             if name in keys or (prefix and name in taken):
                 continue  # a name a field already has
-            keys[name] = key(path + field.name, None, scalar)
+            existing = shared.get((written, None, scalar))
+            if existing is None:
+                existing = shared[(written, None, scalar)] = (GroupKey(written), scalar)
+            keys[name] = existing
             if field_type not in ("date", "datetime") and not is_datelike(field.column.type):
                 continue
             for bucket in BUCKETS:
                 bucket_name = joined_name(name, bucket)
                 if bucket_name not in taken and bucket_name not in keys:
                     kind = GraphQLInt if bucket == "year" else GraphQLString
-                    keys[bucket_name] = key(path + field.name, bucket, kind)
+                    existing = shared.get((written, bucket, kind))
+                    if existing is None:
+                        existing = (GroupKey(written, bucket), kind)
+                        shared[(written, bucket, kind)] = existing
+                    keys[bucket_name] = existing
 
 
 class AggregateTypes:
@@ -227,10 +227,9 @@ class AggregateTypes:
         # the field of a row's aggregate of it (shared by every hasMany relationship to it).
         self._measures: dict[str, dict[str, GraphQLField]] = {}
         self._measured: dict[str, _Measured] = {}
-        # Group keys, their enum values and the enum names of key fields, shared by entities.
+        # Group keys and their enum values (with their names), shared by entities.
         self._keys: KeyTypes = {}
-        self._group_values: dict[GroupKey, GraphQLEnumValue] = {}
-        self._enum_names: dict[str, str] = {}
+        self._group_values: dict[tuple[str, GroupKey], tuple[str, GraphQLEnumValue]] = {}
         self._related: dict[str, GraphQLField] = {}
 
     def _field(self, kind: GraphQLOutputType) -> GraphQLField:
@@ -250,21 +249,16 @@ class AggregateTypes:
             self._measured,
             self._keys,
             self._group_values,
-            self._enum_names,
         )
         for memo in memos:
             memo.clear()
 
-    def _group_value(self, key: GroupKey) -> GraphQLEnumValue:
-        existing = self._group_values.get(key)
+    def _group_value(self, name: str, key: GroupKey) -> tuple[str, GraphQLEnumValue]:
+        """The group-by enum value of the key field ``name`` grouping by ``key``."""
+        existing = self._group_values.get((name, key))
         if existing is None:
-            existing = self._group_values[key] = GraphQLEnumValue(key)
-        return existing
-
-    def _upper_snake(self, name: str) -> str:
-        existing = self._enum_names.get(name)
-        if existing is None:
-            existing = self._enum_names[name] = upper_snake(name)
+            existing = (upper_snake(name), GraphQLEnumValue(key))
+            self._group_values[(name, key)] = existing
         return existing
 
     def _condition(self, kind: GraphQLScalarType) -> GraphQLInputField | None:
@@ -310,10 +304,7 @@ class AggregateTypes:
         if keys.keys:
             group_by = self.maps.enum_type(
                 names.group_by,
-                {
-                    self._upper_snake(name): self._group_value(key)
-                    for name, (key, _k) in keys.keys.items()
-                },
+                dict(self._group_value(name, key) for name, (key, _k) in keys.keys.items()),
             )
             args["groupBy"] = GraphQLArgument(GraphQLList(GraphQLNonNull(group_by)))
             args["sort"] = GraphQLArgument(
