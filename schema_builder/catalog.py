@@ -6,6 +6,7 @@ reflected tables, and then shared read-only by every request until the next vers
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -173,27 +174,37 @@ _MYSQL_BITS = {"TINYINT": 8, "MEDIUMINT": 24}
 def integer_range(column_type: sa.types.TypeEngine[Any]) -> tuple[int, int]:
     """The values an integer column can hold (MariaDB's ``UNSIGNED`` and its 8- and 24-bit
     types included); 64-bit for a type not known here."""
-    name = column_type.__class__.__name__.upper()
+    kind: type = type(column_type)
+    return _integer_range(kind, bool(getattr(column_type, "unsigned", False)))
+
+
+@functools.cache
+def _integer_range(column_type: type, unsigned: bool) -> tuple[int, int]:
+    """By the type's class, which decides it (a catalog asks once per integer column)."""
+    name = column_type.__name__.upper()
     if name in _MYSQL_BITS:
         bits = _MYSQL_BITS[name]
-    elif isinstance(column_type, sa.SmallInteger):
+    elif issubclass(column_type, sa.SmallInteger):
         bits = 16
-    elif isinstance(column_type, sa.BigInteger):
+    elif issubclass(column_type, sa.BigInteger):
         bits = 64
-    elif isinstance(column_type, sa.Integer) and name in ("INTEGER", "INT", "SERIAL"):
+    elif issubclass(column_type, sa.Integer) and name in ("INTEGER", "INT", "SERIAL"):
         bits = 32
     else:
         bits = 64
-    if getattr(column_type, "unsigned", False):
+    if unsigned:
         return (0, 2**bits - 1)
     return (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 
 
 def _bind_field(definition: FieldDefinition, column: sa.Column[Any], sqlite: bool) -> Field:
     ctype = column.type
-    length = getattr(ctype, "length", None) if isinstance(ctype, sa.String) else None
-    precision = getattr(ctype, "precision", None) if isinstance(ctype, sa.Numeric) else None
-    scale = getattr(ctype, "scale", None) if isinstance(ctype, sa.Numeric) else None
+    length = precision = scale = None
+    if isinstance(ctype, sa.String):
+        length = getattr(ctype, "length", None)
+    elif isinstance(ctype, sa.Numeric):
+        precision = getattr(ctype, "precision", None)
+        scale = getattr(ctype, "scale", None)
     # SQLite stores any integer in 64 bits whatever the declared type.
     int_range = _INT_RANGES["bigint"] if sqlite else integer_range(ctype)
     return Field(

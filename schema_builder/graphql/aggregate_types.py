@@ -32,6 +32,7 @@ per function and field would be ten times as many names to build.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -46,25 +47,22 @@ from graphql import (
     GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
 )
 
-from schema_builder.catalog import Catalog, Entity, Field
+from schema_builder.catalog import Catalog, Entity
 from schema_builder.graphql.aggregate import AGGREGATE_KEYS, RESOLVE
+from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.measures import RELATED_AGGREGATE
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
 from schema_builder.graphql.selection import ENTITY_QUERY
 from schema_builder.operations.aggregates.buckets import is_datelike
 from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
-from schema_builder.operations.aggregates.plan import (
-    BUCKETS,
-    GroupKey,
-)
+from schema_builder.operations.aggregates.plan import BUCKETS, Bucket, GroupKey
 
 _COUNT_TYPE = GraphQLNonNull(GraphQLInt)
 _COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
@@ -83,50 +81,46 @@ AggregateFunctionType = GraphQLEnumType(
     description="An aggregate function, to sort groups by.",
 )
 
+# The entity-independent fields of every aggregate sort input.
+_SORT_AGGREGATE = GraphQLInputField(AggregateFunctionType, description="An aggregate (of `field`).")
+_SORT_DESCENDING = GraphQLInputField(GraphQLBoolean, default_value=False)
+
 
 def _related_value(parent: Mapping[str, Any], info: GraphQLResolveInfo, **_args: Any) -> Any:
     """A row's aggregate, read with the row under the field's response key."""
     return parent.get(str(info.path.key))
 
 
-def _sum_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
-    return {"integer": BigIntScalar, "decimal": DecimalScalar}.get(field.type, GraphQLFloat)
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    """An entity's fields by the functions that apply to them, each with the GraphQL type of
+    its value: ``countDistinct`` (``Int!``) every field but json ones, ``sum`` and ``avg`` the
+    number fields, ``min`` and ``max`` every field but boolean and json ones (its own type)."""
+
+    counted: list[str]
+    sums: dict[str, GraphQLScalarType]
+    averages: dict[str, GraphQLScalarType]
+    values: dict[str, GraphQLScalarType]
 
 
-def _avg_scalar(field: Field, scalar: GraphQLScalarType) -> GraphQLScalarType:
-    return DecimalScalar if field.type == "decimal" else GraphQLFloat
+_SUM_SCALARS: dict[str, GraphQLScalarType] = {"integer": BigIntScalar, "decimal": DecimalScalar}
 
 
-def _counted(field: Field) -> bool:
-    return field.type != "json"
-
-
-def _summed(field: Field) -> bool:
-    return field.type in NUMERIC_TYPES
-
-
-def _ordered(field: Field) -> bool:
-    return field.type not in ("boolean", "json")
-
-
-def _datelike(field: Field) -> bool:
-    return field.type in ("date", "datetime") or is_datelike(field.column.type)
-
-
-# Per function: which fields it applies to, and the GraphQL type of its value.
-_MEASURED: dict[
-    str,
-    tuple[
-        Callable[[Field], bool],
-        Callable[[Field, GraphQLScalarType], GraphQLScalarType] | None,
-    ],
-] = {
-    "countDistinct": (_counted, None),
-    "sum": (_summed, _sum_scalar),
-    "avg": (_summed, _avg_scalar),
-    "min": (_ordered, lambda _f, scalar: scalar),
-    "max": (_ordered, lambda _f, scalar: scalar),
-}
+def _measured(entity: Entity, scalars: Sequence[GraphQLScalarType]) -> _Measured:
+    """The fields of each function, in one pass over the entity's fields."""
+    measured = _Measured([], {}, {}, {})
+    for field, scalar in zip(entity.fields, scalars, strict=True):
+        kind = field.type
+        if kind == "json":
+            continue
+        name = field.name
+        measured.counted.append(name)
+        if kind in NUMERIC_TYPES:
+            measured.sums[name] = _SUM_SCALARS.get(kind, GraphQLFloat)
+            measured.averages[name] = DecimalScalar if kind == "decimal" else GraphQLFloat
+        if kind != "boolean":
+            measured.values[name] = scalar
+    return measured
 
 
 def joined_name(first: str, second: str) -> str:
@@ -137,50 +131,76 @@ def joined_name(first: str, second: str) -> str:
     return first + second[:1].upper() + second[1:]
 
 
+# A group key with the GraphQL type of its key field, by field path, bucket and type.
+KeyTypes = dict[tuple[str, Bucket | None, GraphQLScalarType], tuple[GroupKey, GraphQLScalarType]]
+
+
 class GroupKeys:
     """An entity's group keys: each GraphQL key field name with its GroupKey and type: its
     fields, their date buckets, and the fields (and buckets) of the entities its belongsTo
     relationships lead to (``product`` + ``category_id``: ``product_category_id`` when the
-    entity's names are in snake case, ``product`` + ``fkCategory``: ``productFkCategory``)."""
+    entity's names are in snake case, ``product`` + ``fkCategory``: ``productFkCategory``).
+
+    ``shared`` holds the keys of the entities built before (one schema's): entities with a
+    field of the same name and type share its key and its pair with its type."""
 
     def __init__(
         self,
         catalog: Catalog,
         entity: Entity,
         scalars: Callable[[Entity], Sequence[GraphQLScalarType]],
+        shared: KeyTypes | None = None,
     ) -> None:
         self.keys: dict[str, tuple[GroupKey, GraphQLScalarType]] = {}
-        self._taken = {field.name for field in entity.fields}
+        shared = {} if shared is None else shared
+        taken = {field.name for field in entity.fields}
         # The configuration's style: snake case when one of its names is.
-        self._snake = any("_" in name for name in self._taken)
-        self._add(entity, scalars(entity), "", "")
+        snake = any("_" in name for name in taken)
+        self._add(entity, scalars(entity), "", "", taken, snake, shared)
         for relation in entity.relations.values():
             if not relation.many:
                 target = catalog.entities[relation.target]
-                self._add(target, scalars(target), relation.name, relation.name + ".")
-        self.names = {key: name for name, (key, _kind) in self.keys.items()}
+                prefix, path = relation.name, relation.name + "."
+                self._add(target, scalars(target), prefix, path, taken, snake, shared)
         # The GraphQL key field of each group key as the operation names it (``month(x)``).
-        self.by_written = {key.name: name for key, name in self.names.items()}
+        self.by_written = {key.name: name for name, (key, _kind) in self.keys.items()}
 
     def _add(
-        self, entity: Entity, scalars: Sequence[GraphQLScalarType], prefix: str, path: str
+        self,
+        entity: Entity,
+        scalars: Sequence[GraphQLScalarType],
+        prefix: str,
+        path: str,
+        taken: set[str],
+        snake: bool,
+        shared: KeyTypes,
     ) -> None:
+        keys = self.keys
         for field, scalar in zip(entity.fields, scalars, strict=True):
-            if field.type == "json":
+            field_type = field.definition.type
+            if field_type == "json":
                 continue
-            name = field.name
+            name = written = field.name
             if prefix:
-                name = f"{prefix}_{name}" if self._snake else joined_name(prefix, name)
-            if name in self.keys or (prefix and name in self._taken):
+                name = f"{prefix}_{name}" if snake else joined_name(prefix, name)
+                written = path + written
+            if name in keys or (prefix and name in taken):
                 continue  # a name a field already has
-            self.keys[name] = (GroupKey(path + field.name), scalar)
-            if not _datelike(field):
+            existing = shared.get((written, None, scalar))
+            if existing is None:
+                existing = shared[(written, None, scalar)] = (GroupKey(written), scalar)
+            keys[name] = existing
+            if field_type not in ("date", "datetime") and not is_datelike(field.column.type):
                 continue
             for bucket in BUCKETS:
                 bucket_name = joined_name(name, bucket)
-                if bucket_name not in self._taken and bucket_name not in self.keys:
+                if bucket_name not in taken and bucket_name not in keys:
                     kind = GraphQLInt if bucket == "year" else GraphQLString
-                    self.keys[bucket_name] = (GroupKey(path + field.name, bucket), kind)
+                    existing = shared.get((written, bucket, kind))
+                    if existing is None:
+                        existing = (GroupKey(written, bucket), kind)
+                        shared[(written, bucket, kind)] = existing
+                    keys[bucket_name] = existing
 
 
 class AggregateTypes:
@@ -190,19 +210,26 @@ class AggregateTypes:
         self,
         catalog: Catalog,
         names: Mapping[str, EntityNames],
-        filter_type: Callable[[Entity], GraphQLInputObjectType],
+        maps: FieldMaps,
+        filter_argument: Callable[[Entity], GraphQLArgument],
         scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
     ) -> None:
         self.catalog = catalog
         self.names = names
-        self.filter_type = filter_type
+        self.maps = maps
+        self.filter_argument = filter_argument
         self.scalars = scalars
         # Fields of the same type are one object, shared by every type that has one.
         self._fields: dict[GraphQLOutputType, GraphQLField] = {}
         self._input_fields: dict[GraphQLInputObjectType, GraphQLInputField] = {}
+        self._conditions: dict[GraphQLScalarType, GraphQLInputField | None] = {}
         # Per entity: its measure fields (shared by its root and related aggregate types) and
         # the field of a row's aggregate of it (shared by every hasMany relationship to it).
         self._measures: dict[str, dict[str, GraphQLField]] = {}
+        self._measured: dict[str, _Measured] = {}
+        # Group keys and their enum values (with their names), shared by entities.
+        self._keys: KeyTypes = {}
+        self._group_values: dict[tuple[str, GroupKey], tuple[str, GraphQLEnumValue]] = {}
         self._related: dict[str, GraphQLField] = {}
 
     def _field(self, kind: GraphQLOutputType) -> GraphQLField:
@@ -210,6 +237,38 @@ class AggregateTypes:
         if existing is None:
             existing = self._fields[kind] = GraphQLField(kind)
         return existing
+
+    def forget_memos(self) -> None:
+        """Once the schema is built (see ``SchemaBuilder._forget_memos``)."""
+        memos: tuple[dict[Any, Any], ...] = (
+            self._fields,
+            self._input_fields,
+            self._conditions,
+            self._measures,
+            self._related,
+            self._measured,
+            self._keys,
+            self._group_values,
+        )
+        for memo in memos:
+            memo.clear()
+
+    def _group_value(self, name: str, key: GroupKey) -> tuple[str, GraphQLEnumValue]:
+        """The group-by enum value of the key field ``name`` grouping by ``key``."""
+        existing = self._group_values.get((name, key))
+        if existing is None:
+            existing = (upper_snake(name), GraphQLEnumValue(key))
+            self._group_values[(name, key)] = existing
+        return existing
+
+    def _condition(self, kind: GraphQLScalarType) -> GraphQLInputField | None:
+        """The ``having`` input field of an aggregate of type ``kind``: its filter input."""
+        if kind in self._conditions:
+            return self._conditions[kind]
+        condition = FILTERS.get(kind.name)
+        created = None if condition is None else self._input_field(condition)
+        self._conditions[kind] = created
+        return created
 
     def _input_field(self, kind: GraphQLInputObjectType) -> GraphQLInputField:
         existing = self._input_fields.get(kind)
@@ -219,19 +278,18 @@ class AggregateTypes:
 
     def root_field(self, entity: Entity) -> GraphQLField:
         names = self.names[entity.alias]
-        scalars = self.scalars(entity)
-        keys = GroupKeys(self.catalog, entity, self.scalars)
+        keys = GroupKeys(self.catalog, entity, self.scalars, self._keys)
         measures = self._measures_of(entity)
         group_fields = dict(measures)
         if keys.keys:
-            key_type = GraphQLObjectType(
+            key_type = self.maps.object_type(
                 names.group_key,
                 {name: self._field(kind) for name, (_key, kind) in keys.keys.items()},
                 description="The group's keys: the values it was grouped by.",
             )
             group_fields = {"key": GraphQLField(GraphQLNonNull(key_type)), **measures}
-        group_type = GraphQLObjectType(names.aggregate_group, group_fields)
-        aggregate_type = GraphQLObjectType(
+        group_type = self.maps.object_type(names.aggregate_group, group_fields)
+        aggregate_type = self.maps.object_type(
             names.aggregate,
             {
                 **measures,
@@ -242,22 +300,22 @@ class AggregateTypes:
             },
             description=f"Aggregates of `{entity.alias}`.",
         )
-        args: dict[str, GraphQLArgument] = {"filter": GraphQLArgument(self.filter_type(entity))}
+        args: dict[str, GraphQLArgument] = {"filter": self.filter_argument(entity)}
         if keys.keys:
-            group_by = GraphQLEnumType(
+            group_by = self.maps.enum_type(
                 names.group_by,
-                {upper_snake(name): GraphQLEnumValue(key) for name, (key, _k) in keys.keys.items()},
+                dict(self._group_value(name, key) for name, (key, _k) in keys.keys.items()),
             )
             args["groupBy"] = GraphQLArgument(GraphQLList(GraphQLNonNull(group_by)))
             args["sort"] = GraphQLArgument(
                 GraphQLList(GraphQLNonNull(self._sort_type(names, group_by)))
             )
-        args["having"] = GraphQLArgument(self._having_type(entity, names, scalars))
+        args["having"] = GraphQLArgument(self._having_type(names, self._measured_of(entity)))
         args["limit"] = _LIMIT
         args["offset"] = _OFFSET
-        return GraphQLField(
+        return self.maps.field(
             GraphQLNonNull(aggregate_type),
-            args=args,
+            args,
             resolve=RESOLVE,
             extensions={
                 ENTITY_QUERY: ("aggregate", entity.alias),
@@ -271,8 +329,14 @@ class AggregateTypes:
         existing = self._measures.get(entity.alias)
         if existing is None:
             names = self.names[entity.alias]
-            existing = self._measure_fields(entity, names, self.scalars(entity))
+            existing = self._measure_fields(names, self._measured_of(entity))
             self._measures[entity.alias] = existing
+        return existing
+
+    def _measured_of(self, entity: Entity) -> _Measured:
+        existing = self._measured.get(entity.alias)
+        if existing is None:
+            existing = self._measured[entity.alias] = _measured(entity, self.scalars(entity))
         return existing
 
     def related_field(self, entity: Entity) -> GraphQLField:
@@ -283,14 +347,14 @@ class AggregateTypes:
         if existing is not None:
             return existing
         names = self.names[entity.alias]
-        related_type = GraphQLObjectType(
+        related_type = self.maps.object_type(
             names.related_aggregate,
             self._measures_of(entity),
             description=f"Aggregates of a row's related `{entity.alias}`.",
         )
-        created = GraphQLField(
+        created = self.maps.field(
             GraphQLNonNull(related_type),
-            args={"filter": GraphQLArgument(self.filter_type(entity))},
+            {"filter": self.filter_argument(entity)},
             resolve=_related_value,
             extensions={RELATED_AGGREGATE: entity.alias},
             description=f"Counts, sums, averages, minimums and maximums of the row's related "
@@ -299,82 +363,61 @@ class AggregateTypes:
         self._related[entity.alias] = created
         return created
 
-    def _measure_fields(
-        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
-    ) -> dict[str, GraphQLField]:
+    def _measure_fields(self, names: EntityNames, measured: _Measured) -> dict[str, GraphQLField]:
         fields: dict[str, GraphQLField] = {"count": _COUNT}
-        type_names = {
-            "countDistinct": names.counts,
-            "sum": names.sums,
-            "avg": names.averages,
-            "min": names.values,
-        }
-        shared: GraphQLObjectType | None = None
-        for function, (applies, typed) in _MEASURED.items():
-            if function == "max" and shared is not None:
-                fields["max"] = GraphQLField(GraphQLNonNull(shared))
-                continue
-            members: dict[str, GraphQLField] = {}
-            for field, scalar in zip(entity.fields, scalars, strict=True):
-                if applies(field):
-                    kind = _COUNT_TYPE if typed is None else typed(field, scalar)
-                    members[field.name] = self._field(kind)
-            if not members:
-                continue
-            created = GraphQLObjectType(type_names[function], members)
-            if function == "min":
-                shared = created
-            fields[function] = GraphQLField(GraphQLNonNull(created))
+        if measured.counted:
+            counts = dict.fromkeys(measured.counted, self._field(_COUNT_TYPE))
+            fields["countDistinct"] = self._measure(names.counts, counts)
+        if measured.sums:
+            fields["sum"] = self._measure(names.sums, self._members(measured.sums))
+            fields["avg"] = self._measure(names.averages, self._members(measured.averages))
+        if measured.values:
+            # min and max: one type, whose name says it holds values of the fields.
+            fields["min"] = fields["max"] = self._measure(
+                names.values, self._members(measured.values)
+            )
         return fields
 
-    def _having_type(
-        self, entity: Entity, names: EntityNames, scalars: Sequence[GraphQLScalarType]
-    ) -> GraphQLInputObjectType:
-        fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(FILTERS["Int"])}
-        type_names = {
-            "sum": names.sums_having,
-            "avg": names.averages_having,
-            "min": names.values_having,
-        }
-        shared: GraphQLInputObjectType | None = None
-        for function, (applies, typed) in _MEASURED.items():
-            if function == "countDistinct":  # not offered: its type would cost every build
-                continue
-            if function == "max" and shared is not None:
-                fields["max"] = GraphQLInputField(shared)
-                continue
-            members: dict[str, GraphQLInputField] = {}
-            for field, scalar in zip(entity.fields, scalars, strict=True):
-                if not applies(field):
-                    continue
-                kind = GraphQLInt if typed is None else typed(field, scalar)
-                condition = FILTERS.get(kind.name)
-                if condition is not None:
-                    members[field.name] = self._input_field(condition)
-            if not members:
-                continue
-            created = GraphQLInputObjectType(type_names[function], members)
-            if function == "min":
-                shared = created
-            fields[function] = GraphQLInputField(created)
-        return GraphQLInputObjectType(
+    def _measure(self, type_name: str, members: dict[str, GraphQLField]) -> GraphQLField:
+        return GraphQLField(GraphQLNonNull(self.maps.object_type(type_name, members)))
+
+    def _members(self, kinds: Mapping[str, GraphQLScalarType]) -> dict[str, GraphQLField]:
+        field = self._field
+        return {name: field(kind) for name, kind in kinds.items()}
+
+    def _having_type(self, names: EntityNames, measured: _Measured) -> GraphQLInputObjectType:
+        fields: dict[str, GraphQLInputField] = {"count": self._input_field(FILTERS["Int"])}
+        functions = (
+            ("sum", names.sums_having, measured.sums),
+            ("avg", names.averages_having, measured.averages),
+            ("min", names.values_having, measured.values),
+        )
+        for function, type_name, kinds in functions:
+            conditions = {
+                name: condition
+                for name, kind in kinds.items()
+                if (condition := self._condition(kind)) is not None
+            }
+            if conditions:
+                fields[function] = GraphQLInputField(self.maps.input_type(type_name, conditions))
+        if "min" in fields:
+            fields["max"] = fields["min"]
+        return self.maps.input_type(
             names.having,
             fields,
             description="Conditions on the groups' aggregates, all of which must hold.",
         )
 
     def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
-        return GraphQLInputObjectType(
+        return self.maps.input_type(
             names.aggregate_sort,
             {
                 "key": GraphQLInputField(group_by, description="A group key."),
-                "aggregate": GraphQLInputField(
-                    AggregateFunctionType, description="An aggregate (of `field`)."
-                ),
+                "aggregate": _SORT_AGGREGATE,
                 "field": GraphQLInputField(
                     group_by, description="The field of the aggregate (not for COUNT)."
                 ),
-                "descending": GraphQLInputField(GraphQLBoolean, default_value=False),
+                "descending": _SORT_DESCENDING,
             },
             description="One sort key: a group key, or an aggregate such as `{aggregate: SUM, "
             "field: PRICE}`; `descending` to reverse it.",

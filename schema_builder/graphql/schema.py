@@ -52,6 +52,7 @@ from graphql import (
 
 from schema_builder.catalog import Catalog, Entity, Field, integer_range
 from schema_builder.graphql.aggregate_types import AggregateTypes
+from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.names import (
     EntityNames,
     entity_names,
@@ -144,14 +145,19 @@ class SchemaBuilder:
         # entity that has the same scalar, description or field name.
         self._items: dict[str, GraphQLNonNull[GraphQLList[GraphQLNonNull[GraphQLObjectType]]]] = {}
         self._list_arguments: dict[str, dict[str, GraphQLArgument]] = {}
+        self._filter_arguments: dict[str, GraphQLArgument] = {}
         self._relation_fields: dict[tuple[str, bool], GraphQLField] = {}
         self._scalar_input_maps: dict[tuple[str, bool], dict[str, GraphQLInputField]] = {}
+        self._entity_inputs: dict[str, tuple[GraphQLInputField, ...]] = {}
         self._entity_scalars: dict[str, tuple[GraphQLScalarType, ...]] = {}
         self._output_fields: dict[tuple[GraphQLScalarType, bool, str | None], GraphQLField] = {}
         self._input_fields: dict[tuple[GraphQLScalarType, str | None], GraphQLInputField] = {}
         self._id_arguments: dict[tuple[GraphQLScalarType, bool], GraphQLArgument] = {}
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
-        self._aggregates = AggregateTypes(catalog, self.names, self._filter_type, self._scalars)
+        self._maps = FieldMaps()
+        self._aggregates = AggregateTypes(
+            catalog, self.names, self._maps, self._filter_argument, self._scalars
+        )
 
     def build(self) -> GraphQLSchema:
         query: dict[str, GraphQLField] = {}
@@ -159,17 +165,17 @@ class SchemaBuilder:
         for alias in sorted(self.catalog.entities):
             entity = self.catalog.entities[alias]
             names = self.names[alias]
-            query[names.list_query] = GraphQLField(
+            query[names.list_query] = self._maps.field(
                 GraphQLNonNull(self._list_type(entity)),
-                args=self._list_args(entity),
+                self._list_args(entity),
                 resolve=list_resolver(alias),
                 extensions={"dexgate_query": ("list", alias)},
                 description=f"A page of `{alias}`, ordered by `sort` then by identifier.",
             )
             query[names.aggregate_query] = self._aggregates.root_field(entity)
-            query[names.get_query] = GraphQLField(
+            query[names.get_query] = self._maps.field(
                 self.object_type(entity),
-                args={"id": self._id_argument(entity, required=True)},
+                {"id": self._id_argument(entity, required=True)},
                 resolve=get_resolver(alias),
                 extensions={"dexgate_query": ("get", alias)},
                 description=f"One of `{alias}` by identifier, or null.",
@@ -184,17 +190,17 @@ class SchemaBuilder:
                 if mode == "create" and alias in self._nothing_to_create:
                     continue
                 items = GraphQLNonNull(GraphQLList(GraphQLNonNull(self._write_input(entity, mode))))
-                mutation[field_name] = GraphQLField(
+                mutation[field_name] = self._maps.field(
                     result,
-                    args={"items": GraphQLArgument(items), "transactional": _TRANSACTIONAL},
+                    {"items": GraphQLArgument(items), "transactional": _TRANSACTIONAL},
                     resolve=write_resolver(alias, mode),
                 )
             if entity.is_deletable:
-                mutation[names.delete] = GraphQLField(
+                mutation[names.delete] = self._maps.field(
                     _DELETE_RESULT,
-                    args={
+                    {
                         "id": self._id_argument(entity, required=False),
-                        "filter": self._list_args(entity)["filter"],
+                        "filter": self._filter_argument(entity),
                     },
                     resolve=delete_resolver(alias),
                     description="Delete by id or by filter (a filter is required for many).",
@@ -203,11 +209,10 @@ class SchemaBuilder:
             query["_empty"] = GraphQLField(
                 GraphQLString, description="No entity is active yet.", resolve=lambda *_: None
             )
-        schema = GraphQLSchema(
-            query=GraphQLObjectType("Query", query),
-            mutation=GraphQLObjectType("Mutation", mutation) if mutation else None,
-            types=[MutationErrorType],
-        )
+        query_type = self._maps.object_type("Query", query)
+        mutation_type = self._maps.object_type("Mutation", mutation) if mutation else None
+        self._maps.resolve()
+        schema = GraphQLSchema(query=query_type, mutation=mutation_type, types=[MutationErrorType])
         self._forget_memos()
         return schema
 
@@ -218,8 +223,10 @@ class SchemaBuilder:
         memos: tuple[dict[Any, Any], ...] = (
             self._items,
             self._list_arguments,
+            self._filter_arguments,
             self._relation_fields,
             self._scalar_input_maps,
+            self._entity_inputs,
             self._entity_scalars,
             self._output_fields,
             self._input_fields,
@@ -228,13 +235,14 @@ class SchemaBuilder:
         )
         for memo in memos:
             memo.clear()
+        self._aggregates.forget_memos()
 
     def object_type(self, entity: Entity) -> GraphQLObjectType:
         existing = self._objects.get(entity.alias)
         if existing is not None:
             return existing
         names = self.names[entity.alias]
-        created = GraphQLObjectType(
+        created = self._maps.object_type(
             names.type,
             functools.partial(self._object_fields, entity),
             description=f"An item of `{entity.alias}` ({entity.table_name}).",
@@ -263,8 +271,8 @@ class SchemaBuilder:
             return existing
         target = self.catalog.entities[alias]
         if many:
-            created = GraphQLField(
-                self._items_type(target), args=self._list_args(target), resolve=_RELATION_MANY
+            created = self._maps.field(
+                self._items_type(target), self._list_args(target), resolve=_RELATION_MANY
             )
         else:
             created = GraphQLField(self.object_type(target), resolve=_RELATION_ONE)
@@ -282,7 +290,7 @@ class SchemaBuilder:
         return created
 
     def _list_type(self, entity: Entity) -> GraphQLObjectType:
-        return GraphQLObjectType(
+        return self._maps.object_type(
             self.names[entity.alias].list_result,
             {"items": GraphQLField(self._items_type(entity)), "totalCount": _TOTAL_COUNT},
         )
@@ -291,7 +299,7 @@ class SchemaBuilder:
         existing = self._list_arguments.get(entity.alias)
         if existing is not None:
             return existing
-        created = {"filter": GraphQLArgument(self._filter_type(entity))}
+        created = {"filter": self._filter_argument(entity)}
         sort = self._sort_type(entity)
         if sort is not None:
             created["sort"] = GraphQLArgument(GraphQLList(GraphQLNonNull(sort)))
@@ -300,11 +308,19 @@ class SchemaBuilder:
         self._list_arguments[entity.alias] = created
         return created
 
+    def _filter_argument(self, entity: Entity) -> GraphQLArgument:
+        """The ``filter`` argument of the fields that read ``entity``."""
+        existing = self._filter_arguments.get(entity.alias)
+        if existing is None:
+            existing = GraphQLArgument(self._filter_type(entity))
+            self._filter_arguments[entity.alias] = existing
+        return existing
+
     def _filter_type(self, entity: Entity) -> GraphQLInputObjectType:
         existing = self._filters.get(entity.alias)
         if existing is not None:
             return existing
-        created = GraphQLInputObjectType(
+        created = self._maps.input_type(
             self.names[entity.alias].filter, functools.partial(self._filter_fields, entity)
         )
         self._filters[entity.alias] = created
@@ -334,7 +350,7 @@ class SchemaBuilder:
                 values.update(self._sort_values_of(field.name))
         if not values:
             return None
-        created = GraphQLEnumType(self.names[entity.alias].sort, values)
+        created = self._maps.enum_type(self.names[entity.alias].sort, values)
         self._sorts[entity.alias] = created
         return created
 
@@ -348,7 +364,7 @@ class SchemaBuilder:
             "update": names.update_input,
             "upsert": names.upsert_input,
         }[mode]
-        created = GraphQLInputObjectType(
+        created = self._maps.input_type(
             type_name, functools.partial(self._write_input_fields, entity, mode)
         )
         self._inputs[(entity.alias, mode)] = created
@@ -371,21 +387,31 @@ class SchemaBuilder:
         existing = self._scalar_input_maps.get((entity.alias, creating))
         if existing is not None:
             return existing
-        created: dict[str, GraphQLInputField] = {}
-        for field, scalar in zip(entity.fields, self._scalars(entity), strict=True):
-            definition = field.definition
-            wanted = (
-                definition.is_creatable
+        identifier = entity.identifier
+        created = {
+            field.name: input_field
+            for field, input_field in zip(entity.fields, self._field_inputs(entity), strict=True)
+            if (
+                field.definition.is_creatable
                 if creating
-                else definition.is_editable or field is entity.identifier
+                else field.definition.is_editable or field is identifier
             )
-            if wanted:
-                created[field.name] = self._input_field(scalar, _description(field))
+        }
         self._scalar_input_maps[(entity.alias, creating)] = created
         return created
 
+    def _field_inputs(self, entity: Entity) -> tuple[GraphQLInputField, ...]:
+        """The input field of each of ``entity``'s fields, in order (for its write inputs)."""
+        existing = self._entity_inputs.get(entity.alias)
+        if existing is None:
+            existing = self._entity_inputs[entity.alias] = tuple(
+                self._input_field(scalar, _description(field))
+                for field, scalar in zip(entity.fields, self._scalars(entity), strict=True)
+            )
+        return existing
+
     def _mutation_result(self, entity: Entity) -> GraphQLObjectType:
-        return GraphQLObjectType(
+        return self._maps.object_type(
             self.names[entity.alias].mutation_result,
             {
                 "items": GraphQLField(
