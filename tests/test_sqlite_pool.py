@@ -20,6 +20,7 @@ from schema_builder.errors import RequestTimeoutError
 from schema_builder.operations.db_errors import Deadline, request_deadline, translating
 from schema_builder.operations.reads.pool import ReadPool
 from schema_builder.operations.reads.sqlite_pool import SqlitePool
+from tests.conftest import settings_with
 
 # A statement that runs for seconds on any SQLite: a recursive count to a billion.
 SLOW = (
@@ -114,17 +115,12 @@ async def test_an_in_memory_database_has_no_pool() -> None:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The application of the test below does nothing in the background: a webhook delivery
     round, a prune or a usage write takes an engine connection at a moment of its own, which
     the count of the reads' checkouts would catch."""
-    return Settings(
-        database_url=database_url,
-        secret_key="test",
-        catalog_check_interval=0,
-        webhook_delivery=False,
-        usage_write_interval=3600.0,
-        event_prune_interval=3600.0,
+    return settings_with(
+        settings, webhook_delivery=False, usage_write_interval=3600.0, event_prune_interval=3600.0
     )
 
 

@@ -179,7 +179,7 @@ def compile_plan(
     runs: JsonStatement | RowStatement
     finish = None
     if use_json and writer is not None:
-        runs = _json(catalog, entity, plan, dialect, writer)
+        runs = _json(catalog, entity, plan, shapes, dialect, writer)
         if any(aggregates_in(shape) for shape in shapes):
             finish = Finisher(catalog, entity, dialect.name)
     else:
@@ -190,12 +190,16 @@ def compile_plan(
 
 
 def _json(
-    catalog: Catalog, entity: Entity, plan: Plan, dialect: Dialect, writer: JsonDialect
+    catalog: Catalog,
+    entity: Entity,
+    plan: Plan,
+    shapes: tuple[Shape, ...],
+    dialect: Dialect,
+    writer: JsonDialect,
 ) -> JsonStatement:
     planner = Planner(catalog)
     statement: sa.Select[Any]
     per_row = False
-    shapes = shapes_of(plan)
     # One shape without aggregates: each of its rows, at every level, is one object of the
     # answer, and the answer has no other object (see ``objects_in``).
     in_text = (
