@@ -24,7 +24,6 @@ import httpx
 import pytest
 import redis
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import demo, migrate
@@ -36,6 +35,7 @@ from auth import store
 from auth.permissions import ADMIN_ROLE
 from schema_builder.operations.reads.reader import Reader
 from schema_builder.registry import CatalogRegistry
+from tests.lifespan import lifespan
 from tests.mariadb_template import (
     MariaDBTemplate,
     mariadb_template_fixture,  # noqa: F401 - for `mariadb`
@@ -225,7 +225,7 @@ async def gateway_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[
     app = create_app(settings, engine=engine)
     # The Starlette app itself: it keeps its collaborators on ``app.state`` (manager.app is a
     # bare wrapper function without ``.state``), and it needs no lifespan state per request.
-    async with LifespanManager(app):
+    async with lifespan(app):
         yield app
 
 

@@ -7,13 +7,13 @@ import asyncio
 from dataclasses import replace
 
 import httpx
-from asgi_lifespan import LifespanManager
 
 from app.application import create_app
 from app.database import create_engine
 from app.settings import Settings
 from schema_builder.definition import EntityConfiguration
 from schema_builder.registry import CatalogRegistry
+from tests.lifespan import lifespan
 
 
 async def _deactivate_countries_elsewhere(settings: Settings) -> None:
@@ -36,7 +36,7 @@ async def test_change_by_another_process_is_served_without_waiting_for_the_check
 ) -> None:
     slow_checks = replace(settings, catalog_check_interval=3600)
     app = create_app(slow_checks)
-    async with LifespanManager(app):
+    async with lifespan(app):
         listening = app.state.gateway.registry.listening
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

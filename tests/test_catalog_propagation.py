@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.application import create_app
 from app.settings import Settings
+from tests.lifespan import lifespan
 from tests.test_catalog_notify import _deactivate_countries_elsewhere
 
 
@@ -25,7 +25,7 @@ async def test_requests_arriving_together_after_a_notification_all_get_the_chang
 ) -> None:
     app = create_app(replace(settings, catalog_check_interval=3600))
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://dexgate.test",

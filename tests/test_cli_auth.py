@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app import migrate
 from app.application import create_app
@@ -25,6 +24,7 @@ from app.settings import Settings
 from auth import store
 from auth.errors import InvalidAccessTokenError
 from auth.principal import Principal
+from tests.lifespan import lifespan
 from tests.test_cli import ok, run
 
 BASE = "http://dexgate.test"
@@ -88,7 +88,7 @@ def with_app(database: Path, work: Callable[[httpx.AsyncClient, Gateway], Awaita
         )
         app = create_app(settings)
         async with (
-            LifespanManager(app),
+            lifespan(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
         ):
             gateway: Gateway = app.state.gateway

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.settings import Settings
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 ORIGIN = "https://dashboard.example"
 
@@ -17,7 +17,7 @@ async def _preflight_and_get(
     settings: Settings, engine: AsyncEngine, key: str
 ) -> tuple[httpx.Response, httpx.Response]:
     app = create_app(settings, engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as c:
             preflight = await c.options(

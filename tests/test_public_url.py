@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.settings import Settings, SettingsError
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 EVIL = {"Host": "evil.com"}
 
@@ -30,7 +30,7 @@ async def test_the_index_never_reflects_the_host_header(
 async def public(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     configured = settings_with(settings, public_url="https://api.example.com/gw")
     app = create_app(configured, engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://evil.com") as c:
             yield c

@@ -14,12 +14,12 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.settings import Settings
 from auth import store
+from tests.lifespan import lifespan
 
 COUNTRIES = "/dynamic-entity/countries"
 ANONYMOUS_REFUSAL = [{"status": 403, "code": "DX120", "message": "Unauthorized request."}]
@@ -37,7 +37,7 @@ async def serving(
     app = create_app(settings)
     headers = {"X-Api-Key": key} if key else {}
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, client=(address, 40000)),
             base_url="http://dexgate.test",
@@ -123,7 +123,7 @@ async def test_requests_without_credentials_are_limited_per_client_address(
 async def test_each_address_has_a_bucket_of_its_own(settings: Settings) -> None:
     limited = replace(settings, rate_limit_anonymous=1)
     app = create_app(limited)
-    async with LifespanManager(app):
+    async with lifespan(app):
         statuses = []
         for address in ("203.0.113.7", "203.0.113.8", "203.0.113.7"):
             async with httpx.AsyncClient(

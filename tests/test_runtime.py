@@ -12,7 +12,6 @@ from typing import Any
 
 import graphql.type.definition as graphql_definition
 import pytest
-from asgi_lifespan import LifespanManager
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +22,7 @@ from app.settings import Settings
 from bench.schema_build import make
 from schema_builder.catalog import build_catalog
 from schema_builder.graphql.registry import SchemaRegistry
+from tests.lifespan import lifespan
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def test_serving_process_freezes_the_startup_heap_once_the_lifespan_starte
 ) -> None:
     app = create_app(settings, engine=engine, runtime=Runtime(freeze_startup_heap=True))
     assert gc.get_freeze_count() == 0
-    async with LifespanManager(app):
+    async with lifespan(app):
         assert gc.get_freeze_count() > 10_000
         gateway: Gateway = app.state.gateway
         catalog = await gateway.registry.current()
@@ -74,7 +74,7 @@ async def test_other_applications_freeze_nothing(
     settings: Settings, engine: AsyncEngine, unfrozen: None
 ) -> None:
     app = create_app(settings, engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         assert gc.get_freeze_count() == 0
 
 

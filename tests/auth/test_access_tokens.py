@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from asgi_lifespan import LifespanManager
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +30,7 @@ from app.settings import Settings
 from auth import passwords, store
 from auth.tokens import TokenSigner
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 BASE = "http://dexgate.test"
 PASSWORD = "correct horse battery"
@@ -91,7 +91,7 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An app with its own engine, as another process would have, and a client of it."""
     app = create_app(settings)
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
     ):
         yield client

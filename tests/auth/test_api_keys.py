@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import auth.authenticator
@@ -21,6 +20,7 @@ from app.gateway import Gateway
 from app.settings import Settings
 from auth import store, tables
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 UNAUTHORIZED = [{"status": 403, "code": "DX120", "message": "Unauthorized request."}]
 GRAPHQL_UNAUTHORIZED = {
@@ -78,7 +78,7 @@ async def uncached(settings: Settings, engine: AsyncEngine) -> AsyncIterator[htt
     """A client (no credentials) of an app that looks every credential up on every request."""
     app = create_app(settings_with(settings, auth_cache_seconds=0), engine=engine)
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
     ):
         yield client

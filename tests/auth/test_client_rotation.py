@@ -12,19 +12,19 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.settings import Settings
 from auth import store
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 
 @pytest.fixture
 async def uncached(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings_with(settings, auth_cache_seconds=0), engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as c:
             yield c

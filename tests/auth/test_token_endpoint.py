@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -29,6 +28,7 @@ from app.settings import Settings
 from auth import oauth, passwords, store
 from auth.throttle import LoginThrottle
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 BASE = "http://dexgate.test"
 FORM = "application/x-www-form-urlencoded"
@@ -83,7 +83,7 @@ async def web(gateway_app: Any, accounts: Accounts) -> AsyncIterator[httpx.Async
 @asynccontextmanager
 async def serving(settings: Settings, engine: AsyncEngine | None) -> AsyncIterator[Any]:
     app = create_app(settings, engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         yield app
 
 

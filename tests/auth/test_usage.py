@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -16,6 +15,7 @@ from auth import store, tables
 from auth.permissions import ADMIN_ROLE
 from auth.usage import UsageRecorder
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 EARLIER = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LATER = EARLIER + timedelta(hours=1)
@@ -70,7 +70,7 @@ async def test_uses_noted_before_shutdown_are_written_at_shutdown(
 ) -> None:
     key = await store.create_api_key(engine, "at-shutdown", [ADMIN_ROLE])
     app = create_app(settings_with(settings, usage_write_interval=3600), engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as web:
             response = await web.get("/dynamic-entity/products/1", headers={"X-Api-Key": key})

@@ -19,7 +19,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 
 from app.application import create_app
 from app.settings import Settings
@@ -30,6 +29,7 @@ from bench.process import BenchError
 from bench.scenarios import ALL_SCENARIOS, SCENARIOS, Scenario, check
 from bench.server import free_port, running
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
+from tests.lifespan import lifespan
 from tests.run_id import RUN_ID
 
 
@@ -71,7 +71,7 @@ async def answers(
     """Each scenario's request sent to dexgate (in this process) on ``url``."""
     settings = Settings(database_url=url, secret_key="test", catalog_check_interval=0)
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": api_key}

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from openapi_spec_validator import validate
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -35,6 +34,7 @@ from schema_builder.definition import (
 from schema_builder.operations.bulk import bulk_writer
 from schema_builder.tables import change_event
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 from tests.openapi.support import DOCUMENT, documented_errors, operations
 
 ADMIN = "apikey:test-admin"
@@ -417,7 +417,7 @@ async def test_the_serving_process_prunes_events_past_the_retention(
     app = create_app(
         settings_with(settings, event_retention=3.0, event_prune_interval=0.1), engine=engine
     )
-    async with LifespanManager(app):
+    async with lifespan(app):
         gateway: Gateway = app.state.gateway
         await switch_feed(gateway, "products", True)
         transport = httpx.ASGITransport(app=app)

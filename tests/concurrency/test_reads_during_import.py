@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -24,6 +23,7 @@ from app.settings import Settings
 from auth.permissions import Permissions
 from schema_builder.operations.bulk import bulk_writer
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 ROWS = 20_000
 BATCH = 1_000
@@ -37,7 +37,7 @@ async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
     application = create_app(
         settings_with(settings, request_timeout=REQUEST_TIMEOUT), engine=engine
     )
-    async with LifespanManager(application):
+    async with lifespan(application):
         yield application
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -25,6 +24,7 @@ from app.settings import Settings
 from auth import store, tables
 from auth.permissions import ADMIN_ROLE
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 CONCURRENCY = 64
 PRODUCT = "/dynamic-entity/products/1"
@@ -50,7 +50,7 @@ async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
     # Every request looks its key up; the recorder writes only when the test says so.
     patient = settings_with(settings, auth_cache_seconds=0, usage_write_interval=3600)
     application = create_app(patient, engine=engine)
-    async with LifespanManager(application):
+    async with lifespan(application):
         yield application
 
 

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -22,6 +21,7 @@ from app.gateway import Gateway
 from app.settings import Settings
 from auth.transactions import queue_of, write_transaction
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 LIMIT = 0.5
 CATEGORIES = "/dynamic-entity/categories"
@@ -30,7 +30,7 @@ CATEGORIES = "/dynamic-entity/categories"
 @pytest.fixture
 async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
     application = create_app(settings_with(settings, request_timeout=LIMIT), engine=engine)
-    async with LifespanManager(application):
+    async with lifespan(application):
         yield application
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -15,6 +14,7 @@ from app.gateway import Gateway
 from app.settings import Settings
 from auth import store
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 
 SCHEMA_QUERY = "{ __schema { queryType { name } } }"
 TYPE_QUERY = '{ __type(name: "Product") { name } }'
@@ -67,7 +67,7 @@ async def open_introspection(
     settings: Settings, engine: AsyncEngine
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings_with(settings, open_introspection=True), engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as c:
             yield c

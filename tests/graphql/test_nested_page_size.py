@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import httpx
-from asgi_lifespan import LifespanManager
 
 from app.application import create_app
 from app.settings import Settings
+from tests.lifespan import lifespan
 
 
 async def test_nested_list_without_limit_is_capped_per_parent_at_the_page_size(
@@ -18,7 +18,7 @@ async def test_nested_list_without_limit_is_capped_per_parent_at_the_page_size(
     app = create_app(small)
     query = "{ categories(limit: 2) { items { name products { sku } } } }"
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://dexgate.test",

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.database import create_engine
 from app.settings import Settings
 from tests.conftest import Templates, template_copy
+from tests.lifespan import lifespan
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -49,7 +49,7 @@ async def shared_engine(shared_settings: Settings) -> AsyncIterator[AsyncEngine]
 @pytest.fixture(scope="module")
 async def shared_app(shared_settings: Settings, shared_engine: AsyncEngine) -> AsyncIterator[Any]:
     app = create_app(shared_settings, engine=shared_engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         yield app
 
 

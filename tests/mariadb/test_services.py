@@ -11,13 +11,13 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.settings import Settings
 from auth import store
 from auth.permissions import ADMIN_ROLE
+from tests.lifespan import lifespan
 from tests.mariadb.cli import ok
 from tests.test_catalog_notify import _deactivate_countries_elsewhere
 
@@ -29,7 +29,7 @@ async def test_a_change_by_another_process_is_served_after_the_check_interval(
 ) -> None:
     app = create_app(replace(settings, catalog_check_interval=CHECK_INTERVAL))
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://dexgate.test",

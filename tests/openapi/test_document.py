@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +27,7 @@ from schema_builder.definition import parse_entries
 from schema_builder.openapi.document import OpenAPIOptions, build_document, render
 from schema_builder.operations.filters import OPERATORS
 from tests.conftest import Templates, settings_with
+from tests.lifespan import lifespan
 from tests.openapi.support import DOCUMENT, Document, operations, resolve
 from tests.test_cli import run
 
@@ -188,7 +188,7 @@ async def test_page_limit_maximum_is_the_configured_page_size(
     settings: Settings, engine: AsyncEngine, admin_key: str
 ) -> None:
     app = create_app(settings_with(settings, max_page_size=50, default_page_size=50), engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dexgate.test") as http:
             document = await fetch(http, **{"X-Api-Key": admin_key})

@@ -17,12 +17,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
 from app.gateway import Gateway
 from app.settings import Settings
+from tests.lifespan import lifespan
 from tests.reliability.proxy import Proxy
 
 postgresql_only = pytest.mark.parametrize("backend", ["postgresql"])
@@ -46,7 +46,7 @@ async def serving(
     base = "http://dexgate.test"
     json_body = {"Content-Type": "application/json"}
     async with (
-        LifespanManager(app),
+        lifespan(app),
         httpx.AsyncClient(
             transport=transport, base_url=base, headers={**json_body, "X-Api-Key": admin_key}
         ) as client,

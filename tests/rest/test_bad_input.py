@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
 from app.application import create_app
 from app.settings import Settings
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 from tests.snapshots import snapshot
 
 INVALID_DATA_FORMAT = (
@@ -608,7 +608,7 @@ async def small_page_client(
     settings: Settings, engine: AsyncEngine, admin_key: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings_with(settings, max_page_size=5, default_page_size=5), engine=engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://dexgate.test", headers={"X-Api-Key": admin_key}

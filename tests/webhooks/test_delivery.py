@@ -229,12 +229,11 @@ async def test_two_workers_at_once_send_each_event_once(
 async def test_the_serving_process_delivers_by_itself(
     settings: Settings, gateway: Gateway, receiver: Receiver, worker: DeliveryWorker
 ) -> None:
-    from asgi_lifespan import LifespanManager
-
     from app.application import create_app
+    from tests.lifespan import lifespan
 
     app = create_app(settings_with(settings, webhook_delivery=True), engine=gateway.engine)
-    async with LifespanManager(app):
+    async with lifespan(app):
         async with gateway.engine.begin() as connection:
             await connection.execute(
                 sa.text("UPDATE product SET name = 'Served' WHERE id_product = 3")

@@ -8,7 +8,6 @@ import dataclasses
 
 import httpx
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.application import create_app
@@ -21,6 +20,7 @@ from schema_builder.webhooks import store
 from schema_builder.webhooks.retention import prune_delivered
 from schema_builder.webhooks.worker import DeliveryWorker
 from tests.conftest import settings_with
+from tests.lifespan import lifespan
 from tests.webhooks.receiver import Answer, Receiver
 
 
@@ -94,7 +94,7 @@ async def test_the_serving_process_prunes_delivered_deliveries(
     app = create_app(
         settings_with(settings, event_retention=5.0, event_prune_interval=0.1), engine=engine
     )
-    async with LifespanManager(app):
+    async with lifespan(app):
         gateway: Gateway = app.state.gateway
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
