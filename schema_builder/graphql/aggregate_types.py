@@ -2,7 +2,7 @@
 
 For ``products``::
 
-    productsAggregate(filter: ProductFilter, groupBy: [ProductGroupBy!],
+    productsAggregate(filter: ProductAggregateFilter, groupBy: [ProductGroupBy!],
                       having: ProductHaving, sort: [ProductAggregateSort!],
                       limit: Int, offset: Int = 0): ProductAggregate!
 
@@ -21,16 +21,20 @@ Group keys are the fields (``CATEGORY_ID`` in ``ProductGroupBy``, ``categoryId``
 with the field's own type) and, for date and timestamp fields, their UTC buckets
 (``CREATED_AT_MONTH``, ``createdAtMonth: String`` such as ``"2026-03"``, or
 ``created_at_month`` for a field named in snake case; ``…Year`` is an ``Int``); a bucket
-name that a field already has is not generated. ``having`` takes the filter inputs per
-function and field (``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``,
-``avg``, ``min``, ``max``: a ``countDistinct`` input would cost every schema build for little
-use). ``sort`` orders the groups by keys and aggregates, each an input
+name that a field already has is not generated. ``filter`` is the list's filter, and for an
+entity with belongsTo relationships ``<Type>AggregateFilter``, which also takes the related
+rows' conditions per relationship (``{category: {name: {eq: "Cameras"}}}``). ``having``
+takes the filter inputs per function and field
+(``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``, ``avg``, ``min``,
+``max``: a ``countDistinct`` input would cost every schema build for little use). ``sort``
+orders the groups by keys and aggregates, each an input
 (``[{aggregate: SUM, field: PRICE, descending: true}, {key: CATEGORY_ID}]``): an enum value
 per function and field would be ten times as many names to build.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +48,7 @@ from graphql import (
     GraphQLFloat,
     GraphQLInputField,
     GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
@@ -53,17 +58,18 @@ from graphql import (
     GraphQLString,
 )
 
-from schema_builder.catalog import Catalog, Entity
+from schema_builder.catalog import Catalog, Entity, Relation
 from schema_builder.graphql.aggregate import AGGREGATE_KEYS, RESOLVE
 from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.measures import RELATED_AGGREGATE
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
-from schema_builder.graphql.selection import ENTITY_QUERY
+from schema_builder.graphql.selection import ENTITY_QUERY, RELATED_FILTER
 from schema_builder.operations.aggregates.buckets import is_datelike
 from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
 from schema_builder.operations.aggregates.plan import BUCKETS, Bucket, GroupKey
 
+_COMBINATORS = ("and", "or", "not")
 _COUNT_TYPE = GraphQLNonNull(GraphQLInt)
 _COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
 _OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
@@ -212,12 +218,14 @@ class AggregateTypes:
         names: Mapping[str, EntityNames],
         maps: FieldMaps,
         filter_argument: Callable[[Entity], GraphQLArgument],
+        filter_conditions: Callable[[Entity], dict[str, GraphQLInputField]],
         scalars: Callable[[Entity], tuple[GraphQLScalarType, ...]],
     ) -> None:
         self.catalog = catalog
         self.names = names
         self.maps = maps
         self.filter_argument = filter_argument
+        self.filter_conditions = filter_conditions
         self.scalars = scalars
         # Fields of the same type are one object, shared by every type that has one.
         self._fields: dict[GraphQLOutputType, GraphQLField] = {}
@@ -231,6 +239,9 @@ class AggregateTypes:
         self._keys: KeyTypes = {}
         self._group_values: dict[tuple[str, GroupKey], tuple[str, GraphQLEnumValue]] = {}
         self._related: dict[str, GraphQLField] = {}
+        # Per entity: the aggregate query's filter argument and input type.
+        self._filter_arguments: dict[str, GraphQLArgument] = {}
+        self._filters: dict[str, GraphQLInputType] = {}
 
     def _field(self, kind: GraphQLOutputType) -> GraphQLField:
         existing = self._fields.get(kind)
@@ -249,6 +260,8 @@ class AggregateTypes:
             self._measured,
             self._keys,
             self._group_values,
+            self._filter_arguments,
+            self._filters,
         )
         for memo in memos:
             memo.clear()
@@ -300,7 +313,7 @@ class AggregateTypes:
             },
             description=f"Aggregates of `{entity.alias}`.",
         )
-        args: dict[str, GraphQLArgument] = {"filter": self.filter_argument(entity)}
+        args: dict[str, GraphQLArgument] = {"filter": self._filter_argument(entity)}
         if keys.keys:
             group_by = self.maps.enum_type(
                 names.group_by,
@@ -324,6 +337,61 @@ class AggregateTypes:
             description=f"Counts, sums, averages, minimums and maximums of `{entity.alias}`, "
             "over the filtered rows and per group.",
         )
+
+    def _filter_argument(self, entity: Entity) -> GraphQLArgument:
+        """The aggregate query's ``filter``: the list's, unless the entity has belongsTo
+        relationships, whose related rows the filter may then name too."""
+        existing = self._filter_arguments.get(entity.alias)
+        if existing is None:
+            kind = self._filter_type(entity)
+            plain = self.filter_argument(entity)
+            existing = plain if kind is plain.type else GraphQLArgument(kind)
+            self._filter_arguments[entity.alias] = existing
+        return existing
+
+    def _filter_type(self, entity: Entity) -> GraphQLInputType:
+        """``<Type>AggregateFilter``: the entity's filter fields, a field per belongsTo
+        relationship holding its related entity's (``{product: {is_active: {eq: true}}}``),
+        and ``and``, ``or``, ``not`` of itself. The list's ``<Type>Filter`` for an entity
+        without belongsTo relationships."""
+        existing = self._filters.get(entity.alias)
+        if existing is not None:
+            return existing
+        relations = [
+            relation
+            for relation in entity.relations.values()
+            if not relation.many and relation.name not in _COMBINATORS
+        ]
+        created: GraphQLInputType
+        if relations:
+            created = self.maps.input_type(
+                self.names[entity.alias].aggregate_filter,
+                functools.partial(self._filter_fields, entity, relations),
+                description=f"Conditions on `{entity.alias}` and on the rows its belongsTo "
+                "relationships lead to.",
+            )
+        else:
+            created = self.filter_argument(entity).type
+        self._filters[entity.alias] = created
+        return created
+
+    def _filter_fields(
+        self, entity: Entity, relations: Sequence[Relation]
+    ) -> dict[str, GraphQLInputField]:
+        own = self._filters[entity.alias]
+        fields = self.filter_conditions(entity)
+        for relation in relations:
+            target = self.catalog.entities[relation.target]
+            # Named with the trailing dot, the related conditions are told from the fields'
+            # (see schema_builder.graphql.selection.filter_from_input).
+            fields[relation.name] = GraphQLInputField(
+                self._filter_type(target), out_name=relation.name + RELATED_FILTER
+            )
+        combined = GraphQLInputField(GraphQLList(GraphQLNonNull(own)))
+        fields["and"] = combined
+        fields["or"] = combined
+        fields["not"] = GraphQLInputField(own)
+        return fields
 
     def _measures_of(self, entity: Entity) -> dict[str, GraphQLField]:
         existing = self._measures.get(entity.alias)

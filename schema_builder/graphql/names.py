@@ -17,7 +17,7 @@ For the alias ``product-stocks`` (or a ``graphqlName`` of ``ProductStock``):
 | aggregate query | ``productStocksAggregate`` with ``ProductStockAggregate``, |
 | | ``…AggregateGroup``, ``…GroupKey``, ``…GroupBy``, ``…AggregateSort``, ``…Having``, |
 | | ``…Counts``, ``…Sums``, ``…Averages``, ``…Values`` and a ``…Having`` input of each of |
-| | the last three |
+| | the last three; ``…AggregateFilter`` for an entity with belongsTo relationships |
 | a row's aggregate of a hasMany relationship ``stocks`` | ``stocksAggregate`` (the |
 | | relationship's name and ``Aggregate``) with ``ProductStockRelatedAggregate`` |
 
@@ -109,6 +109,7 @@ class EntityNames:
     averages_having: str
     values_having: str
     related_aggregate: str
+    aggregate_filter: str
 
     def all_type_names(self) -> tuple[str, ...]:
         return (
@@ -134,6 +135,7 @@ class EntityNames:
             self.averages_having,
             self.values_having,
             self.related_aggregate,
+            self.aggregate_filter,
         )
 
     def all_field_names(self) -> tuple[str, ...]:
@@ -191,6 +193,7 @@ def entity_names(alias: str, graphql_name: str | None = None) -> EntityNames:
         averages_having=f"{base}AveragesHaving",
         values_having=f"{base}ValuesHaving",
         related_aggregate=f"{base}RelatedAggregate",
+        aggregate_filter=f"{base}AggregateFilter",
     )
 
 

@@ -156,7 +156,12 @@ class SchemaBuilder:
         self._sort_values: dict[str, dict[str, GraphQLEnumValue]] = {}
         self._maps = FieldMaps()
         self._aggregates = AggregateTypes(
-            catalog, self.names, self._maps, self._filter_argument, self._scalars
+            catalog,
+            self.names,
+            self._maps,
+            self._filter_argument,
+            self._filter_conditions,
+            self._scalars,
         )
 
     def build(self) -> GraphQLSchema:
@@ -326,12 +331,17 @@ class SchemaBuilder:
         self._filters[entity.alias] = created
         return created
 
-    def _filter_fields(self, entity: Entity) -> dict[str, GraphQLInputField]:
+    def _filter_conditions(self, entity: Entity) -> dict[str, GraphQLInputField]:
+        """The filter input's fields of the entity's own fields (a new map each call)."""
         result: dict[str, GraphQLInputField] = {}
         for field, scalar in zip(entity.fields, self._scalars(entity), strict=True):
             condition = _FILTER_FIELDS.get(scalar.name)
             if condition is not None and field.name not in _COMBINATORS:
                 result[field.name] = condition
+        return result
+
+    def _filter_fields(self, entity: Entity) -> dict[str, GraphQLInputField]:
+        result = self._filter_conditions(entity)
         self_type = self._filters[entity.alias]
         any_of = GraphQLInputField(GraphQLList(GraphQLNonNull(self_type)))
         result["and"] = any_of

@@ -52,6 +52,9 @@ from schema_builder.operations.reads.plan import GetPlan, ListPlan
 from schema_builder.operations.reads.reader import Reader
 
 ENTITY_QUERY = "dexgate_query"
+# How an aggregate filter's relationship field ends once coerced (its ``out_name``): field
+# names are GraphQL names, so none ends with it.
+RELATED_FILTER = "."
 
 
 @dataclass(slots=True)
@@ -150,8 +153,12 @@ def arguments(
     return get_argument_values(object_type.fields[node.name.value], node, selection.variable_values)
 
 
-def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
-    """An entity filter input (``{price: {gte: "10"}, or: [...]}``) as operation filters."""
+def filter_from_input(value: Mapping[str, Any] | None, path: str = "") -> tuple[Filter, ...]:
+    """An entity filter input (``{price: {gte: "10"}, or: [...]}``) as operation filters.
+
+    An aggregate's filter may name a belongsTo relationship (``{product: {is_active: ...}}``),
+    its key ending with :data:`RELATED_FILTER`: its conditions name the related fields by
+    their path (``product.is_active``), as REST's do."""
     if not value:
         return ()
     parts: list[Filter] = []
@@ -159,15 +166,17 @@ def filter_from_input(value: Mapping[str, Any] | None) -> tuple[Filter, ...]:
         if operand is None:
             continue
         if key == "and":
-            parts.append(AllOf(tuple(f for item in operand for f in filter_from_input(item))))
+            parts.append(AllOf(tuple(f for item in operand for f in filter_from_input(item, path))))
         elif key == "or":
-            parts.append(AnyOf(tuple(AllOf(filter_from_input(item)) for item in operand)))
+            parts.append(AnyOf(tuple(AllOf(filter_from_input(item, path)) for item in operand)))
         elif key == "not":
-            parts.append(Not(AllOf(filter_from_input(operand))))
+            parts.append(Not(AllOf(filter_from_input(operand, path))))
+        elif key.endswith(RELATED_FILTER):
+            parts.append(AllOf(filter_from_input(operand, path + key)))
         else:
             # A null operand stays a condition, refused when compiled (DX101, "use isNull"):
             # skipped, a null variable would widen the filter, up to every row.
-            parts.extend(Condition(key, op, argument) for op, argument in operand.items())
+            parts.extend(Condition(path + key, op, argument) for op, argument in operand.items())
     return tuple(parts)
 
 

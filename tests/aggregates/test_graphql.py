@@ -88,12 +88,18 @@ def _sort_value(target: Any, descending: bool) -> str:
     )
 
 
+def _condition(field: str, operator: str, value: Any) -> str:
+    """A filter condition; a related field's (``store.city``) inside its relationship's."""
+    condition = f"{{ {operator}: {_literal(value)} }}"
+    for name in reversed(field.split(".")):
+        condition = f"{{ {name}: {condition} }}"
+    return condition
+
+
 def graphql_query(question: Question, *, totals: bool = False) -> str:
     arguments: list[str] = []
     if question.filters:
-        conditions = ", ".join(
-            f"{{ {field}: {{ {op}: {_literal(v)} }} }}" for field, op, v in question.filters
-        )
+        conditions = ", ".join(_condition(field, op, v) for field, op, v in question.filters)
         arguments.append(f"filter: {{ and: [{conditions}] }}")
     if question.groups:
         arguments.append(
@@ -142,8 +148,8 @@ def _own(name: str | None) -> bool:
 
 def _graphql_question(rng: random.Random) -> Question:
     """A random question GraphQL can ask: no count of a field's values (REST's
-    ``aggregate[count]=field``; GraphQL has ``countDistinct``), no field of a related entity
-    (REST's ``store.city``)."""
+    ``aggregate[count]=field``; GraphQL has ``countDistinct``), no function of a field of a
+    related entity (REST's ``countDistinct.store.city``); filters may name them."""
     question = random_question(rng)
     measures = tuple(m for m in question.measures if m != ("count", "price") and _own(m[1]))
     sort = tuple(
@@ -152,7 +158,7 @@ def _graphql_question(rng: random.Random) -> Question:
         if (_own(s[0][1]) and s[0] != ("count", "price") if isinstance(s[0], tuple) else True)
     )
     return Question(
-        tuple(f for f in question.filters if _own(f[0])),
+        question.filters,
         question.groups,
         measures or (("count", None),),
         question.having,
