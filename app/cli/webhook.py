@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -143,15 +144,19 @@ def cmd_redeliver(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_deliver(settings: Settings, _args: argparse.Namespace) -> int:
-    """Run the delivery rounds in this process until interrupted (as ``dexgate serve`` does
-    beside the API)."""
+    """Run the delivery rounds in this process until SIGTERM or SIGINT (as ``dexgate serve``
+    does beside the API); either stops the worker and exits with 0."""
     from app.webhooks import delivery_worker
 
     async def work(engine: AsyncEngine) -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stopping.set)
         worker = await delivery_worker(engine, settings)
         worker.start()
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             await worker.stop()
         return 0

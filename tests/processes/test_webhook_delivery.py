@@ -1,12 +1,18 @@
 """Webhook delivery by real ``dexgate serve`` processes on one PostgreSQL or MariaDB database:
-two of them deliver at once without sending an event twice at the same time or losing one, and a
-process killed mid-delivery loses nothing: what it had claimed arrives once its lease runs out."""
+two of them deliver at once without sending an event twice at the same time or losing one, a
+process killed mid-delivery loses nothing (what it had claimed arrives once its lease runs out),
+and ``dexgate deliver`` delivers as a process of its own and stops cleanly."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import os
+import signal
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +23,7 @@ from schema_builder.changefeed.feed import newest_position
 from schema_builder.registry import CatalogRegistry
 from schema_builder.webhooks import store
 from schema_builder.webhooks.secrets import SecretBox
-from tests.processes.conftest import StartServer
+from tests.processes.conftest import DEXGATE, STOP_TIMEOUT, StartServer, server_environment
 from tests.webhooks.receiver import Answer, Receiver, running_receiver
 
 SETTINGS = {"DEXGATE_WEBHOOK_ALLOW_PRIVATE": "true", "DEXGATE_WEBHOOK_TIMEOUT": "2"}
@@ -92,3 +98,41 @@ async def test_a_server_killed_mid_delivery_loses_nothing(
     assert len(ids) == 5
     names = sorted({e["new"]["name"] for e in receiver.verified()})
     assert names == [f"Change {i}" for i in range(5)]
+
+
+async def test_a_deliver_process_delivers_and_stops_cleanly_on_sigterm(
+    database_url: str, database: AsyncEngine, receiver: Receiver, tmp_path: Path
+) -> None:
+    """``dexgate deliver``, the delivery worker as a process of its own (beside servers
+    started with ``DEXGATE_WEBHOOK_DELIVERY=false``): it delivers every event in order, and a
+    SIGTERM (how a service manager stops it) ends it with status 0."""
+    with (tmp_path / "deliver.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            str(DEXGATE),
+            "deliver",
+            env=server_environment(database_url, **SETTINGS),
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            await change(database, 12, rows=4)
+            ids = await received_all(receiver, 12)
+            output = (tmp_path / "deliver.log").read_text(errors="replace")
+            assert len(ids) == 12, output
+            events = receiver.verified()
+            for product in range(1, 5):
+                names = [e["new"]["name"] for e in events if e["identifier"] == product]
+                assert names == [f"Change {i}" for i in range(12) if 1 + i % 4 == product]
+            process.send_signal(signal.SIGTERM)
+            status = await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+            output = (tmp_path / "deliver.log").read_text(errors="replace")
+            assert status == 0, output
+            assert "Traceback" not in output, output
+        finally:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
