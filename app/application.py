@@ -150,6 +150,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.gateway.feed.watch.aclose()
             await deliveries.stop()
             await pruner.stop()
             await usage.stop()  # with a final write of the uses noted since the last one

@@ -22,7 +22,6 @@ database keeps that promise (docs/change-feed.md, "Ordering"):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -36,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema_builder.catalog import Entity, Field
 from schema_builder.changefeed import positions
+from schema_builder.changefeed.watch import FeedWatch
 from schema_builder.errors import ChangeFeedOffError, CursorPrunedError
 from schema_builder.tables import change_event, change_pruned
 
@@ -56,11 +56,12 @@ class Page:
 
 
 class ChangeFeed:
-    """The pull API's reads; ``poll_interval`` is how often a long poll looks again."""
+    """The pull API's reads; a long poll waits in ``watch``, which looks for new events every
+    ``poll_interval`` seconds for all the requests waiting."""
 
     def __init__(self, engine: AsyncEngine, *, poll_interval: float = 0.2) -> None:
         self.engine = engine
-        self.poll_interval = poll_interval
+        self.watch = FeedWatch(engine, interval=poll_interval)
 
     async def page(self, entity: Entity, after: int | None, limit: int, wait: float = 0.0) -> Page:
         """The events of ``entity`` after position ``after`` (from the oldest kept when
@@ -84,7 +85,7 @@ class ChangeFeed:
                 events = [_event(entity, row) for row in rows]
                 cursor = events[-1]["position"] if events else start
                 return Page(events, cursor)
-            await asyncio.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+            await self.watch.wait(entity.alias, start, max(0.0, deadline - time.monotonic()))
 
     async def _committed(
         self, connection: AsyncConnection, alias: str, after: int, limit: int
