@@ -54,6 +54,20 @@ async def test_the_graphql_example_answers_the_same_groups(client: httpx.AsyncCl
     assert answer["count"] >= sum(g["count"] for g in answer["groups"])
 
 
+async def test_every_graphql_example_of_the_section_answers_groups(
+    client: httpx.AsyncClient,
+) -> None:
+    blocks = re.findall(r"```graphql\n(.*?)```", SECTION, re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        body = (await client.post("/graphql", json={"query": block})).json()
+        assert "errors" not in body, (block, body)
+    filtered = (await client.post("/graphql", json={"query": blocks[2]})).json()
+    groups = filtered["data"]["productStocksAggregate"]["groups"]
+    assert groups, filtered
+    assert all(group["count"] > 0 for group in groups)
+
+
 async def test_the_guide_s_graphql_example_runs_on_the_demo(client: httpx.AsyncClient) -> None:
     response = await client.post("/graphql", json={"query": _graphql_example(GUIDE)})
     body = response.json()
