@@ -25,6 +25,7 @@ from schema_builder.errors import DexgateError, InvalidAggregateError
 from schema_builder.graphql.errors import to_graphql_error
 from schema_builder.graphql.measures import FUNCTION_FIELDS, measures_selected
 from schema_builder.graphql.selection import (
+    RELATED_FILTER,
     GraphQLContext,
     Selection,
     filter_from_input,
@@ -53,12 +54,24 @@ def _having(value: Mapping[str, Any] | None) -> tuple[HavingCondition, ...]:
         if function == "count":
             conditions.extend(HavingCondition(Measure("count"), op, v) for op, v in operand.items())
             continue
-        for field, operators in operand.items():
-            if operators is None:
-                continue
+        for field, operators in _fields(operand, ""):
             measure = Measure(FUNCTION_FIELDS[function], field)
             conditions.extend(HavingCondition(measure, op, v) for op, v in operators.items())
     return tuple(conditions)
+
+
+def _fields(operand: Mapping[str, Any], path: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """A function's having input as (field, operators): a related field's under its path
+    (``{product: {price: {...}}}`` gives ``product.price``)."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for key, operators in operand.items():
+        if operators is None:
+            continue
+        if key.endswith(RELATED_FILTER):
+            found.extend(_fields(operators, path + key))
+        else:
+            found.append((path + key, operators))
+    return found
 
 
 def _sort_key(item: Mapping[str, Any]) -> AggregateSortKey:

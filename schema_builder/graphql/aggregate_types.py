@@ -26,7 +26,8 @@ entity with belongsTo relationships ``<Type>AggregateFilter``, which also takes 
 rows' conditions per relationship (``{category: {name: {eq: "Cameras"}}}``). ``having``
 takes the filter inputs per function and field
 (``{count: {gt: 3}, sum: {price: {gte: "100"}}}``; ``count``, ``sum``, ``avg``, ``min``,
-``max``: a ``countDistinct`` input would cost every schema build for little use). ``sort``
+``max``: a ``countDistinct`` input would cost every schema build for little use), and per
+belongsTo relationship the related entity's (``{sum: {category: {…}}}``). ``sort``
 orders the groups by keys and aggregates, each an input
 (``[{aggregate: SUM, field: PRICE, descending: true}, {key: CATEGORY_ID}]``): an enum value
 per function and field would be ten times as many names to build.
@@ -70,6 +71,8 @@ from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
 from schema_builder.operations.aggregates.plan import BUCKETS, Bucket, GroupKey
 
 _COMBINATORS = ("and", "or", "not")
+# The functions with a having input per field (max takes min's).
+_HAVING_FUNCTIONS = ("sum", "avg", "min")
 _COUNT_TYPE = GraphQLNonNull(GraphQLInt)
 _COUNT = GraphQLField(_COUNT_TYPE, description="The rows.")
 _OFFSET = GraphQLArgument(GraphQLInt, default_value=0)
@@ -242,6 +245,8 @@ class AggregateTypes:
         # Per entity: the aggregate query's filter argument and input type.
         self._filter_arguments: dict[str, GraphQLArgument] = {}
         self._filters: dict[str, GraphQLInputType] = {}
+        # Per entity and function: its having input (None: the function applies to no field).
+        self._function_havings: dict[tuple[str, str], GraphQLInputObjectType | None] = {}
 
     def _field(self, kind: GraphQLOutputType) -> GraphQLField:
         existing = self._fields.get(kind)
@@ -262,6 +267,7 @@ class AggregateTypes:
             self._group_values,
             self._filter_arguments,
             self._filters,
+            self._function_havings,
         )
         for memo in memos:
             memo.clear()
@@ -323,7 +329,7 @@ class AggregateTypes:
             args["sort"] = GraphQLArgument(
                 GraphQLList(GraphQLNonNull(self._sort_type(names, group_by)))
             )
-        args["having"] = GraphQLArgument(self._having_type(names, self._measured_of(entity)))
+        args["having"] = GraphQLArgument(self._having_type(entity))
         args["limit"] = _LIMIT
         args["offset"] = _OFFSET
         return self.maps.field(
@@ -453,28 +459,68 @@ class AggregateTypes:
         field = self._field
         return {name: field(kind) for name, kind in kinds.items()}
 
-    def _having_type(self, names: EntityNames, measured: _Measured) -> GraphQLInputObjectType:
+    def _having_type(self, entity: Entity) -> GraphQLInputObjectType:
         fields: dict[str, GraphQLInputField] = {"count": self._input_field(FILTERS["Int"])}
-        functions = (
-            ("sum", names.sums_having, measured.sums),
-            ("avg", names.averages_having, measured.averages),
-            ("min", names.values_having, measured.values),
-        )
-        for function, type_name, kinds in functions:
-            conditions = {
-                name: condition
-                for name, kind in kinds.items()
-                if (condition := self._condition(kind)) is not None
-            }
-            if conditions:
-                fields[function] = GraphQLInputField(self.maps.input_type(type_name, conditions))
+        for function in _HAVING_FUNCTIONS:
+            having = self._function_having(entity, function)
+            if having is not None:
+                fields[function] = self._input_field(having)
         if "min" in fields:
             fields["max"] = fields["min"]
         return self.maps.input_type(
-            names.having,
+            self.names[entity.alias].having,
             fields,
             description="Conditions on the groups' aggregates, all of which must hold.",
         )
+
+    def _function_having(self, entity: Entity, function: str) -> GraphQLInputObjectType | None:
+        """``<Type>SumsHaving`` (``…AveragesHaving``, ``…ValuesHaving`` for min and max): a
+        filter input per field the function applies to, and a field per belongsTo
+        relationship holding the related entity's (``{product: {price: {gt: "10"}}}``); None
+        when the function applies to none of the entity's fields."""
+        key = (entity.alias, function)
+        if key in self._function_havings:
+            return self._function_havings[key]
+        conditions = self._having_conditions(entity, function)
+        created: GraphQLInputObjectType | None = None
+        if conditions:
+            names = self.names[entity.alias]
+            type_name = {
+                "sum": names.sums_having,
+                "avg": names.averages_having,
+                "min": names.values_having,
+            }[function]
+            created = self.maps.input_type(
+                type_name,
+                functools.partial(self._function_having_fields, entity, function, conditions),
+            )
+        self._function_havings[key] = created
+        return created
+
+    def _having_conditions(self, entity: Entity, function: str) -> dict[str, GraphQLInputField]:
+        measured = self._measured_of(entity)
+        kinds = {"sum": measured.sums, "avg": measured.averages, "min": measured.values}
+        return {
+            name: condition
+            for name, kind in kinds[function].items()
+            if (condition := self._condition(kind)) is not None
+        }
+
+    def _function_having_fields(
+        self, entity: Entity, function: str, conditions: dict[str, GraphQLInputField]
+    ) -> dict[str, GraphQLInputField]:
+        fields = dict(conditions)
+        taken = {field.name for field in entity.fields}
+        for relation in entity.relations.values():
+            if relation.many or relation.name in taken:
+                continue
+            related = self._function_having(self.catalog.entities[relation.target], function)
+            if related is not None:
+                # Named with the trailing dot, as the aggregate filter's relationships are.
+                fields[relation.name] = GraphQLInputField(
+                    related, out_name=relation.name + RELATED_FILTER
+                )
+        return fields
 
     def _sort_type(self, names: EntityNames, group_by: GraphQLEnumType) -> GraphQLInputObjectType:
         return self.maps.input_type(

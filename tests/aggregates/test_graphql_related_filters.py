@@ -1,12 +1,14 @@
-"""An aggregate query's filter through belongsTo relationships over GraphQL
-(``productStocksAggregate(filter: {product: {category: {name: {eq: "Cameras"}}}})``), on
-every database and the demo's data: the same groups as REST's ``filter[...]`` naming the same
-path, with ``and``/``or``/``not`` inside a relationship, one statement, and the related
-entities' ``read`` grants. The random requests of ``test_graphql.py`` filter through a
+"""An aggregate query's filter and having through belongsTo relationships over GraphQL
+(``productStocksAggregate(filter: {product: {category: {name: {eq: "Cameras"}}}})``,
+``having: {sum: {product: {price: {gt: "100"}}}}``), on every database and the demo's data:
+the same groups as REST's ``filter[...]`` and ``having[...]`` naming the same path, with
+``and``/``or``/``not`` inside a relationship, one statement, and the related entities'
+``read`` grants. The random requests of ``test_graphql.py`` filter through a
 relationship too, against the oracle."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -127,3 +129,65 @@ async def test_a_list_s_filter_names_no_relationship(client: httpx.AsyncClient) 
     query = "{ productStocks(filter: {product: {is_active: {eq: true}}}) { totalCount } }"
     body = (await client.post("/graphql", json={"query": query})).json()
     assert body["errors"][0]["extensions"]["code"] == "DX111", body
+
+
+async def test_having_through_relationships_keeps_the_groups_rest_keeps(
+    client: httpx.AsyncClient,
+) -> None:
+    """``having: {sum: {product: {price: ...}}}`` over GraphQL and REST's
+    ``having[sum.product.price]``: the same groups, with a threshold between the groups'
+    sums so that some are kept and some not."""
+    sums = await client.get(
+        f"/dynamic-entity/{ALIAS}?aggregate[sum]=product.price&groupBy[]=product.category_id"
+    )
+    assert sums.status_code == 200, sums.text
+    values = sorted(Decimal(g["sum"]["product.price"]) for g in sums.json()["data"])
+    threshold = values[len(values) // 2]
+    query = (
+        "{ productStocksAggregate(groupBy: [PRODUCT_CATEGORY_ID], having: {sum: {product: "
+        f'{{price: {{gt: "{threshold}"}}}}}}, max: {{product: {{category: {{name: '
+        '{gte: "C"}}}}}) { groups { key { product_category_id } count } } }'
+    )
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body, body
+    groups = body["data"]["productStocksAggregate"]["groups"]
+    rest = await client.get(
+        f"/dynamic-entity/{ALIAS}?aggregate[count]=*&groupBy[]=product.category_id"
+        f'&having[sum.product.price]={{"gt":"{threshold}"}}'
+        '&having[max.product.category.name]={"gte":"C"}'
+    )
+    assert rest.status_code == 200, rest.text
+    expected = [
+        {"key": {"product_category_id": g["product.category_id"]}, "count": g["count"]}
+        for g in rest.json()["data"]
+    ]
+    assert groups == expected
+    assert 0 < len(groups) < len(values)
+
+
+async def test_groups_sorted_by_an_aggregate_of_a_related_field_as_rest_sorts_them(
+    client: httpx.AsyncClient,
+) -> None:
+    query = (
+        "{ productStocksAggregate(groupBy: [PRODUCT_CATEGORY_ID], sort: [{aggregate: AVG, "
+        "field: PRODUCT_PRICE, descending: true}], limit: 5) { groups { key { "
+        "product_category_id } count } } }"
+    )
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body, body
+    rest = await client.get(
+        f"/dynamic-entity/{ALIAS}?aggregate[count]=*&groupBy[]=product.category_id"
+        "&sort=-avg.product.price&page[limit]=5"
+    )
+    assert rest.status_code == 200, rest.text
+    expected = [
+        {"key": {"product_category_id": g["product.category_id"]}, "count": g["count"]}
+        for g in rest.json()["data"]
+    ]
+    assert body["data"]["productStocksAggregate"]["groups"] == expected
+    by_key = await client.get(
+        f"/dynamic-entity/{ALIAS}?aggregate[count]=*&groupBy[]=product.category_id&page[limit]=5"
+    )
+    assert [g["product.category_id"] for g in by_key.json()["data"]] != [
+        g["key"]["product_category_id"] for g in expected
+    ]
