@@ -48,6 +48,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 from schema_builder.catalog import Field
 from schema_builder.operations.reads.sql.dialect import JsonDialect
@@ -261,6 +264,65 @@ class MariaDbJson(JsonDialect):
         return columns, one.outerjoin(items, sa.true()), [items.c["__k"]]
 
 
+class _WindowConcat(sa.ColumnElement[str]):
+    """``GROUP_CONCAT(json ORDER BY order LIMIT limit [OFFSET offset])``: MariaDB's ordered
+    aggregate keeping a window of its rows (10.3+; MySQL 8 has no ``LIMIT`` there)."""
+
+    __visit_name__ = "window_concat"
+    inherit_cache = True
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 - SQLAlchemy's own
+        ("json", InternalTraversal.dp_clauseelement),
+        ("order", InternalTraversal.dp_clauseelement_tuple),
+        ("offset", InternalTraversal.dp_clauseelement),
+        ("limit", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self,
+        json: Text,
+        order: Sequence[sa.ColumnElement[Any]],
+        offset: sa.ColumnElement[Any] | None,
+        limit: sa.ColumnElement[Any],
+    ) -> None:
+        self.json = json
+        self.order = tuple(order)
+        self.offset = offset
+        self.limit = limit
+        self.type = sa.Text()
+
+
+@compiles(_WindowConcat)
+def _window_concat(element: _WindowConcat, compiler: SQLCompiler, **kw: Any) -> str:
+    # Each part in the order of the text: positional parameters are numbered as compiled.
+    json = compiler.process(element.json, **kw)
+    order = ", ".join(compiler.process(term, **kw) for term in element.order)
+    window = f"LIMIT {compiler.process(element.limit, **kw)}"
+    if element.offset is not None:
+        window += f" OFFSET {compiler.process(element.offset, **kw)}"
+    return f"group_concat({json} ORDER BY {order} {window})"
+
+
+class MariaDbServerJson(MariaDbJson):
+    """MariaDB's own (the server says it is MariaDB): as MySQL's, and a relationship with a
+    window of its own is read by the scalar subquery of each parent row as well
+    (``scalar_window``), the window kept by ``GROUP_CONCAT``'s ``LIMIT``/``OFFSET``."""
+
+    scalar_window = True
+
+    def joined_window(
+        self,
+        json: Text,
+        order: Sequence[sa.ColumnElement[Any]],
+        offset: sa.ColumnElement[Any] | None,
+        limit: sa.ColumnElement[Any],
+    ) -> Text:
+        # GROUP_CONCAT answers '' rather than NULL when it has rows but the window none (an
+        # offset past them): no row's JSON is empty, so '' is made NULL, as for no rows.
+        return sa.func.nullif(
+            _WindowConcat(json, order, offset, limit), _literal(""), type_=sa.Text
+        )
+
+
 def _mariadb_dialect() -> sa.Dialect:
     from sqlalchemy.dialects.mysql import asyncmy
 
@@ -269,4 +331,5 @@ def _mariadb_dialect() -> sa.Dialect:
 
 
 _MARIADB = _mariadb_dialect()
-MARIADB = MariaDbJson()
+MYSQL = MariaDbJson()
+MARIADB = MariaDbServerJson()
