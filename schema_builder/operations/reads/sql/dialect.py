@@ -9,6 +9,9 @@ pieces that differ are asked of a :class:`JsonDialect`:
   (an ``in`` filter, one parameter for any number of values);
 - ``within(remote, keys)``: ``remote`` is one of the keys the subquery ``keys`` returns;
 - ``grouped(...)``: the related rows' JSON joined per parent key, in their order;
+- ``joined_in_order``/``joined_window``: the ordered aggregate of a relationship's rows read
+  by a scalar subquery of the parent row (``scalar_related``), the latter keeping a window
+  (``scalar_window``);
 - ``page_arrays(...)``: the page's rows' JSON joined in the page's order, or (``per_row``)
   one row per page row, in the page's order, which the reader joins.
 

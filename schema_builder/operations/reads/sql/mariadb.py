@@ -29,17 +29,22 @@ A page's rows come back one per row, which the reader joins (``per_row``); relat
 joined by ``GROUP_CONCAT(... ORDER BY ...)``, an ordered aggregate: its result is cut at
 ``group_concat_max_len`` (with only a warning), so every connection that runs these
 statements must set that to its maximum (the engine's connections and the read pool's do:
-``app.mariadb``). No LATERAL: related rows are read once for the whole page and grouped per
-parent key, except a relationship without a window of its own (no ``limit``/``offset``), read
-by a correlated scalar subquery of each parent row (its rows' JSON; REST's bound on the
-rows of a response is counted by the reader in the text: ``counts_in_text``), which
-MariaDB runs by the related key's index and caches per key within the statement: measured on
-the bench data (100 products with their stocks), 1.6 times cheaper for the server than the
-page's related rows numbered, grouped and joined. Text is joined by ``CONCAT()``: ``||`` is
-``OR`` there.
+``app.mariadb``). No LATERAL: a relationship is read by a correlated scalar subquery of each
+parent row (its rows' JSON; REST's bound on the rows of a response is counted by the reader
+in the text: ``counts_in_text``), which MariaDB runs by the related key's index and caches
+per key within the statement: measured on the bench data (100 products with their stocks),
+1.6 times cheaper for the server than the page's related rows numbered (``row_number()``),
+grouped and joined. A window of the relationship's own (``limit``/``offset``, as every
+GraphQL nested list has; a belongsTo's first row) is kept by the aggregate itself,
+``GROUP_CONCAT(... ORDER BY ... LIMIT n OFFSET m)`` (MariaDB 10.3+, its limit and offset
+bound parameters of the prepared statement): MySQL 8 has no ``LIMIT`` there, so on a MySQL
+server (``MYSQL``; SQLAlchemy's dialect says which server it reached) a window's related
+rows are still numbered for the page, grouped and joined. Text is joined by ``CONCAT()``:
+``||`` is ``OR`` there.
 
-Every read sends its statement's text, which MariaDB parses each time (asyncmy binds the
-parameters into the text): the statement is kept short where the choice is free.
+Reads on the read pool are prepared once per connection (``app.mariadb``); through the
+engine, MariaDB parses the statement's text on every read: the statement is kept short
+where the choice is free.
 """
 
 from __future__ import annotations
@@ -187,8 +192,8 @@ def renderer(field: Field) -> Render | None:
 
 
 class MariaDbJson(JsonDialect):
-    """MariaDB 10.6+ and MySQL 8: ``CONCAT`` for text, ``GROUP_CONCAT`` with ``ORDER BY`` for
-    related rows, the page's rows one per row (``per_row``), ``JSON_TABLE`` for a list
+    """MySQL 8 (and MariaDB 10.6+): ``CONCAT`` for text, ``GROUP_CONCAT`` with ``ORDER BY``
+    for related rows, the page's rows one per row (``per_row``), ``JSON_TABLE`` for a list
     parameter, no LATERAL."""
 
     name = "mysql"

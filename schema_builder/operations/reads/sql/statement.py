@@ -27,8 +27,9 @@ FROM (SELECT <row JSON, with a1.j> AS j0 FROM page
 On a database without LATERAL (SQLite) each relationship is read once for the whole page
 (``<remote> IN (SELECT <local> FROM page)``), numbered per parent by ROW_NUMBER(), each
 parent's window kept, and joined per parent key (``dialect.grouped``; see
-:meth:`_Builder.related`). MariaDB (``scalar_related``) reads a relationship without a window
-of its own by scalar subqueries of each parent row instead (:meth:`_Builder.scalar`).
+:meth:`_Builder.related`). MariaDB and MySQL (``scalar_related``) read a relationship without
+a window of its own by scalar subqueries of each parent row instead (:meth:`_Builder.scalar`),
+and MariaDB (``scalar_window``) one with a window too, kept by its ordered aggregate.
 """
 
 from __future__ import annotations
