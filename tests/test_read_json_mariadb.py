@@ -506,3 +506,37 @@ async def test_related_rows_in_a_window_over_a_megabyte_are_written_whole(
     page = await Reader(engine).list(catalog, plan, FULL_ACCESS)
     assert len(page.arrays[0]) > 2 * 90 * 20_000
     assert page == await Reader(engine, json=False).list(catalog, plan, FULL_ACCESS)
+
+
+async def test_a_belongs_to_by_another_column_is_its_first_row_as_the_rows_read_it(
+    engine: AsyncEngine,
+) -> None:
+    """A belongsTo whose parent column is not the parent's identifier may match several rows:
+    its first (by identifier) is kept, here by GROUP_CONCAT's LIMIT 1, as the row path keeps
+    it."""
+    catalog = await _catalog(engine)
+    table = catalog.entities["combos"].table
+    fields = {"id": "integer", "parent_id": "integer"}
+    fields |= {name: spec[1] for name, spec in COLUMNS.items()}
+    entry = {
+        **plain_entry("combo", "combos", "id", fields),
+        "parentRelations": [
+            {
+                "name": "twin",
+                "isEditable": False,
+                "parentDynamicEntityConfiguration": {"tableAlias": "combos"},
+                "relationFieldMappings": [{"childFieldName": "i_tiny", "parentFieldName": "i_int"}],
+            }
+        ],
+    }
+    catalog = build_catalog(1, parse_entries([entry]), {"combo": table})
+    entity = catalog.entities["combos"]
+    shape = _kept(rest_shape(catalog, entity, (Include("twin"),)), {"id", "i_int", "i_tiny"})
+    json, rows = Reader(engine), Reader(engine, json=False)
+    plan = ListPlan("combos", (shape,), limit=100, max_rows=10_000)
+    compiled = compile_plan(catalog, entity, plan, engine.dialect)
+    assert isinstance(compiled.runs, JsonStatement)
+    assert "LIMIT 1)" in compiled.runs.sql
+    page = await json.list(catalog, plan, FULL_ACCESS)
+    assert page == await rows.list(catalog, plan, FULL_ACCESS)
+    assert page.arrays[0].count('"twin":{') > 1
