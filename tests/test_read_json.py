@@ -379,6 +379,9 @@ GRAPHQL = [
     "{ products(offset: 200, limit: 10) { totalCount __typename items { sku } } }",
     "{ categories(limit: 2) { first: items { name } again: items { url products(offset: 3,"
     " limit: 2, sort: [SKU_DESC]) { sku } } } }",
+    # a window past every related row, and one of the middle rows in another order
+    "{ categories(limit: 3) { items { name products(offset: 1000) { sku } few: products(limit: 1,"
+    " offset: 1, sort: [PRICE_DESC]) { sku price } } } }",
     "{ products(limit: 0) { totalCount items { sku } } }",
     "{ products(filter: {sku: {in: []}}) { items { sku } } }",
     "{ products(offset: 500) { totalCount } }",

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 import random
+import re
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -378,3 +379,164 @@ async def test_related_rows_over_the_servers_packet_size_are_refused_not_cut(
     others = ListPlan("huges", (shape,), offset=1, limit=3, max_rows=10_000)
     page = await reader.list(catalog, others, FULL_ACCESS)
     assert page == await Reader(engine, json=False).list(catalog, others, FULL_ACCESS)
+
+
+def _kept(shape: Any, kept: set[str]) -> Any:
+    """``shape`` with only the fields ``kept``, at every level."""
+    return tuple(
+        dataclasses.replace(e, shape=_kept(e.shape, kept)) if isinstance(e, RelationOut) else e
+        for e in shape
+        if not isinstance(e, FieldOut) or e.field in kept
+    )
+
+
+WINDOWS: list[dict[str, Any]] = [
+    {"limit": 2},
+    {"limit": 3, "offset": 1, "sort": (SortKey("s_varchar", True),)},
+    {"offset": 2},
+    {"limit": 1, "offset": 50},
+    {"limit": 0},
+    {"limit": 2, "conditions": (Condition("i_int", "gte", 0),)},
+]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+async def test_related_rows_in_a_window_are_written_as_the_rows_are(
+    engine: AsyncEngine, window: dict[str, Any]
+) -> None:
+    """A relationship with a window of its own (GraphQL's nested lists always have one) is
+    read by a scalar subquery of each row, the window kept by GROUP_CONCAT's LIMIT and
+    OFFSET: the same rows, in the same order, as the row path reads (empty lists too, and
+    an offset past every row)."""
+    catalog = await _catalog(engine)
+    entity = catalog.entities["combos"]
+    includes = (Include("children", **window), Include("parent"))
+    shape = _kept(
+        rest_shape(catalog, entity, includes), {"id", "parent_id", "s_varchar", "t_moment"}
+    )
+    json, rows = Reader(engine), Reader(engine, json=False)
+    for plan in (
+        ListPlan("combos", (shape,), limit=100, max_rows=10_000),
+        ListPlan("combos", (shape,), sort=(SortKey("s_text", True),), limit=10, count=True),
+    ):
+        compiled = compile_plan(catalog, entity, plan, engine.dialect)
+        assert isinstance(compiled.runs, JsonStatement)
+        sql = compiled.runs.sql.lower()
+        assert "partition by" not in sql  # no related rows numbered for the page
+        window_kept = re.search(r" limit (%s|[0-9]+)( offset %s)?\)", sql.split("group_concat(")[1])
+        assert window_kept is not None
+        assert await json.list(catalog, plan, FULL_ACCESS) == await rows.list(
+            catalog, plan, FULL_ACCESS
+        )
+    one = GetPlan("combos", shape)
+    for identifier in range(1, ROWS + 1):
+        expected = await rows.get(catalog, one, identifier, FULL_ACCESS)
+        assert await json.get(catalog, one, identifier, FULL_ACCESS) == expected
+
+
+async def test_the_row_bound_counts_the_rows_of_each_window(engine: AsyncEngine) -> None:
+    """With two shapes (the second without relationships) the statement counts the rows it
+    nests, not the reader in the text: a window's rows are counted as the rows in it, offset
+    and limit applied. At the bound the answer is given, one row below it is refused, as the
+    row path counts."""
+    catalog = await _catalog(engine)
+    entity = catalog.entities["combos"]
+    async with engine.connect() as connection:
+        counted = await connection.execute(
+            sa.text(
+                "SELECT p.id, count(c.id) FROM combo p "
+                "LEFT JOIN combo c ON c.parent_id = p.id GROUP BY p.id ORDER BY p.id"
+            )
+        )
+        children = [int(row[1]) for row in counted.all()][:12]
+    plain = (FieldOut("id", "id"),)
+    for offset, limit in ((1, 2), (0, 1), (2, None)):
+        include = Include("children", offset=offset, limit=limit)
+        shape = _kept(rest_shape(catalog, entity, (include,)), {"id", "s_varchar"})
+        windows = [max(0, many - offset) for many in children]
+        if limit is not None:
+            windows = [min(limit, many) for many in windows]
+        nested = sum(1 + many for many in windows)
+        for reader in (Reader(engine), Reader(engine, json=False)):
+            plan = ListPlan("combos", (shape, plain), limit=12, max_rows=nested)
+            if reader.json:
+                compiled = compile_plan(catalog, entity, plan, engine.dialect)
+                assert isinstance(compiled.runs, JsonStatement)
+                assert not compiled.runs.counts_in_text
+            await reader.list(catalog, plan, FULL_ACCESS)
+            below = ListPlan("combos", (shape, plain), limit=12, max_rows=nested - 1)
+            with pytest.raises(TooManyRowsError):
+                await reader.list(catalog, below, FULL_ACCESS)
+
+
+async def test_related_rows_in_a_window_over_a_megabyte_are_written_whole(
+    engine: AsyncEngine,
+) -> None:
+    """GROUP_CONCAT with LIMIT is cut at group_concat_max_len as without it."""
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "CREATE TABLE wide (id INT PRIMARY KEY, parent_id INT NULL, body TEXT)"
+        )
+        await connection.exec_driver_sql(
+            "INSERT INTO wide VALUES "
+            + ",".join(
+                f"({n}, {'NULL' if n <= 2 else 1 + n % 2}, REPEAT('x', 20000))"
+                for n in range(1, 203)
+            )
+        )
+        metadata = sa.MetaData()
+        await connection.run_sync(metadata.reflect)
+    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
+    entry = {
+        **plain_entry("wide", "wides", "id", fields),
+        "childRelations": [
+            {
+                "name": "children",
+                "isEditable": False,
+                "childDynamicEntityConfiguration": {"tableAlias": "wides"},
+                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
+            }
+        ],
+    }
+    catalog = build_catalog(1, parse_entries([entry]), dict(metadata.tables))
+    entity = catalog.entities["wides"]
+    shape = rest_shape(catalog, entity, (Include("children", offset=5, limit=90),))
+    plan = ListPlan("wides", (shape,), limit=2)
+    assert isinstance(compile_plan(catalog, entity, plan, engine.dialect).runs, JsonStatement)
+    page = await Reader(engine).list(catalog, plan, FULL_ACCESS)
+    assert len(page.arrays[0]) > 2 * 90 * 20_000
+    assert page == await Reader(engine, json=False).list(catalog, plan, FULL_ACCESS)
+
+
+async def test_a_belongs_to_by_another_column_is_its_first_row_as_the_rows_read_it(
+    engine: AsyncEngine,
+) -> None:
+    """A belongsTo whose parent column is not the parent's identifier may match several rows:
+    its first (by identifier) is kept, here by GROUP_CONCAT's LIMIT 1, as the row path keeps
+    it."""
+    catalog = await _catalog(engine)
+    table = catalog.entities["combos"].table
+    fields = {"id": "integer", "parent_id": "integer"}
+    fields |= {name: spec[1] for name, spec in COLUMNS.items()}
+    entry = {
+        **plain_entry("combo", "combos", "id", fields),
+        "parentRelations": [
+            {
+                "name": "twin",
+                "isEditable": False,
+                "parentDynamicEntityConfiguration": {"tableAlias": "combos"},
+                "relationFieldMappings": [{"childFieldName": "i_tiny", "parentFieldName": "i_int"}],
+            }
+        ],
+    }
+    catalog = build_catalog(1, parse_entries([entry]), {"combo": table})
+    entity = catalog.entities["combos"]
+    shape = _kept(rest_shape(catalog, entity, (Include("twin"),)), {"id", "i_int", "i_tiny"})
+    json, rows = Reader(engine), Reader(engine, json=False)
+    plan = ListPlan("combos", (shape,), limit=100, max_rows=10_000)
+    compiled = compile_plan(catalog, entity, plan, engine.dialect)
+    assert isinstance(compiled.runs, JsonStatement)
+    assert "LIMIT 1)" in compiled.runs.sql
+    page = await json.list(catalog, plan, FULL_ACCESS)
+    assert page == await rows.list(catalog, plan, FULL_ACCESS)
+    assert page.arrays[0].count('"twin":{') > 1

@@ -7,13 +7,17 @@ the page size."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy.dialects.mysql import asyncmy
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app import demo
 from app.gateway import Gateway
-from schema_builder.operations.ir import FieldOut
+from schema_builder.catalog import build_catalog
+from schema_builder.definition import parse_entries
+from schema_builder.operations.ir import FieldOut, Include, RelationOut
 from schema_builder.operations.reads.compile import JsonStatement, compile_plan, json_dialect
 from schema_builder.operations.reads.plan import ListPlan
-from schema_builder.operations.reads.sql.mariadb import MARIADB
+from schema_builder.operations.reads.sql.mariadb import MARIADB, MYSQL
 from tests.conftest import StatementLog
 
 
@@ -72,3 +76,28 @@ async def test_graphql_reads_filter_sort_and_nest(client: httpx.AsyncClient) -> 
     assert [item["sku"] for item in products["items"]] == ["CAM-00009", "CAM-00008"]
     assert products["items"][0]["is_active"] is True
     assert products["items"][0]["category"] == {"name": "Cameras"}
+
+
+def test_a_window_is_kept_by_group_concat_on_mariadb_and_numbered_on_mysql() -> None:
+    """MariaDB keeps a nested list's window in ``GROUP_CONCAT``'s ``LIMIT``/``OFFSET`` (one
+    scalar subquery per page row); MySQL 8 has no ``LIMIT`` there: its statement numbers the
+    page's related rows. SQLAlchemy's dialect says which server a ``mysql://`` URL reached."""
+    tables = {table.name: table for table in demo.metadata.sorted_tables}
+    catalog = build_catalog(1, parse_entries(demo.demo_entries()), tables)
+    products = catalog.entities["products"]
+    stocks = Include("stocks", limit=2, offset=1)
+    shape = (
+        FieldOut("sku", "sku"),
+        RelationOut("stocks", stocks, (FieldOut("quantity", "quantity"),), False),
+    )
+    plan = ListPlan("products", (shape,), limit=100)
+    found = {}
+    for is_mariadb in (True, False):
+        dialect = asyncmy.dialect(is_mariadb=is_mariadb)
+        assert json_dialect(dialect) is (MARIADB if is_mariadb else MYSQL)
+        runs = compile_plan(catalog, products, plan, dialect).runs
+        assert isinstance(runs, JsonStatement)
+        found[is_mariadb] = runs.sql
+    assert "ORDER BY t1.id_product_stock ASC LIMIT %s OFFSET %s)" in found[True]
+    assert "row_number()" not in found[True]
+    assert "row_number() OVER (PARTITION BY product_stock.product_id" in found[False]

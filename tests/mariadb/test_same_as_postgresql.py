@@ -114,6 +114,11 @@ MUTATIONS = [
     " { items { id_product name is_active } } }",
     "{ products(limit: 3, sort: [PRICE_DESC]) { totalCount items { sku price category { name } }"
     " } }",
+    # nested lists' windows (GROUP_CONCAT's LIMIT and OFFSET on MariaDB): middle rows in
+    # another order, a window inside a window, an offset past every row
+    "{ categories(limit: 4) { items { name products(limit: 2, offset: 1, sort: [PRICE_DESC])"
+    " { sku price stocks(limit: 1, offset: 1) { warehouse quantity } } none: products(offset:"
+    " 1000) { sku } } } }",
 ]
 
 

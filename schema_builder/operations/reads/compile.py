@@ -107,9 +107,14 @@ _DRIVERS = {
 
 
 def json_dialect(dialect: Dialect) -> JsonDialect | None:
-    """The JSON writer of the database on this dialect and driver, if it has one."""
+    """The JSON writer of the database on this dialect and driver, if it has one. A
+    ``mysql://`` URL may reach a MariaDB server, which SQLAlchemy's dialect tells once it has
+    connected (``is_mariadb``): MariaDB's writer then, MySQL's before (its statements are
+    MariaDB's too, only slower)."""
     if _DRIVERS.get(dialect.name) != dialect.driver:
         return None
+    if getattr(dialect, "is_mariadb", False):
+        return DIALECTS["mariadb"]
     return DIALECTS[dialect.name]
 
 

@@ -9,6 +9,9 @@ pieces that differ are asked of a :class:`JsonDialect`:
   (an ``in`` filter, one parameter for any number of values);
 - ``within(remote, keys)``: ``remote`` is one of the keys the subquery ``keys`` returns;
 - ``grouped(...)``: the related rows' JSON joined per parent key, in their order;
+- ``joined_in_order``/``joined_window``: the ordered aggregate of a relationship's rows read
+  by a scalar subquery of the parent row (``scalar_related``), the latter keeping a window
+  (``scalar_window``);
 - ``page_arrays(...)``: the page's rows' JSON joined in the page's order, or (``per_row``)
   one row per page row, in the page's order, which the reader joins.
 
@@ -46,6 +49,10 @@ class JsonDialect:
     # without LATERAL: a relationship read whole (no window of its own) by scalar subqueries
     # of the parent row (see ``statement._Builder.scalar``) rather than for the whole page
     scalar_related = False
+    # with ``scalar_related``: a relationship with a window of its own (``limit``/``offset``,
+    # a belongsTo's first row) read by the scalar subquery too, the window kept by the ordered
+    # aggregate itself (``joined_window``)
+    scalar_window = False
     # REST's bound on the rows of a response counted by the reader in the response's text
     # (see ``objects_in``) rather than by the statement
     counts_in_text = False
@@ -69,6 +76,18 @@ class JsonDialect:
     def joined_in_order(self, json: Text, order: Sequence[sa.ColumnElement[Any]]) -> Text:
         """The aggregate joining ``json`` of the rows by commas in ``order``."""
         return sa.func.string_agg(json, aggregate_order_by(_COMMA, *order))
+
+    def joined_window(
+        self,
+        json: Text,
+        order: Sequence[sa.ColumnElement[Any]],
+        offset: sa.ColumnElement[Any] | None,
+        limit: sa.ColumnElement[Any],
+    ) -> Text:
+        """The aggregate joining ``json`` of the rows by commas in ``order``, only the
+        ``limit`` rows after the first ``offset`` (a dialect with ``scalar_window``); NULL
+        when there are none."""
+        raise NotImplementedError(f"{self.name} keeps no window in an aggregate")
 
     def grouped(
         self,

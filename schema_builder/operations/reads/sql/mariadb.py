@@ -29,17 +29,22 @@ A page's rows come back one per row, which the reader joins (``per_row``); relat
 joined by ``GROUP_CONCAT(... ORDER BY ...)``, an ordered aggregate: its result is cut at
 ``group_concat_max_len`` (with only a warning), so every connection that runs these
 statements must set that to its maximum (the engine's connections and the read pool's do:
-``app.mariadb``). No LATERAL: related rows are read once for the whole page and grouped per
-parent key, except a relationship without a window of its own (no ``limit``/``offset``), read
-by a correlated scalar subquery of each parent row (its rows' JSON; REST's bound on the
-rows of a response is counted by the reader in the text: ``counts_in_text``), which
-MariaDB runs by the related key's index and caches per key within the statement: measured on
-the bench data (100 products with their stocks), 1.6 times cheaper for the server than the
-page's related rows numbered, grouped and joined. Text is joined by ``CONCAT()``: ``||`` is
-``OR`` there.
+``app.mariadb``). No LATERAL: a relationship is read by a correlated scalar subquery of each
+parent row (its rows' JSON; REST's bound on the rows of a response is counted by the reader
+in the text: ``counts_in_text``), which MariaDB runs by the related key's index and caches
+per key within the statement: measured on the bench data (100 products with their stocks),
+1.6 times cheaper for the server than the page's related rows numbered (``row_number()``),
+grouped and joined. A window of the relationship's own (``limit``/``offset``, as every
+GraphQL nested list has; a belongsTo's first row) is kept by the aggregate itself,
+``GROUP_CONCAT(... ORDER BY ... LIMIT n OFFSET m)`` (MariaDB 10.3+, its limit and offset
+bound parameters of the prepared statement): MySQL 8 has no ``LIMIT`` there, so on a MySQL
+server (``MYSQL``; SQLAlchemy's dialect says which server it reached) a window's related
+rows are still numbered for the page, grouped and joined. Text is joined by ``CONCAT()``:
+``||`` is ``OR`` there.
 
-Every read sends its statement's text, which MariaDB parses each time (asyncmy binds the
-parameters into the text): the statement is kept short where the choice is free.
+Reads on the read pool are prepared once per connection (``app.mariadb``); through the
+engine, MariaDB parses the statement's text on every read: the statement is kept short
+where the choice is free.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 from schema_builder.catalog import Field
 from schema_builder.operations.reads.sql.dialect import JsonDialect
@@ -184,8 +192,8 @@ def renderer(field: Field) -> Render | None:
 
 
 class MariaDbJson(JsonDialect):
-    """MariaDB 10.6+ and MySQL 8: ``CONCAT`` for text, ``GROUP_CONCAT`` with ``ORDER BY`` for
-    related rows, the page's rows one per row (``per_row``), ``JSON_TABLE`` for a list
+    """MySQL 8 (and MariaDB 10.6+): ``CONCAT`` for text, ``GROUP_CONCAT`` with ``ORDER BY``
+    for related rows, the page's rows one per row (``per_row``), ``JSON_TABLE`` for a list
     parameter, no LATERAL."""
 
     name = "mysql"
@@ -261,6 +269,65 @@ class MariaDbJson(JsonDialect):
         return columns, one.outerjoin(items, sa.true()), [items.c["__k"]]
 
 
+class _WindowConcat(sa.ColumnElement[str]):
+    """``GROUP_CONCAT(json ORDER BY order LIMIT limit [OFFSET offset])``: MariaDB's ordered
+    aggregate keeping a window of its rows (10.3+; MySQL 8 has no ``LIMIT`` there)."""
+
+    __visit_name__ = "window_concat"
+    inherit_cache = True
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 - SQLAlchemy's own
+        ("json", InternalTraversal.dp_clauseelement),
+        ("order", InternalTraversal.dp_clauseelement_tuple),
+        ("offset", InternalTraversal.dp_clauseelement),
+        ("limit", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self,
+        json: Text,
+        order: Sequence[sa.ColumnElement[Any]],
+        offset: sa.ColumnElement[Any] | None,
+        limit: sa.ColumnElement[Any],
+    ) -> None:
+        self.json = json
+        self.order = tuple(order)
+        self.offset = offset
+        self.limit = limit
+        self.type = sa.Text()
+
+
+@compiles(_WindowConcat)
+def _window_concat(element: _WindowConcat, compiler: SQLCompiler, **kw: Any) -> str:
+    # Each part in the order of the text: positional parameters are numbered as compiled.
+    json = compiler.process(element.json, **kw)
+    order = ", ".join(compiler.process(term, **kw) for term in element.order)
+    window = f"LIMIT {compiler.process(element.limit, **kw)}"
+    if element.offset is not None:
+        window += f" OFFSET {compiler.process(element.offset, **kw)}"
+    return f"group_concat({json} ORDER BY {order} {window})"
+
+
+class MariaDbServerJson(MariaDbJson):
+    """MariaDB's own (the server says it is MariaDB): as MySQL's, and a relationship with a
+    window of its own is read by the scalar subquery of each parent row as well
+    (``scalar_window``), the window kept by ``GROUP_CONCAT``'s ``LIMIT``/``OFFSET``."""
+
+    scalar_window = True
+
+    def joined_window(
+        self,
+        json: Text,
+        order: Sequence[sa.ColumnElement[Any]],
+        offset: sa.ColumnElement[Any] | None,
+        limit: sa.ColumnElement[Any],
+    ) -> Text:
+        # GROUP_CONCAT answers '' rather than NULL when it has rows but the window none (an
+        # offset past them): no row's JSON is empty, so '' is made NULL, as for no rows.
+        return sa.func.nullif(
+            _WindowConcat(json, order, offset, limit), _literal(""), type_=sa.Text
+        )
+
+
 def _mariadb_dialect() -> sa.Dialect:
     from sqlalchemy.dialects.mysql import asyncmy
 
@@ -269,4 +336,5 @@ def _mariadb_dialect() -> sa.Dialect:
 
 
 _MARIADB = _mariadb_dialect()
-MARIADB = MariaDbJson()
+MYSQL = MariaDbJson()
+MARIADB = MariaDbServerJson()

@@ -27,8 +27,9 @@ FROM (SELECT <row JSON, with a1.j> AS j0 FROM page
 On a database without LATERAL (SQLite) each relationship is read once for the whole page
 (``<remote> IN (SELECT <local> FROM page)``), numbered per parent by ROW_NUMBER(), each
 parent's window kept, and joined per parent key (``dialect.grouped``; see
-:meth:`_Builder.related`). MariaDB (``scalar_related``) reads a relationship without a window
-of its own by scalar subqueries of each parent row instead (:meth:`_Builder.scalar`).
+:meth:`_Builder.related`). MariaDB and MySQL (``scalar_related``) read a relationship without
+a window of its own by scalar subqueries of each parent row instead (:meth:`_Builder.scalar`),
+and MariaDB (``scalar_window``) one with a window too, kept by its ordered aggregate.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from schema_builder.operations.ir import (
 from schema_builder.operations.like import like
 from schema_builder.operations.reads.related_aggregates import WRITTEN_AS_FIELD
 from schema_builder.operations.reads.sql.dialect import POSTGRESQL, JsonDialect
-from schema_builder.operations.reads.sql.mariadb import MARIADB
+from schema_builder.operations.reads.sql.mariadb import MARIADB, MYSQL
 from schema_builder.operations.reads.sql.postgresql import (
     Text,
     UnsupportedShapeError,
@@ -70,7 +71,7 @@ _COMMA = sa.literal_column("','", sa.Text)
 DIALECTS: dict[str, JsonDialect] = {
     "postgresql": POSTGRESQL,
     "sqlite": SQLITE,
-    "mysql": MARIADB,
+    "mysql": MYSQL,
     "mariadb": MARIADB,
 }
 
@@ -248,7 +249,9 @@ class _Builder:
                     joins += joined
                     if self.counted:
                         counts.append(sa.case((missing, _number(0)), else_=_number(1)))
-                elif self.dialect.scalar_related and not _windowed(relation.many, entry):
+                elif self.dialect.scalar_related and (
+                    self.dialect.scalar_window or not _windowed(relation.many, entry)
+                ):
                     found, count = self.scalar(entity, entry, rows, labels)
                     if self.counted:
                         counts.append(count)
@@ -389,11 +392,13 @@ class _Builder:
         parent: sa.FromClause,
         parent_labels: dict[str, str],
     ) -> tuple[Text, sa.ColumnElement[Any]]:
-        """The related rows of one parent row without a window of their own, as two scalar
-        subqueries correlated to the parent (a dialect with ``scalar_related``): the rows'
-        JSON joined in order (NULL when there is none), and how many there are. The rows are
-        read by the related key, with the relationship's filter; deeper relationships are
-        written inside."""
+        """The related rows of one parent row, as two scalar subqueries correlated to the
+        parent (a dialect with ``scalar_related``): the rows' JSON joined in order (NULL when
+        there is none), and how many there are. The rows are read by the related key, with
+        the relationship's filter; deeper relationships are written inside. A window of their
+        own (``limit``/``offset``, a belongsTo's first row: a dialect with ``scalar_window``)
+        is kept by the aggregate (``dialect.joined_window``), and counted as the rows in
+        it."""
         relation = entity.relations[entry.name]
         target = self.catalog.entities[relation.target]
         labels = {name: name for name in self.columns(target, [entry.shape])}
@@ -411,21 +416,24 @@ class _Builder:
             ),
         ]
         order = ordering(target, entry.sort, lambda f: table.c[f.column_name])
-        json = (
-            sa.select(self.dialect.joined_in_order(level.json, order))
-            .select_from(source)
-            .where(*where)
-            .correlate(parent)
-            .scalar_subquery()
-        )
-        count = (
-            sa.select(sa.func.count())
-            .select_from(table)
-            .where(*where)
-            .correlate(parent)
-            .scalar_subquery()
-        )
-        return json, count
+        aggregated = self.dialect.joined_in_order(level.json, order)
+        counted: sa.ColumnElement[Any] = sa.func.count()
+        if _windowed(relation.many, entry):
+            offset = limit = None
+            if not relation.many:
+                limit = _number(1)
+            else:
+                offset = None if entry.offset is None else _integer(entry.offset)
+                limit = None if entry.limit is None else _integer(entry.limit)
+            if limit is None:  # an offset alone: every row after it
+                limit = _number(_NO_LIMIT)
+            aggregated = self.dialect.joined_window(level.json, order, offset, limit)
+            if offset is not None:  # never below zero: the count may be unsigned
+                counted = sa.func.greatest(counted, offset) - offset
+            counted = sa.func.least(counted, limit)
+        json = sa.select(aggregated).select_from(source).where(*where).correlate(parent)
+        count = sa.select(counted).select_from(table).where(*where).correlate(parent)
+        return json.scalar_subquery(), count.scalar_subquery()
 
     def aggregate(
         self,
@@ -531,6 +539,11 @@ class _Builder:
             source, rows.c["__m"], level.json, rows.c["__n"], self.counted
         )
         return grouped.cte(self._name("a"))
+
+
+# The largest LIMIT MariaDB takes: "every row" after an offset (as MySQL documents for
+# LIMIT), where a window has an offset and no limit.
+_NO_LIMIT = 2**64 - 1
 
 
 def _windowed(many: bool, entry: RelationTemplate) -> bool:
