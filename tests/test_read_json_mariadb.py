@@ -110,6 +110,23 @@ def _session(engine: AsyncEngine) -> None:
         cursor.close()
 
 
+def _self_related_entry(table: str, alias: str) -> dict[str, Any]:
+    """The entry of ``table`` (``id``, ``parent_id``, ``body``) whose rows have their
+    ``children``: the rows whose ``parent_id`` is theirs."""
+    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
+    return {
+        **plain_entry(table, alias, "id", fields),
+        "childRelations": [
+            {
+                "name": "children",
+                "isEditable": False,
+                "childDynamicEntityConfiguration": {"tableAlias": alias},
+                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
+            }
+        ],
+    }
+
+
 @pytest.fixture
 async def engine() -> AsyncIterator[AsyncEngine]:
     name = f"dexgate_json_{uuid.uuid4().hex[:12]}"
@@ -331,18 +348,7 @@ async def _huge(engine: AsyncEngine) -> tuple[Catalog, int]:
             await connection.exec_driver_sql(f"INSERT INTO huge VALUES {values}")
         metadata = sa.MetaData()
         await connection.run_sync(metadata.reflect)
-    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
-    entry = {
-        **plain_entry("huge", "huges", "id", fields),
-        "childRelations": [
-            {
-                "name": "children",
-                "isEditable": False,
-                "childDynamicEntityConfiguration": {"tableAlias": "huges"},
-                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
-            }
-        ],
-    }
+    entry = _self_related_entry("huge", "huges")
     return build_catalog(1, parse_entries([entry]), dict(metadata.tables)), packet
 
 
@@ -486,18 +492,7 @@ async def test_related_rows_in_a_window_over_a_megabyte_are_written_whole(
         )
         metadata = sa.MetaData()
         await connection.run_sync(metadata.reflect)
-    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
-    entry = {
-        **plain_entry("wide", "wides", "id", fields),
-        "childRelations": [
-            {
-                "name": "children",
-                "isEditable": False,
-                "childDynamicEntityConfiguration": {"tableAlias": "wides"},
-                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
-            }
-        ],
-    }
+    entry = _self_related_entry("wide", "wides")
     catalog = build_catalog(1, parse_entries([entry]), dict(metadata.tables))
     entity = catalog.entities["wides"]
     shape = rest_shape(catalog, entity, (Include("children", offset=5, limit=90),))

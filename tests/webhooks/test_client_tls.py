@@ -74,6 +74,18 @@ def _client(authority: trustme.CA) -> WebhookClient:
     return WebhookClient(tls=context)
 
 
+async def _refused(client: WebhookClient, url: str, receiver: TlsReceiver) -> None:
+    """An attempt to ``url`` at the receiver's address fails on the certificate, unsent."""
+    try:
+        outcome = await post(client, url, "127.0.0.1", {"webhook-id": "1"}, b"{}", 10.0)
+    finally:
+        await client.aclose()
+    assert outcome.status_code is None
+    assert outcome.error is not None
+    assert "certificate" in outcome.error.lower(), outcome.error
+    assert receiver.heads == []
+
+
 async def test_an_https_attempt_goes_to_the_checked_address_with_the_host_s_name(
     authority: trustme.CA, receiver: TlsReceiver
 ) -> None:
@@ -93,17 +105,9 @@ async def test_a_certificate_for_another_name_fails_the_attempt(
 ) -> None:
     """The address is the receiver's, but the URL names another host: its certificate does
     not match that name, and nothing is sent."""
-    client = _client(authority)
-    try:
-        url = f"https://other.receiver.test:{receiver.port}/hook"
-        outcome = await post(client, url, "127.0.0.1", {"webhook-id": "1"}, b"{}", 10.0)
-    finally:
-        await client.aclose()
-    assert outcome.status_code is None
-    assert outcome.error is not None
-    assert "certificate" in outcome.error.lower(), outcome.error
+    url = f"https://other.receiver.test:{receiver.port}/hook"
+    await _refused(_client(authority), url, receiver)
     assert receiver.server_names == ["other.receiver.test"]
-    assert receiver.heads == []
 
 
 async def test_a_certificate_of_an_unknown_authority_fails_the_attempt(
@@ -111,13 +115,4 @@ async def test_a_certificate_of_an_unknown_authority_fails_the_attempt(
 ) -> None:
     """Without trusting the test's authority (the default trust store), the receiver's
     certificate is refused."""
-    client = WebhookClient()
-    try:
-        url = f"https://{HOST}:{receiver.port}/hook"
-        outcome = await post(client, url, "127.0.0.1", {"webhook-id": "1"}, b"{}", 10.0)
-    finally:
-        await client.aclose()
-    assert outcome.status_code is None
-    assert outcome.error is not None
-    assert "certificate" in outcome.error.lower(), outcome.error
-    assert receiver.heads == []
+    await _refused(WebhookClient(), f"https://{HOST}:{receiver.port}/hook", receiver)
