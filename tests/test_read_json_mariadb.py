@@ -110,10 +110,13 @@ def _session(engine: AsyncEngine) -> None:
         cursor.close()
 
 
-def _self_related_entry(table: str, alias: str) -> dict[str, Any]:
-    """The entry of ``table`` (``id``, ``parent_id``, ``body``) whose rows have their
-    ``children``: the rows whose ``parent_id`` is theirs."""
-    fields = {"id": "integer", "parent_id": "integer", "body": "string"}
+def _self_related_entry(
+    table: str, alias: str, fields: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The entry of ``table`` (``fields``, by default ``id``, ``parent_id``, ``body``) whose
+    rows have their ``children``: the rows whose ``parent_id`` is theirs."""
+    if fields is None:
+        fields = {"id": "integer", "parent_id": "integer", "body": "string"}
     return {
         **plain_entry(table, alias, "id", fields),
         "childRelations": [
@@ -124,6 +127,13 @@ def _self_related_entry(table: str, alias: str) -> dict[str, Any]:
                 "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
             }
         ],
+    }
+
+
+def _combo_fields() -> dict[str, str]:
+    """The fields of the ``combo`` table: its keys and every column of :data:`COLUMNS`."""
+    return {"id": "integer", "parent_id": "integer"} | {
+        name: spec[1] for name, spec in COLUMNS.items()
     }
 
 
@@ -160,18 +170,8 @@ async def _catalog(engine: AsyncEngine) -> Catalog:
         metadata = sa.MetaData()
         await connection.run_sync(metadata.reflect)
         await connection.execute(metadata.tables["combo"].insert(), rows)
-    fields = {"id": "integer", "parent_id": "integer"}
-    fields |= {name: spec[1] for name, spec in COLUMNS.items()}
     entry = {
-        **plain_entry("combo", "combos", "id", fields),
-        "childRelations": [
-            {
-                "name": "children",
-                "isEditable": False,
-                "childDynamicEntityConfiguration": {"tableAlias": "combos"},
-                "relationFieldMappings": [{"childFieldName": "parent_id", "parentFieldName": "id"}],
-            }
-        ],
+        **_self_related_entry("combo", "combos", _combo_fields()),
         "parentRelations": [
             {
                 "name": "parent",
@@ -511,10 +511,8 @@ async def test_a_belongs_to_by_another_column_is_its_first_row_as_the_rows_read_
     it."""
     catalog = await _catalog(engine)
     table = catalog.entities["combos"].table
-    fields = {"id": "integer", "parent_id": "integer"}
-    fields |= {name: spec[1] for name, spec in COLUMNS.items()}
     entry = {
-        **plain_entry("combo", "combos", "id", fields),
+        **plain_entry("combo", "combos", "id", _combo_fields()),
         "parentRelations": [
             {
                 "name": "twin",

@@ -65,12 +65,11 @@ from schema_builder.graphql.field_maps import FieldMaps
 from schema_builder.graphql.measures import RELATED_AGGREGATE
 from schema_builder.graphql.names import EntityNames, upper_snake
 from schema_builder.graphql.scalars import FILTERS, BigIntScalar, DecimalScalar
-from schema_builder.graphql.selection import ENTITY_QUERY, RELATED_FILTER
+from schema_builder.graphql.selection import COMBINATORS, ENTITY_QUERY, RELATED_FILTER
 from schema_builder.operations.aggregates.buckets import is_datelike
 from schema_builder.operations.aggregates.measures import NUMERIC_TYPES
 from schema_builder.operations.aggregates.plan import BUCKETS, Bucket, GroupKey
 
-_COMBINATORS = ("and", "or", "not")
 # The functions with a having input per field (max takes min's).
 _HAVING_FUNCTIONS = ("sum", "avg", "min")
 _COUNT_TYPE = GraphQLNonNull(GraphQLInt)
@@ -366,7 +365,7 @@ class AggregateTypes:
         relations = [
             relation
             for relation in entity.relations.values()
-            if not relation.many and relation.name not in _COMBINATORS
+            if not relation.many and relation.name not in COMBINATORS
         ]
         created: GraphQLInputType
         if relations:

@@ -76,6 +76,7 @@ from schema_builder.graphql.scalars import (
     JSONScalar,
     MutationErrorType,
 )
+from schema_builder.graphql.selection import COMBINATORS
 from schema_builder.operations.ir import WriteMode
 
 _INT32 = (-(2**31), 2**31 - 1)
@@ -106,7 +107,6 @@ _MUTATION_ERRORS = GraphQLField(
 )
 _DELETE_RESULT = GraphQLNonNull(DeleteResultType)
 _FILTER_FIELDS = {name: GraphQLInputField(kind) for name, kind in FILTERS.items()}
-_COMBINATORS = ("and", "or", "not")
 _RELATION_MANY = relation_resolver(many=True)
 _RELATION_ONE = relation_resolver(many=False)
 
@@ -336,7 +336,7 @@ class SchemaBuilder:
         result: dict[str, GraphQLInputField] = {}
         for field, scalar in zip(entity.fields, self._scalars(entity), strict=True):
             condition = _FILTER_FIELDS.get(scalar.name)
-            if condition is not None and field.name not in _COMBINATORS:
+            if condition is not None and field.name not in COMBINATORS:
                 result[field.name] = condition
         return result
 

@@ -55,6 +55,8 @@ ENTITY_QUERY = "dexgate_query"
 # How an aggregate filter's relationship field ends once coerced (its ``out_name``): field
 # names are GraphQL names, so none ends with it.
 RELATED_FILTER = "."
+# A filter input's combinations (no field of that name is a filter key).
+COMBINATORS = ("and", "or", "not")
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -117,6 +117,23 @@ def server_environment(database_url: str, **settings: str) -> dict[str, str]:
     return environ
 
 
+async def spawn(
+    args: Sequence[str], database_url: str, cwd: Path, log: IO[bytes], **settings: str
+) -> asyncio.subprocess.Process:
+    """``dexgate ARGS`` on the test's database, in a session of its own (so that its whole
+    group can be killed), its output into ``log``."""
+    return await asyncio.create_subprocess_exec(
+        str(DEXGATE),
+        *args,
+        env=server_environment(database_url, **settings),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 async def _ready(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     async with httpx.AsyncClient(base_url=server.url, timeout=2) as client:
@@ -145,14 +162,12 @@ async def start_server(
             port = free_port()
             log_path = tmp_path / f"server-{port}.log"
             log = log_path.open("wb")
-            process = await asyncio.create_subprocess_exec(
-                *(str(DEXGATE), "serve", "--port", str(port), "--log-level", "warning", *args),
-                env=server_environment(database_url, **settings),
-                cwd=tmp_path,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            process = await spawn(
+                ("serve", "--port", str(port), "--log-level", "warning", *args),
+                database_url,
+                tmp_path,
+                log,
+                **settings,
             )
             server = Server(process, port, log_path, log)
             servers.append(server)

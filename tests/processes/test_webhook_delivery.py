@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from schema_builder.changefeed.feed import newest_position
 from schema_builder.registry import CatalogRegistry
 from schema_builder.webhooks import store
 from schema_builder.webhooks.secrets import SecretBox
-from tests.processes.conftest import DEXGATE, STOP_TIMEOUT, StartServer, server_environment
+from tests.processes.conftest import STOP_TIMEOUT, StartServer, spawn
 from tests.webhooks.receiver import Answer, Receiver, running_receiver
 
 SETTINGS = {"DEXGATE_WEBHOOK_ALLOW_PRIVATE": "true", "DEXGATE_WEBHOOK_TIMEOUT": "2"}
@@ -107,16 +106,7 @@ async def test_a_deliver_process_delivers_and_stops_cleanly_on_sigterm(
     started with ``DEXGATE_WEBHOOK_DELIVERY=false``): it delivers every event in order, and a
     SIGTERM (how a service manager stops it) ends it with status 0."""
     with (tmp_path / "deliver.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            str(DEXGATE),
-            "deliver",
-            env=server_environment(database_url, **SETTINGS),
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = await spawn(("deliver",), database_url, tmp_path, log, **SETTINGS)
         try:
             await change(database, 12, rows=4)
             ids = await received_all(receiver, 12)
