@@ -103,8 +103,9 @@ def triggers_for(config: EntityConfiguration, dialect: Dialect) -> list[Trigger]
         now = "UTC_TIMESTAMP(6)"
     else:
         actor = "coalesce((SELECT actor FROM dexgate_change_actor WHERE id = 1), 'database')"
-        # SQLAlchemy's text for SQLite: microseconds in six digits, 'now' is UTC.
-        now = "strftime('%Y-%m-%d %H:%M:%S', 'now') || substr(strftime('%f', 'now'), 3) || '000'"
+        # SQLAlchemy's text for SQLite: microseconds in six digits, 'now' is UTC. One
+        # strftime ('%f' is seconds with milliseconds): the clock is read for every row.
+        now = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
     array = "JSON_ARRAY" if mariadb else "json_array"
 
     def insert(operation: str, side: str, old: str, new: str) -> str:
