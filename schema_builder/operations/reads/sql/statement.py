@@ -243,8 +243,7 @@ class _Builder:
                 relation = entity.relations[entry.name]
                 found: Text
                 missing: sa.ColumnElement[bool]
-                # a scalar subquery's count of the rows, for an omitted empty relationship
-                none: sa.ColumnElement[bool] | None = None
+                once = False
                 if self._by_key(entity, entry):
                     found, missing, joined = self.joined(entity, entry, rows, labels)
                     joins += joined
@@ -256,8 +255,8 @@ class _Builder:
                     found, count = self.scalar(entity, entry, rows, labels)
                     if self.counted:
                         counts.append(count)
-                    missing = found.is_(None)
-                    none = count == _number(0)
+                    missing = count == _number(0)
+                    once = True
                 else:
                     if self.dialect.lateral:
                         related = self.correlated(entity, entry, rows, labels)
@@ -278,14 +277,14 @@ class _Builder:
                         raise UnsupportedShapeError("a relationship written first")
                     flush()
                     entry_text = self.dialect.concat([constant(lead + name), text])
-                    if none is not None:
+                    if once:
                         # The rows' subquery runs once; where its text is NULL (no rows, or
                         # cut by the database) the rows are counted: where there are some,
                         # the row's JSON is NULL, which the reader refuses. MariaDB plans a
                         # prepared statement again at every execution: a count costs less to
                         # plan than the rows' subquery written twice (REST B's statement:
                         # bench/README.md).
-                        absent = sa.case((none, constant("")), else_=sa.null())
+                        absent = sa.case((missing, constant("")), else_=sa.null())
                         parts.append(sa.func.coalesce(entry_text, absent, type_=sa.Text))
                     else:
                         parts.append(sa.case((missing, constant("")), else_=entry_text))
